@@ -1,0 +1,69 @@
+# KVM host toolkit: kvm-ok, modload, runner over one library of probes.
+# make            build everything into build/
+# make run        install missing build dependencies (as root), build, run kvm-ok here
+# make check      build, lint, and run the bats test suite
+# make install    PREFIX=/usr/local DESTDIR= BINDIR= MANDIR=
+
+VERSION    := $(shell cat VERSION)
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+DESTDIR    ?=
+
+CC         ?= gcc
+PKGS       := libcpuid libkmod
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS     ?= -O2 -g
+CFLAGS     += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) \
+              -DKVMHOST_VERSION='"$(VERSION)"'
+LDLIBS     += $(PKG_LIBS) -lm
+
+B          := build
+LIB_SRC    := $(wildcard lib/*.c)
+LIB_OBJ    := $(LIB_SRC:%.c=$(B)/obj/%.o)
+TOOLS      := $(B)/kvm-ok
+
+.PHONY: all run check test lint deps install uninstall clean
+
+all: $(TOOLS)
+
+$(B)/obj/%.o: %.c $(wildcard lib/*.h) VERSION
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/libkvmhost.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(B)/kvm-ok: $(B)/obj/kvm-ok/main.o $(B)/libkvmhost.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@bash tools/install-deps
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./$(B)/kvm-ok; status=$$?; echo "(kvm-ok exit status $$status)"
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
+	  --inline-suppr --suppress=missingIncludeSystem --std=c11 -D__x86_64__ -Ilib lib kvm-ok
+
+test: all
+	bats tests
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory test
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 man/kvm-ok.1 $(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/kvm-ok $(DESTDIR)$(MANDIR)/man1/kvm-ok.1
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,150 @@
+/* kvm-ok - tell whether KVM acceleration can be used here, and if not, why
+ *
+ * kvm-ok [-q|-v] [--json] [--no-probe] [--sysroot DIR]
+ * Exit status: 0 can be used, 1 can NOT be used, 2 could not decide.
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "output.h"
+#include "verdict.h"
+
+#ifndef KVMHOST_VERSION
+#define KVMHOST_VERSION "unknown"
+#endif
+
+#define EXIT_USAGE 2
+
+struct options {
+	bool quiet, verbose, json, probe;
+	const char *sysroot;
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage: kvm-ok [OPTION]...\n"
+	      "Tell whether KVM acceleration can be used on this host, and if not, why and what to do.\n\n"
+	      "  -q, --quiet          print nothing; only the exit status tells\n"
+	      "  -v, --verbose        show every check, not only the decisive ones\n"
+	      "      --json           print one JSON object instead of text\n"
+	      "      --no-probe       do not run the test guest on /dev/kvm (verdict then unknown)\n"
+	      "      --sysroot DIR    examine the host image under DIR instead of this host\n"
+	      "  -h, --help           show this help\n"
+	      "  -V, --version        show the version\n\n"
+	      "Exit status: 0 KVM acceleration can be used, 1 it can NOT be used,\n"
+	      "2 could not decide (usage error, or a check that needs root).\n"
+	      "See kvm-ok(1).\n", out);
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_JSON = 256, OPT_NO_PROBE, OPT_SYSROOT };
+	static const struct option longopts[] = {
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "no-probe", no_argument, NULL, OPT_NO_PROBE },
+		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->probe = true;
+	while ((c = getopt_long(argc, argv, "qvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_NO_PROBE:
+			o->probe = false;
+			break;
+		case OPT_SYSROOT:
+			o->sysroot = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("kvm-ok %s\n", KVMHOST_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "kvm-ok: unexpected argument \"%s\"; kvm-ok takes options only (see kvm-ok --help)\n",
+			argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_sysroot(const char *dir)
+{
+	struct stat st;
+
+	if (getuid() != geteuid() || getgid() != getegid()) {
+		fprintf(stderr, "kvm-ok: --sysroot is refused in a set-user-ID or set-group-ID run\n");
+		return -1;
+	}
+	if (stat(dir, &st) < 0) {
+		fprintf(stderr, "kvm-ok: --sysroot %s: %m; give the directory of a host image\n", dir);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "kvm-ok: --sysroot %s: not a directory; give the directory of a host image\n", dir);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opts;
+	struct sysroot root = { NULL };
+	struct host_options host_opts;
+	struct host_facts facts;
+	struct diagnosis diag;
+	int status;
+
+	if (parse_options(argc, argv, &opts) < 0)
+		return EXIT_USAGE;
+	if (opts.sysroot) {
+		if (check_sysroot(opts.sysroot) < 0)
+			return EXIT_USAGE;
+		root.dir = opts.sysroot;
+	}
+
+	host_opts.probe = opts.probe;
+	host_gather(&root, &host_opts, &facts);
+	diagnose(&facts, &diag);
+
+	if (opts.json)
+		output_json(stdout, &facts, &diag, KVMHOST_VERSION);
+	else if (!opts.quiet)
+		output_text(stdout, &diag, opts.verbose);
+
+	status = verdict_exit_status(diag.verdict);
+	host_release(&facts);
+	if (fflush(stdout) != 0) {
+		perror("kvm-ok: writing the report");
+		return EXIT_USAGE;
+	}
+	return status;
+}

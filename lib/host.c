@@ -1,0 +1,46 @@
+/* host.c - the probe sequence */
+#include "host.h"
+
+#include <string.h>
+#include <unistd.h>
+
+void host_gather(const struct sysroot *root, const struct host_options *opts, struct host_facts *f)
+{
+	const char *vendor_module;
+
+	memset(f, 0, sizeof(*f));
+	f->root = *root;
+#if defined(__x86_64__)
+	f->x86_64 = true;
+#endif
+	f->is_root = geteuid() == 0;
+	if (!f->x86_64)
+		return;
+
+	cpu_identify_host(root, &f->cpu);
+	cpuinfo_read(root, &f->cpuinfo);
+	kernel_release_read(root, &f->kernel);
+	if (f->cpu.known && f->cpu.has_vt)
+		msr_firmware_state(root, f->cpu.vt_kind, f->cpuinfo.numbers, f->cpuinfo.cpus, &f->firmware);
+
+	module_probe(root, "kvm", &f->kvm);
+	module_probe(root, "kvm_pvm", &f->pvm);
+	vendor_module = cpu_kvm_module(f->cpu.vt_kind);
+	if (vendor_module) {
+		module_probe(root, vendor_module, &f->vendor_module);
+		if (f->kernel.known)
+			f->vendor_availability = module_availability(root, f->kernel.release, vendor_module,
+					f->vendor_module_file, sizeof(f->vendor_module_file),
+					f->module_tree, sizeof(f->module_tree));
+	}
+
+	kvm_node_inspect(root, &f->node);
+	f->probe_requested = opts->probe;
+	if (opts->probe)
+		kvm_probe_run(root, &f->node, &f->probe);
+}
+
+void host_release(struct host_facts *f)
+{
+	cpuinfo_free(&f->cpuinfo);
+}

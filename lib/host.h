@@ -1,0 +1,42 @@
+/* host.h - every fact the probes gather about one host, in one place */
+#ifndef KVMHOST_HOST_H
+#define KVMHOST_HOST_H
+
+#include <stdbool.h>
+
+#include "cpu.h"
+#include "cpuinfo.h"
+#include "kernel.h"
+#include "kvm_device.h"
+#include "kvm_probe.h"
+#include "modules.h"
+#include "msr.h"
+#include "sysroot.h"
+
+struct host_options {
+	bool probe;		/* run the functional and speed probe */
+};
+
+struct host_facts {
+	struct sysroot root;
+	bool x86_64;
+	bool is_root;			/* effective uid 0 */
+	struct cpu_identity cpu;
+	struct cpuinfo cpuinfo;
+	struct kernel_release kernel;
+	struct firmware_state firmware;	/* only read when CPUID has VT */
+	struct module_info kvm, vendor_module, pvm;
+	enum module_availability vendor_availability;
+	char vendor_module_file[512], module_tree[512];
+	struct kvm_node node;
+	bool probe_requested;
+	struct kvm_probe probe;
+};
+
+/* Gathers the facts in order: CPU, cpuinfo, kernel, firmware, modules,
+ * device, probe.  Never fails: each fact carries its own "unknown". */
+void host_gather(const struct sysroot *root, const struct host_options *opts, struct host_facts *f);
+
+void host_release(struct host_facts *f);
+
+#endif

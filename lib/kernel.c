@@ -1,0 +1,38 @@
+/* kernel.c - kernel release */
+#include "kernel.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool kernel_release_parse(const char *text, struct kernel_release *k)
+{
+	int major, minor;
+
+	memset(k, 0, sizeof(*k));
+	snprintf(k->release, sizeof(k->release), "%s", text);
+	if (sscanf(text, "%d.%d", &major, &minor) != 2 || major < 0 || minor < 0)
+		return false;
+	k->major = major;
+	k->minor = minor;
+	k->known = true;
+	return true;
+}
+
+void kernel_release_read(const struct sysroot *root, struct kernel_release *k)
+{
+	char text[96];
+
+	if (sysroot_read_text(root, "/proc/sys/kernel/osrelease", text, sizeof(text)) < 0 ||
+	    !kernel_release_parse(text, k))
+		memset(k, 0, sizeof(*k));
+}
+
+bool kernel_hides_disabled_vt(const struct kernel_release *k, enum cpu_vt_kind kind)
+{
+	int need_major = kind == CPU_VT_VMX ? 5 : 6;
+	int need_minor = kind == CPU_VT_VMX ? 6 : 7;
+
+	if (!k->known || kind == CPU_VT_NONE)
+		return false;
+	return k->major > need_major || (k->major == need_major && k->minor >= need_minor);
+}

@@ -1,0 +1,125 @@
+/* kvm_device.c - type, owner and permissions of /dev/kvm */
+#include "kvm_device.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+static const char *type_name(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "directory";
+	if (S_ISFIFO(mode))
+		return "FIFO";
+	if (S_ISSOCK(mode))
+		return "socket";
+	if (S_ISBLK(mode))
+		return "block device";
+	if (S_ISREG(mode))
+		return "regular file";
+	return "special file";
+}
+
+static bool caller_in_group(gid_t gid)
+{
+	gid_t groups[256];
+	int n;
+
+	if (getegid() == gid)
+		return true;
+	n = getgroups(sizeof(groups) / sizeof(groups[0]), groups);
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+static void names(struct kvm_node *node)
+{
+	struct passwd *pw = getpwuid(node->uid);
+	struct group *gr = getgrgid(node->gid);
+	struct passwd *me = getpwuid(geteuid());
+
+	if (pw)
+		snprintf(node->owner, sizeof(node->owner), "%s", pw->pw_name);
+	else
+		snprintf(node->owner, sizeof(node->owner), "%u", (unsigned int)node->uid);
+	if (gr)
+		snprintf(node->group, sizeof(node->group), "%s", gr->gr_name);
+	else
+		snprintf(node->group, sizeof(node->group), "%u", (unsigned int)node->gid);
+	if (me)
+		snprintf(node->user, sizeof(node->user), "%s", me->pw_name);
+	else
+		snprintf(node->user, sizeof(node->user), "uid %u", (unsigned int)geteuid());
+}
+
+void kvm_node_inspect(const struct sysroot *root, struct kvm_node *node)
+{
+	char path[4096];
+	struct stat st;
+
+	memset(node, 0, sizeof(*node));
+	if (sysroot_lstat(root, KVM_DEVICE_PATH, &st) < 0) {
+		node->error = errno;
+		node->kind = errno == ENOENT ? KVM_NODE_ABSENT : KVM_NODE_ERROR;
+		return;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		ssize_t n;
+
+		node->is_symlink = true;
+		if (sysroot_path(root, KVM_DEVICE_PATH, path, sizeof(path)) &&
+		    (n = readlink(path, node->target, sizeof(node->target) - 1)) >= 0)
+			node->target[n] = '\0';
+		if (sysroot_stat(root, KVM_DEVICE_PATH, &st) < 0) {
+			node->error = errno;
+			node->kind = errno == ELOOP ? KVM_NODE_LOOP
+				   : errno == ENOENT ? KVM_NODE_DANGLING : KVM_NODE_ERROR;
+			return;
+		}
+	}
+	node->uid = st.st_uid;
+	node->gid = st.st_gid;
+	node->mode = st.st_mode & 07777;
+	names(node);
+	node->in_group = caller_in_group(st.st_gid);
+	if (geteuid() == 0)
+		node->readwrite_by_mode = true;
+	else if (geteuid() == st.st_uid)
+		node->readwrite_by_mode = (st.st_mode & 0600) == 0600;
+	else if (node->in_group)
+		node->readwrite_by_mode = (st.st_mode & 060) == 060;
+	else
+		node->readwrite_by_mode = (st.st_mode & 06) == 06;
+
+	if (S_ISCHR(st.st_mode)) {
+		node->kind = KVM_NODE_CHAR;
+		node->major = major(st.st_rdev);
+		node->minor = minor(st.st_rdev);
+	} else if (S_ISREG(st.st_mode) && !sysroot_is_live(root)) {
+		node->kind = KVM_NODE_STANDIN;
+	} else {
+		node->kind = KVM_NODE_WRONG_TYPE;
+		node->type = type_name(st.st_mode);
+	}
+}
+
+void kvm_node_describe(const struct kvm_node *node, char *buf, size_t size)
+{
+	char perms[10];
+	static const char rwx[] = "rwxrwxrwx";
+
+	for (int i = 0; i < 9; i++)
+		perms[i] = (node->mode & (0400 >> i)) ? rwx[i] : '-';
+	perms[9] = '\0';
+	snprintf(buf, size, "%s, owner %s, group %s, mode %04o (%s)",
+		 node->kind == KVM_NODE_CHAR ? "character device" : "stand-in file",
+		 node->owner, node->group, (unsigned int)node->mode, perms);
+}

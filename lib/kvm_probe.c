@@ -1,0 +1,389 @@
+/* kvm_probe.c - the functional and speed probe of /dev/kvm, with a deadline */
+#include "kvm_probe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "errno_name.h"
+
+#define NS_PER_MS 1000000ull
+#define GUEST_BUDGET_MIN_NS (5 * NS_PER_MS)
+#define CHILD_MARGIN_NS (8 * NS_PER_MS) /* left for reporting back */
+
+const char *probe_step_text(enum probe_step step)
+{
+	switch (step) {
+	case PROBE_OPEN:
+		return "open";
+	case PROBE_API_VERSION:
+		return "KVM_GET_API_VERSION";
+	case PROBE_CREATE_VM:
+		return "KVM_CREATE_VM";
+	case PROBE_GUEST:
+		return "running the test guest";
+	case PROBE_COMPLETE:
+		break;
+	}
+	return "complete";
+}
+
+bool kvm_probe_accelerated(const struct kvm_probe *p)
+{
+	return p->ran && !p->timed_out && p->failed_step == PROBE_COMPLETE && p->slowdown > 0 &&
+	       p->guest.finished && p->slowdown <= KVM_SLOWDOWN_LIMIT;
+}
+
+static void compute_slowdown(struct kvm_probe *p)
+{
+	if (p->guest.ns_per_iteration > 0 && p->native.ns_per_iteration > 0)
+		p->slowdown = p->guest.ns_per_iteration / p->native.ns_per_iteration;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;	/* only there to make KVM_RUN return EINTR */
+}
+
+static void arm_alarm(uint64_t ns)
+{
+	struct sigaction sa;
+	struct itimerval it = { 0 };
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;	/* no SA_RESTART: KVM_RUN must return */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	it.it_value.tv_sec = (time_t)(ns / 1000000000ull);
+	it.it_value.tv_usec = (suseconds_t)(ns % 1000000000ull / 1000);
+	it.it_interval.tv_usec = 1000;	/* again every millisecond, in case one is missed */
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* The child's work: each step records where it is, so that a hang can be
+ * named by the parent. */
+static void probe_in_child(const struct sysroot *root, struct kvm_probe *p, uint64_t deadline)
+{
+	uint64_t budget, now;
+	int kvm, vm;
+
+	p->failed_step = PROBE_OPEN;
+	kvm = sysroot_open(root, KVM_DEVICE_PATH, O_RDWR | O_NOCTTY);
+	if (kvm < 0) {
+		p->error = errno;
+		return;
+	}
+	p->failed_step = PROBE_API_VERSION;
+	p->api_version = ioctl(kvm, KVM_GET_API_VERSION, 0);
+	if (p->api_version < 0) {
+		p->error = errno;
+		p->api_version = -1;
+		return;
+	}
+	if (p->api_version != KVM_API_VERSION_EXPECTED)
+		return;
+	p->failed_step = PROBE_CREATE_VM;
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm < 0) {
+		p->error = errno;
+		return;
+	}
+	loop_time_native(&p->native);
+	p->failed_step = PROBE_GUEST;
+	now = monotonic_ns();
+	budget = deadline > now + CHILD_MARGIN_NS + GUEST_BUDGET_MIN_NS
+		 ? deadline - now - CHILD_MARGIN_NS : GUEST_BUDGET_MIN_NS;
+	arm_alarm(budget);
+	if (loop_time_guest(kvm, vm, budget, &p->guest, p->detail, sizeof(p->detail)) < 0) {
+		p->error = errno;
+		return;
+	}
+	p->failed_step = PROBE_COMPLETE;
+}
+
+static void wait_briefly(pid_t pid)
+{
+	/* A child stuck in the kernel may not die at once; do not wait for it. */
+	for (int i = 0; i < 5; i++) {
+		if (waitpid(pid, NULL, WNOHANG) != 0)
+			return;
+		usleep(200);
+	}
+}
+
+static void probe_live(const struct sysroot *root, struct kvm_probe *p)
+{
+	uint64_t start = monotonic_ns(), deadline = start + KVM_PROBE_DEADLINE_MS * NS_PER_MS;
+	struct kvm_probe *shared;
+	int pipefd[2], status;
+	char done = 0;
+	pid_t pid;
+
+	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED || pipe2(pipefd, O_CLOEXEC) < 0) {
+		p->error = errno;
+		snprintf(p->detail, sizeof(p->detail), "could not set up the probe process: %s",
+			 strerror(errno));
+		if (shared != MAP_FAILED)
+			munmap(shared, sizeof(*shared));
+		return;
+	}
+	*shared = *p;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		close(pipefd[0]);
+		probe_in_child(root, shared, deadline);
+		if (write(pipefd[1], "x", 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	if (pid < 0) {
+		p->error = errno;
+		snprintf(p->detail, sizeof(p->detail), "fork: %s", strerror(errno));
+		close(pipefd[0]);
+		munmap(shared, sizeof(*shared));
+		return;
+	}
+	for (;;) {
+		uint64_t now = monotonic_ns();
+		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
+		int left = now >= deadline ? 0 : (int)((deadline - now + NS_PER_MS - 1) / NS_PER_MS);
+		int rc = poll(&pfd, 1, left);
+
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc > 0 && read(pipefd[0], &done, 1) == 1)
+			break;
+		if (rc > 0) {	/* hang-up without the byte: the child died */
+			done = 0;
+			break;
+		}
+		if (rc == 0)	/* deadline */
+			break;
+	}
+	close(pipefd[0]);
+	*p = *shared;
+	if (done == 'x') {
+		waitpid(pid, &status, 0);
+	} else if (waitpid(pid, &status, WNOHANG) == pid && WIFSIGNALED(status)) {
+		snprintf(p->detail, sizeof(p->detail), "the probe process was killed by signal %d during %s",
+			 WTERMSIG(status), probe_step_text(p->failed_step));
+		p->error = EPROTO;
+	} else {
+		p->timed_out = true;
+		snprintf(p->detail, sizeof(p->detail), "no answer within %d ms during %s",
+			 KVM_PROBE_DEADLINE_MS, probe_step_text(p->failed_step));
+		kill(pid, SIGKILL);
+		wait_briefly(pid);
+	}
+	munmap(shared, sizeof(*shared));
+	p->elapsed_ms = (double)(monotonic_ns() - start) / 1e6;
+	compute_slowdown(p);
+}
+
+static int record_errno(const char *key, const char *value, int *out, struct kvm_probe *p)
+{
+	if (strcmp(value, "ok") == 0) {
+		*out = 0;
+		return 0;
+	}
+	*out = errno_from_name(value);
+	if (*out == 0) {
+		snprintf(p->record_error, sizeof(p->record_error),
+			 "%.40s: \"%.40s\" is neither ok nor an errno name like EBUSY", key, value);
+		return -1;
+	}
+	return 0;
+}
+
+static int record_number(const char *key, const char *value, double *out, struct kvm_probe *p)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(value, &end);
+	if (errno || end == value || *end || !(*out > 0) || *out > 1e12) {
+		snprintf(p->record_error, sizeof(p->record_error),
+			 "%.40s: \"%.40s\" is not a positive number", key, value);
+		return -1;
+	}
+	return 0;
+}
+
+static int record_bool(const char *key, const char *value, bool *out, struct kvm_probe *p)
+{
+	if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0) {
+		*out = value[0] == 'y';
+		return 0;
+	}
+	snprintf(p->record_error, sizeof(p->record_error), "%.40s: \"%.40s\" is neither yes nor no", key, value);
+	return -1;
+}
+
+/* One "key=value" line of the record. */
+static int record_line(char *line, int *open_error, int *vm_error, int *guest_error,
+		       bool *have_guest, bool *have_native, struct kvm_probe *p)
+{
+	char *eq = strchr(line, '='), *value;
+	double number;
+
+	if (!eq) {
+		snprintf(p->record_error, sizeof(p->record_error), "\"%.60s\" is not key=value", line);
+		return -1;
+	}
+	*eq = '\0';
+	value = eq + 1;
+	if (strcmp(line, "open") == 0)
+		return record_errno(line, value, open_error, p);
+	if (strcmp(line, "create_vm") == 0)
+		return record_errno(line, value, vm_error, p);
+	if (strcmp(line, "guest") == 0)
+		return record_errno(line, value, guest_error, p);
+	if (strcmp(line, "timeout") == 0)
+		return record_bool(line, value, &p->timed_out, p);
+	if (strcmp(line, "guest_finished") == 0)
+		return record_bool(line, value, &p->guest.finished, p);
+	if (strcmp(line, "api_version") == 0) {
+		char *end;
+		long v = strtol(value, &end, 10);
+
+		if (end == value || *end || v < -1 || v > 1000000) {
+			snprintf(p->record_error, sizeof(p->record_error),
+				 "api_version: \"%.40s\" is not a number", value);
+			return -1;
+		}
+		p->api_version = (int)v;
+		return 0;
+	}
+	if (strcmp(line, "guest_ns_per_iteration") == 0 || strcmp(line, "native_ns_per_iteration") == 0) {
+		bool guest = line[0] == 'g';
+
+		if (record_number(line, value, &number, p) < 0)
+			return -1;
+		(guest ? &p->guest : &p->native)->ns_per_iteration = number;
+		*(guest ? have_guest : have_native) = true;
+		return 0;
+	}
+	snprintf(p->record_error, sizeof(p->record_error), "unknown key \"%.40s\"", line);
+	return -1;
+}
+
+int kvm_probe_parse_record(const char *text, struct kvm_probe *p)
+{
+	int open_error = -1, vm_error = 0, guest_error = 0;
+	bool have_guest = false, have_native = false;
+	char line[256];
+
+	p->api_version = KVM_API_VERSION_EXPECTED;
+	p->guest.finished = true;
+	while (*text) {
+		size_t len = strcspn(text, "\n");
+
+		if (len >= sizeof(line)) {
+			snprintf(p->record_error, sizeof(p->record_error), "a line is longer than %zu bytes",
+				 sizeof(line) - 1);
+			return -1;
+		}
+		memcpy(line, text, len);
+		line[len] = '\0';
+		text += len + (text[len] == '\n');
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		if (record_line(line, &open_error, &vm_error, &guest_error, &have_guest, &have_native, p) < 0)
+			return -1;
+	}
+
+	p->failed_step = PROBE_OPEN;
+	if (open_error > 0) {
+		p->error = open_error;
+		return 0;
+	}
+	p->failed_step = PROBE_API_VERSION;
+	if (p->api_version < 0) {
+		p->error = ENOTTY;
+		return 0;
+	}
+	if (p->api_version != KVM_API_VERSION_EXPECTED)
+		return 0;
+	p->failed_step = PROBE_CREATE_VM;
+	if (vm_error) {
+		p->error = vm_error;
+		return 0;
+	}
+	p->failed_step = PROBE_GUEST;
+	if (guest_error) {
+		p->error = guest_error;
+		snprintf(p->detail, sizeof(p->detail), "recorded failure of the test guest");
+		return 0;
+	}
+	if (p->timed_out) {
+		snprintf(p->detail, sizeof(p->detail), "no answer within %d ms (recorded)",
+			 KVM_PROBE_DEADLINE_MS);
+		return 0;
+	}
+	if (!have_guest || !have_native) {
+		snprintf(p->record_error, sizeof(p->record_error),
+			 "guest_ns_per_iteration and native_ns_per_iteration are both needed");
+		return -1;
+	}
+	p->failed_step = PROBE_COMPLETE;
+	compute_slowdown(p);
+	return 0;
+}
+
+static void probe_standin(const struct sysroot *root, struct kvm_probe *p)
+{
+	size_t len;
+	char *text;
+	int fd = sysroot_open(root, KVM_DEVICE_PATH, O_RDWR | O_NOCTTY | O_NONBLOCK);
+
+	p->from_record = true;
+	if (fd < 0) {
+		p->failed_step = PROBE_OPEN;
+		p->error = errno;
+		return;
+	}
+	close(fd);
+	text = sysroot_read_all(root, KVM_PROBE_RECORD, 65536, &len);
+	if (!text) {
+		snprintf(p->record_error, sizeof(p->record_error), "%.120s%s: %s", root->dir,
+			 KVM_PROBE_RECORD, strerror(errno));
+		p->ran = false;
+		return;
+	}
+	if (kvm_probe_parse_record(text, p) < 0) {
+		char why[sizeof(p->record_error)];
+
+		snprintf(why, sizeof(why), "%s", p->record_error);
+		snprintf(p->record_error, sizeof(p->record_error), "%.60s%s: %.120s", root->dir,
+			 KVM_PROBE_RECORD, why);
+		p->ran = false;
+	}
+	free(text);
+}
+
+void kvm_probe_run(const struct sysroot *root, const struct kvm_node *node, struct kvm_probe *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->api_version = -1;
+	p->failed_step = PROBE_OPEN;
+	if (node->kind != KVM_NODE_CHAR && node->kind != KVM_NODE_STANDIN)
+		return;
+	p->ran = true;
+	if (node->kind == KVM_NODE_STANDIN)
+		probe_standin(root, p);
+	else
+		probe_live(root, p);
+}

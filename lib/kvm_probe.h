@@ -1,0 +1,56 @@
+/* kvm_probe.h - does /dev/kvm work, and does it really accelerate?
+ *
+ * Opens the device, asks KVM_GET_API_VERSION, creates a VM and times a tiny
+ * guest against the same loop run natively, all in a child process that
+ * the caller abandons at the deadline, so a hanging device cannot hang us.
+ */
+#ifndef KVMHOST_KVM_PROBE_H
+#define KVMHOST_KVM_PROBE_H
+
+#include <stdbool.h>
+
+#include "kvm_device.h"
+#include "kvm_guest.h"
+#include "sysroot.h"
+
+#define KVM_PROBE_DEADLINE_MS	50	/* the whole probe, device hang included */
+#define KVM_API_VERSION_EXPECTED 12
+#define KVM_SLOWDOWN_LIMIT	10.0	/* guest/native above this: not accelerated */
+#define KVM_PROBE_RECORD	"/kvm-probe"	/* under --sysroot, for a stand-in /dev/kvm */
+
+enum probe_step {
+	PROBE_OPEN,		/* open("/dev/kvm", O_RDWR) */
+	PROBE_API_VERSION,	/* KVM_GET_API_VERSION */
+	PROBE_CREATE_VM,	/* KVM_CREATE_VM */
+	PROBE_GUEST,		/* memory, vCPU, KVM_RUN */
+	PROBE_COMPLETE,
+};
+
+struct kvm_probe {
+	bool ran;		/* false: not attempted (no device, or --no-probe) */
+	bool from_record;	/* the outcome came from DIR/kvm-probe */
+	bool timed_out;		/* the device did not answer within the deadline */
+	enum probe_step failed_step; /* PROBE_COMPLETE when every step worked */
+	int error;		/* errno of the failed step */
+	char detail[128];	/* what exactly failed */
+	int api_version;	/* -1 when not known */
+	struct loop_timing guest, native;
+	double slowdown;	/* guest / native time per iteration; 0 unknown */
+	double elapsed_ms;	/* how long the probe took */
+	char record_error[200];	/* DIR/kvm-probe is missing or malformed */
+};
+
+/* Probes the device described by node (which must be KVM_NODE_CHAR or
+ * KVM_NODE_STANDIN).  Under a sysroot, a stand-in is opened for the
+ * permission check and the rest is read from DIR/kvm-probe. */
+void kvm_probe_run(const struct sysroot *root, const struct kvm_node *node, struct kvm_probe *p);
+
+/* Parses the text of a probe record into p (exposed for tests and fuzzing).
+ * Returns 0, or -1 with p->record_error set. */
+int kvm_probe_parse_record(const char *text, struct kvm_probe *p);
+
+bool kvm_probe_accelerated(const struct kvm_probe *p);
+
+const char *probe_step_text(enum probe_step step);
+
+#endif

@@ -1,0 +1,113 @@
+/* output.c - text and JSON forms of a diagnosis */
+#include "output.h"
+
+#include "errno_name.h"
+#include "json.h"
+
+void output_text(FILE *out, const struct diagnosis *d, bool verbose)
+{
+	for (int i = 0; i < d->nchecks; i++) {
+		const struct check *c = &d->checks[i];
+
+		if (verbose)
+			fprintf(out, "INFO: [%s] %s: %s\n", check_state_name(c->state), c->name, c->detail);
+		else if (c->decisive)
+			fprintf(out, "INFO: %s\n", c->detail);
+	}
+	fprintf(out, "INFO: reason %s: %s\n", reason_name(d->reason), d->summary);
+	for (int i = 0; i < d->nhints; i++)
+		fprintf(out, "HINT: %s\n", d->hints[i]);
+	fprintf(out, "%s\n", d->verdict == VERDICT_USABLE ? VERDICT_LINE_USABLE : VERDICT_LINE_UNUSABLE);
+}
+
+static void json_cpu(FILE *out, const struct host_facts *f)
+{
+	const struct cpu_identity *c = &f->cpu;
+	const struct cpuinfo *ci = &f->cpuinfo;
+	bool first = true;
+
+	json_key(out, "cpu", &(bool){ false });
+	fputc('{', out);
+	json_kv_bool(out, "known", c->known, &first);
+	if (c->known) {
+		json_kv_string(out, "vendor", c->vendor, &first);
+		json_kv_string(out, "brand", c->brand, &first);
+		json_kv_int(out, "family", c->family, &first);
+		json_kv_int(out, "model", c->model, &first);
+		json_kv_int(out, "stepping", c->stepping, &first);
+		json_kv_string(out, "extension", c->vt_kind == CPU_VT_NONE ? NULL : cpu_vt_name(c->vt_kind), &first);
+		json_kv_bool(out, "cpuid_vt", c->has_vt, &first);
+		json_kv_bool(out, "hypervisor", c->hypervisor_bit, &first);
+		json_kv_string(out, "hypervisor_signature",
+			       c->hypervisor_leaf_known ? c->hypervisor_signature : NULL, &first);
+	}
+	json_kv_int(out, "cpuinfo_cpus", ci->cpus, &first);
+	json_kv_int(out, "cpuinfo_vmx_cpus", ci->with_vmx, &first);
+	json_kv_int(out, "cpuinfo_svm_cpus", ci->with_svm, &first);
+	fputc('}', out);
+}
+
+static void json_probe(FILE *out, const struct kvm_probe *p)
+{
+	bool first = true;
+
+	json_key(out, "probe", &(bool){ false });
+	fputc('{', out);
+	json_kv_bool(out, "ran", p->ran, &first);
+	json_kv_bool(out, "recorded", p->from_record, &first);
+	if (p->ran) {
+		json_kv_string(out, "step", p->failed_step == PROBE_COMPLETE ? "complete" : probe_step_text(p->failed_step), &first);
+		json_kv_string(out, "error", p->error ? errno_name(p->error) : NULL, &first);
+		json_kv_bool(out, "timed_out", p->timed_out, &first);
+		json_kv_int(out, "api_version", p->api_version, &first);
+	}
+	if (p->failed_step == PROBE_COMPLETE) {
+		json_kv_number(out, "guest_ns_per_iteration", p->guest.ns_per_iteration, &first);
+		json_kv_number(out, "native_ns_per_iteration", p->native.ns_per_iteration, &first);
+		json_kv_bool(out, "guest_finished", p->guest.finished, &first);
+		json_kv_number(out, "slowdown", p->slowdown, &first);
+	}
+	json_kv_number(out, "slowdown_limit", KVM_SLOWDOWN_LIMIT, &first);
+	if (p->ran && !p->from_record)
+		json_kv_number(out, "elapsed_ms", p->elapsed_ms, &first);
+	json_kv_int(out, "deadline_ms", KVM_PROBE_DEADLINE_MS, &first);
+	fputc('}', out);
+}
+
+void output_json(FILE *out, const struct host_facts *f, const struct diagnosis *d, const char *version)
+{
+	bool first = true;
+
+	fputc('{', out);
+	json_kv_string(out, "version", version, &first);
+	json_kv_string(out, "sysroot", f->root.dir, &first);
+	json_kv_string(out, "verdict", verdict_name(d->verdict), &first);
+	json_kv_string(out, "reason", reason_name(d->reason), &first);
+	json_kv_string(out, "summary", d->summary, &first);
+	json_key(out, "hints", &first);
+	fputc('[', out);
+	for (int i = 0; i < d->nhints; i++) {
+		if (i)
+			fputc(',', out);
+		json_string(out, d->hints[i]);
+	}
+	fputs("],", out);
+	json_key(out, "checks", &(bool){ true });
+	fputc('[', out);
+	for (int i = 0; i < d->nchecks; i++) {
+		bool cfirst = true;
+
+		fputs(i ? ",{" : "{", out);
+		json_kv_string(out, "name", d->checks[i].name, &cfirst);
+		json_kv_string(out, "state", check_state_name(d->checks[i].state), &cfirst);
+		json_kv_bool(out, "decisive", d->checks[i].decisive, &cfirst);
+		json_kv_string(out, "detail", d->checks[i].detail, &cfirst);
+		fputc('}', out);
+	}
+	fputc(']', out);
+	if (f->x86_64) {
+		json_cpu(out, f);
+		json_probe(out, &f->probe);
+	}
+	fputs("}\n", out);
+}

@@ -1,0 +1,22 @@
+/* output.h - printing a diagnosis: cpu-checker compatible text, or JSON */
+#ifndef KVMHOST_OUTPUT_H
+#define KVMHOST_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "host.h"
+#include "verdict.h"
+
+#define VERDICT_LINE_USABLE	"KVM acceleration can be used"
+#define VERDICT_LINE_UNUSABLE	"KVM acceleration can NOT be used"
+
+/* INFO: and HINT: lines, then exactly one of the two verdict lines (the
+ * negative one for "unknown" too: acceleration is never claimed unproven).
+ * verbose: every check with its state, not only the decisive ones. */
+void output_text(FILE *out, const struct diagnosis *d, bool verbose);
+
+/* One JSON object, documented in kvm-ok(1). */
+void output_json(FILE *out, const struct host_facts *f, const struct diagnosis *d, const char *version);
+
+#endif

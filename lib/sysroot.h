@@ -1,0 +1,45 @@
+/* sysroot.h - every path to /proc, /sys and /dev, optionally under another root
+ *
+ * kvm-ok --sysroot DIR reads DIR/proc/cpuinfo instead of /proc/cpuinfo, and
+ * so on, as lscpu --sysroot does.  All probes go through these helpers so
+ * that every check can run on a fixture host.
+ */
+#ifndef KVMHOST_SYSROOT_H
+#define KVMHOST_SYSROOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+struct sysroot {
+	const char *dir; /* NULL: the live host */
+};
+
+static inline bool sysroot_is_live(const struct sysroot *root)
+{
+	return root->dir == NULL;
+}
+
+/* Writes the host path for an absolute path ("/proc/cpuinfo") into buf.
+ * Returns buf, or NULL (errno ENAMETOOLONG) when it does not fit. */
+char *sysroot_path(const struct sysroot *root, const char *path, char *buf, size_t size);
+
+/* open(2) of an absolute host path under the root; -1 with errno on failure. */
+int sysroot_open(const struct sysroot *root, const char *path, int flags);
+
+/* lstat(2) and stat(2) of a host path under the root. */
+int sysroot_lstat(const struct sysroot *root, const char *path, struct stat *st);
+int sysroot_stat(const struct sysroot *root, const char *path, struct stat *st);
+
+/* Reads at most size-1 bytes of a small text file (a sysfs attribute, a
+ * /proc line) into buf, NUL-terminated, with trailing whitespace removed.
+ * Returns the length, or -1 with errno.  Never blocks on a FIFO. */
+ssize_t sysroot_read_text(const struct sysroot *root, const char *path, char *buf, size_t size);
+
+/* Reads a whole file of less than max bytes into a new NUL-terminated buffer.
+ * Returns the buffer (free it), with *len set, or NULL with errno
+ * (EFBIG when it holds max bytes or more). */
+char *sysroot_read_all(const struct sysroot *root, const char *path, size_t max, size_t *len);
+
+#endif

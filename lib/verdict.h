@@ -1,0 +1,73 @@
+/* verdict.h - from facts to checks, a verdict, a reason and hints
+ *
+ * The findings are plain data, so that every tool prints the same facts in
+ * the same words: a list of checks (name, state, detail), then one verdict
+ * with a stable reason code and the hints that say what to do.
+ */
+#ifndef KVMHOST_VERDICT_H
+#define KVMHOST_VERDICT_H
+
+#include <stdbool.h>
+
+#include "host.h"
+
+enum verdict {
+	VERDICT_USABLE,		/* exit 0 */
+	VERDICT_UNUSABLE,	/* exit 1 */
+	VERDICT_UNKNOWN,	/* exit 2 */
+};
+
+/* Stable reason codes; their text forms are part of the JSON interface. */
+enum reason {
+	REASON_USABLE,
+	REASON_NO_CPU_SUPPORT,
+	REASON_DISABLED_BY_FIRMWARE,
+	REASON_NO_KVM_DEVICE,
+	REASON_MODULE_NOT_LOADED,
+	REASON_DEVICE_PERMISSION,
+	REASON_DEVICE_NOT_KVM,
+	REASON_DEVICE_BROKEN,
+	REASON_NOT_ACCELERATED,
+	REASON_NEEDS_ROOT,
+	REASON_UNSUPPORTED_ARCH,
+	REASON_NOT_PROBED,
+};
+
+enum check_state {
+	CHECK_PASS,
+	CHECK_FAIL,
+	CHECK_WARN,
+	CHECK_INFO,
+	CHECK_UNKNOWN,
+	CHECK_SKIP,
+};
+
+#define CHECK_DETAIL_MAX 320
+#define DIAGNOSIS_MAX_CHECKS 16
+#define DIAGNOSIS_MAX_HINTS 6
+
+struct check {
+	const char *name;		/* stable: "cpuid-vt", "device", ... */
+	enum check_state state;
+	bool decisive;			/* shown without --verbose */
+	char detail[CHECK_DETAIL_MAX];
+};
+
+struct diagnosis {
+	enum verdict verdict;
+	enum reason reason;
+	char summary[CHECK_DETAIL_MAX];	/* one line: why */
+	struct check checks[DIAGNOSIS_MAX_CHECKS];
+	int nchecks;
+	char hints[DIAGNOSIS_MAX_HINTS][CHECK_DETAIL_MAX];
+	int nhints;
+};
+
+void diagnose(const struct host_facts *f, struct diagnosis *d);
+
+const char *verdict_name(enum verdict v);	/* "usable", "unusable", "unknown" */
+const char *reason_name(enum reason r);		/* "not-accelerated", ... */
+const char *check_state_name(enum check_state s); /* "pass", "fail", ... */
+int verdict_exit_status(enum verdict v);
+
+#endif
