@@ -164,6 +164,39 @@ static int load_raw(const struct sysroot *root, struct cpu_raw_data_t *raw, stru
 	return 0;
 }
 
+/* libcpuid 0.6 refuses vendors it has no tables for (Zhaoxin's
+ * "  Shanghai  " among them).  For those, and only those, the few fields
+ * kvm-ok needs are taken from the raw leaves as the kernel does: vendor
+ * (leaf 0), signature and VMX/hypervisor bits (leaf 1), SVM (0x80000001),
+ * brand (0x80000002-4). */
+static bool identify_unsupported_vendor(const struct cpu_raw_data_t *raw, struct cpu_id_t *id)
+{
+	uint32_t sig = raw->basic_cpuid[1][0];
+	int base_family = (int)((sig >> 8) & 0xf);
+
+	memset(id, 0, sizeof(*id));
+	memcpy(id->vendor_str, &raw->basic_cpuid[0][1], 4);
+	memcpy(id->vendor_str + 4, &raw->basic_cpuid[0][3], 4);
+	memcpy(id->vendor_str + 8, &raw->basic_cpuid[0][2], 4);
+	id->vendor_str[12] = '\0';
+	if (cpu_vt_kind_of_vendor(id->vendor_str) == CPU_VT_NONE || raw->basic_cpuid[0][0] < 1)
+		return false;
+	id->vendor = VENDOR_UNKNOWN;
+	id->stepping = (int)(sig & 0xf);
+	id->ext_family = base_family == 0xf ? base_family + (int)((sig >> 20) & 0xff) : base_family;
+	id->ext_model = (int)((sig >> 4) & 0xf);
+	if (base_family >= 6)
+		id->ext_model += (int)((sig >> 16) & 0xf) << 4;
+	id->flags[CPU_FEATURE_HYPERVISOR] = (raw->basic_cpuid[1][2] >> 31) & 1;
+	if (raw->ext_cpuid[0][0] >= 0x80000001u)
+		id->flags[CPU_FEATURE_SVM] = (raw->ext_cpuid[1][2] >> 2) & 1;
+	if (raw->ext_cpuid[0][0] >= 0x80000004u) {
+		memcpy(id->brand_str, &raw->ext_cpuid[2][0], 48);
+		id->brand_str[48] = '\0';
+	}
+	return true;
+}
+
 void cpu_identify_host(const struct sysroot *root, struct cpu_identity *cpu)
 {
 	struct cpu_raw_data_t raw;
@@ -173,7 +206,7 @@ void cpu_identify_host(const struct sysroot *root, struct cpu_identity *cpu)
 	memset(cpu, 0, sizeof(*cpu));
 	if (load_raw(root, &raw, cpu) < 0)
 		return;
-	if (cpu_identify(&raw, &id) != 0) {
+	if (cpu_identify(&raw, &id) != 0 && !identify_unsupported_vendor(&raw, &id)) {
 		snprintf(cpu->error, sizeof(cpu->error), "libcpuid could not decode the CPUID data: %s",
 			 cpuid_error());
 		return;

@@ -40,24 +40,28 @@ static bool caller_in_group(gid_t gid)
 	return false;
 }
 
-static void names(struct kvm_node *node)
+/* getpwuid and getgrgid return static storage: copy each name at once. */
+static void user_name(uid_t uid, char *buf, size_t size)
 {
-	struct passwd *pw = getpwuid(node->uid);
-	struct group *gr = getgrgid(node->gid);
-	struct passwd *me = getpwuid(geteuid());
+	const struct passwd *pw = getpwuid(uid);
 
 	if (pw)
-		snprintf(node->owner, sizeof(node->owner), "%s", pw->pw_name);
+		snprintf(buf, size, "%s", pw->pw_name);
 	else
-		snprintf(node->owner, sizeof(node->owner), "%u", (unsigned int)node->uid);
+		snprintf(buf, size, "%u", (unsigned int)uid);
+}
+
+static void names(struct kvm_node *node)
+{
+	const struct group *gr;
+
+	user_name(node->uid, node->owner, sizeof(node->owner));
+	user_name(geteuid(), node->user, sizeof(node->user));
+	gr = getgrgid(node->gid);
 	if (gr)
 		snprintf(node->group, sizeof(node->group), "%s", gr->gr_name);
 	else
 		snprintf(node->group, sizeof(node->group), "%u", (unsigned int)node->gid);
-	if (me)
-		snprintf(node->user, sizeof(node->user), "%s", me->pw_name);
-	else
-		snprintf(node->user, sizeof(node->user), "uid %u", (unsigned int)geteuid());
 }
 
 void kvm_node_inspect(const struct sysroot *root, struct kvm_node *node)

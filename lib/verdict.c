@@ -378,8 +378,11 @@ static void hint_nested(const struct host_facts *f, struct diagnosis *d)
 	if (!name) {
 		hint(d, "This is a virtual machine: enable nested virtualization (VT-x/AMD-V passthrough) for it in the outer hypervisor.");
 	} else if (strcmp(sig, "KVMKVMKVM") == 0 || strcmp(sig, "Linux KVM Hv") == 0) {
-		hint(d, "This is a KVM guest: on the outer host, load kvm_intel or kvm_amd with nested=1 "
-			"(echo 'options kvm_intel nested=1' > /etc/modprobe.d/kvm-nested.conf) and start this guest with -cpu host.");
+		const char *mod = cpu_kvm_module(f->cpu.vt_kind) ? cpu_kvm_module(f->cpu.vt_kind) : "kvm_intel";
+
+		hint(d, "This is a KVM guest: on the outer host, load %s with nested=1 "
+			"(echo 'options %s nested=1' > /etc/modprobe.d/kvm-nested.conf, then reload it) and start this guest with -cpu host.",
+		     mod, mod);
 	} else if (strcmp(sig, "Microsoft Hv") == 0) {
 		hint(d, "This is a Hyper-V guest: with the VM off, run on the Windows host: Set-VMProcessor -VMName NAME -ExposeVirtualizationExtensions $true");
 	} else if (strcmp(sig, "VMwareVMware") == 0) {
@@ -484,8 +487,8 @@ static void decide_device_absent(const struct host_facts *f, struct diagnosis *d
 		return;
 	}
 	show(d, "modules");
+	show(d, "firmware");
 	if (firmware_unknown(f) && f->firmware.first.status == MSR_NO_PERMISSION) {
-		show(d, "firmware");
 		conclude(d, VERDICT_UNKNOWN, REASON_NEEDS_ROOT,
 			 "%s is not loaded, and whether the firmware disabled %s can only be read as root",
 			 mod, vt_name(f));
@@ -496,12 +499,9 @@ static void decide_device_absent(const struct host_facts *f, struct diagnosis *d
 	conclude(d, VERDICT_UNUSABLE, REASON_MODULE_NOT_LOADED, "%s is not loaded, so there is no /dev/kvm",
 		 mod ? mod : "the KVM module");
 	hint_load_module(f, d);
-	if (firmware_unknown(f)) {
-		show(d, "firmware");
-		if (f->firmware.first.status == MSR_NO_DEVICE)
-			hint(d, "To see whether the firmware allows %s, load the msr module (modprobe msr) and run kvm-ok again.",
-			     vt_name(f));
-	}
+	if (firmware_unknown(f) && f->firmware.first.status == MSR_NO_DEVICE)
+		hint(d, "To see whether the firmware allows %s, load the msr module (modprobe msr) and run kvm-ok again.",
+		     vt_name(f));
 }
 
 static void decide_device_failure(const struct host_facts *f, struct diagnosis *d)

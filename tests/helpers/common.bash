@@ -1,0 +1,94 @@
+# common.bash - shared set-up for the bats suites: tools, fixture hosts, identities
+#
+# A fixture host is a directory under tests/fixtures/hosts/ laid out like a
+# host's root (proc/, sys/, dev/, cpuid.raw ...).  Each test works on a fresh
+# copy, in which the MSR files listed in msr.spec are written as sparse files
+# (0xC0010114 is 3 GiB into the file: far too big to commit).
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+KVM_OK=$BUILD/kvm-ok
+FIXTURES=$TOP/tests/fixtures/hosts
+
+# Copies fixture NAME into $HOST (world-readable, so tests may run the tool
+# as an unprivileged user) and writes its MSR files.
+host_from_fixture() {
+	local name=$1
+	[ -d "$FIXTURES/$name" ] || { echo "no fixture host $name" >&2; return 1; }
+	HOST_TMP=$(mktemp -d /tmp/kvm-ok-test.XXXXXX)
+	chmod 0755 "$HOST_TMP"
+	HOST=$HOST_TMP/$name
+	cp -a "$FIXTURES/$name" "$HOST"
+	if [ -f "$HOST/msr.spec" ]; then
+		write_msrs "$HOST" < "$HOST/msr.spec"
+	fi
+}
+
+# The "processor" numbers of a host's /proc/cpuinfo.
+host_cpus() {
+	sed -n 's/^processor[[:space:]]*:[[:space:]]*\([0-9]*\).*/\1/p' "$1/proc/cpuinfo"
+}
+
+# msr.spec lines: "CPU MSR VALUE", CPU a number or "all"; VALUE a number or
+# "short" (a file that ends 4 bytes into the MSR).
+write_msrs() {
+	local host=$1 cpu msr value c
+	while read -r cpu msr value; do
+		case $cpu in ''|'#'*) continue ;; esac
+		if [ "$cpu" = all ]; then cpu=$(host_cpus "$host"); fi
+		for c in $cpu; do
+			mkdir -p "$host/dev/cpu/$c"
+			write_msr "$host/dev/cpu/$c/msr" "$msr" "$value"
+		done
+	done
+}
+
+write_msr() {
+	local file=$1 addr=$(( $2 )) value=$3 bytes="" i
+	if [ "$value" = short ]; then
+		truncate -s $(( addr + 4 )) "$file"
+		return
+	fi
+	value=$(( value ))
+	for i in 0 1 2 3 4 5 6 7; do
+		bytes+=$(printf '\\x%02x' $(( (value >> (8 * i)) & 255 )))
+	done
+	# shellcheck disable=SC2059
+	printf "$bytes" | dd of="$file" bs=1 seek="$addr" conv=notrunc status=none
+}
+
+remove_host() {
+	if [ -n "${HOST_TMP:-}" ]; then rm -rf "$HOST_TMP"; fi
+}
+
+# Runs kvm-ok on the current fixture host.
+kvm_ok_on_host() {
+	run "$KVM_OK" --sysroot "$HOST" "$@"
+}
+
+# An unprivileged identity and a group it is not in, for permission tests.
+require_root_for_identity() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to run kvm-ok as another user (setpriv)"
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) is missing"
+}
+
+# Runs kvm-ok as nobody on the current fixture host; the binary is copied
+# next to the host so that nobody can reach it wherever the tree lives.
+kvm_ok_on_host_as_nobody() {
+	cp "$KVM_OK" "$HOST_TMP/kvm-ok"
+	chmod 0755 "$HOST_TMP/kvm-ok"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$HOST_TMP/kvm-ok" --sysroot "$HOST" "$@"
+}
+
+# A group the nobody user is not a member of: kvm where it exists.
+other_group() {
+	if getent group kvm >/dev/null; then echo kvm; else echo disk; fi
+}
+
+# The JSON report's field, e.g. json_field .reason
+json_field() {
+	"$KVM_OK" --sysroot "$HOST" --json "${@:2}" | jq -r "$1"
+}
