@@ -24,7 +24,7 @@ LIB_SRC    := $(wildcard lib/*.c)
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/obj/%.o)
 TOOLS      := $(B)/kvm-ok
 
-.PHONY: all run check test lint deps install uninstall clean
+.PHONY: all run check test lint deps deps-check install uninstall clean
 
 all: $(TOOLS)
 
@@ -39,7 +39,10 @@ $(B)/kvm-ok: $(B)/obj/kvm-ok/main.o $(B)/libkvmhost.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 deps:
-	@bash tools/install-deps
+	@bash tools/install-deps build
+
+deps-check:
+	@bash tools/install-deps check
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -50,9 +53,9 @@ lint:
 	  --inline-suppr --suppress=missingIncludeSystem --std=c11 -D__x86_64__ -Ilib lib kvm-ok
 
 test: all
-	bats tests
+	tests/run
 
-check: deps
+check: deps-check
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test

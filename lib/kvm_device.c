@@ -66,7 +66,6 @@ static void names(struct kvm_node *node)
 
 void kvm_node_inspect(const struct sysroot *root, struct kvm_node *node)
 {
-	char path[4096];
 	struct stat st;
 
 	memset(node, 0, sizeof(*node));
@@ -76,6 +75,7 @@ void kvm_node_inspect(const struct sysroot *root, struct kvm_node *node)
 		return;
 	}
 	if (S_ISLNK(st.st_mode)) {
+		char path[4096];
 		ssize_t n;
 
 		node->is_symlink = true;

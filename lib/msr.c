@@ -63,7 +63,7 @@ enum firmware_vt msr_firmware_vt(enum cpu_vt_kind kind, uint64_t value, bool tbo
 	if (kind == CPU_VT_SVM) {
 		if (value & VM_CR_SVMDIS)
 			return FIRMWARE_VT_DISABLED;
-		return value & VM_CR_SVM_LOCK ? FIRMWARE_VT_ENABLED : FIRMWARE_VT_UNLOCKED;
+		return (value & VM_CR_SVM_LOCK) ? FIRMWARE_VT_ENABLED : FIRMWARE_VT_UNLOCKED;
 	}
 	return FIRMWARE_VT_UNKNOWN;
 }
@@ -81,7 +81,7 @@ static bool tboot_active(const struct sysroot *root)
 void msr_firmware_state(const struct sysroot *root, enum cpu_vt_kind kind,
 			const int *cpus, int ncpus, struct firmware_state *fw)
 {
-	static const int cpu0 = 0;
+	static const int cpu0[1] = { 0 };
 
 	memset(fw, 0, sizeof(*fw));
 	fw->first_disabled_cpu = -1;
@@ -91,7 +91,7 @@ void msr_firmware_state(const struct sysroot *root, enum cpu_vt_kind kind,
 		return;
 	fw->tboot = kind == CPU_VT_VMX && tboot_active(root);
 	if (!cpus || ncpus <= 0) {
-		cpus = &cpu0;
+		cpus = cpu0;
 		ncpus = 1;
 	}
 	for (int i = 0; i < ncpus; i++) {

@@ -430,8 +430,11 @@ static void hint_load_module(const struct host_facts *f, struct diagnosis *d)
 			"Note: no module tree for kernel %s was found (%s/modules.dep is missing).",
 		     mod, f->kernel.known ? f->kernel.release : "?", f->module_tree[0] ? f->module_tree : "/lib/modules/RELEASE");
 		return;
-	case MODULE_AVAIL_FILE:
 	case MODULE_AVAIL_BUILTIN:
+		hint(d, "%s is built into kernel %s, so it cannot be loaded: it failed to start at boot. "
+			"Look for its messages: dmesg | grep -i kvm", mod, f->kernel.release);
+		return;
+	case MODULE_AVAIL_FILE:
 		break;
 	}
 	hint(d, "Load the module as root: modload (this toolkit) or modprobe %s", mod);

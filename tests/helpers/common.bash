@@ -92,3 +92,28 @@ other_group() {
 json_field() {
 	"$KVM_OK" --sysroot "$HOST" --json "${@:2}" | jq -r "$1"
 }
+
+# Builds lib/modules/RELEASE under a host with fake modules (ELF objects
+# with a .modinfo section, enough for depmod and libkmod) and indexes it
+# with depmod.  usage: make_module_tree HOST RELEASE [builtin:]NAME...
+make_module_tree() {
+	local host=$1 release=$2 tree mod name src
+	shift 2
+	tree=$host/lib/modules/$release
+	mkdir -p "$tree/kernel/arch/x86/kvm"
+	: > "$tree/modules.order"
+	: > "$tree/modules.builtin"
+	src=$(mktemp -d)
+	for mod in "$@"; do
+		name=${mod#builtin:}
+		if [ "$name" != "$mod" ]; then
+			echo "kernel/arch/x86/kvm/${name//_/-}.ko" >> "$tree/modules.builtin"
+			continue
+		fi
+		printf '__attribute__((section(".modinfo"), used)) static const char n[] = "name=%s";\n' "$name" > "$src/$name.c"
+		gcc -c "$src/$name.c" -o "$tree/kernel/arch/x86/kvm/${name//_/-}.ko"
+		echo "kernel/arch/x86/kvm/${name//_/-}.ko" >> "$tree/modules.order"
+	done
+	rm -rf "$src"
+	/sbin/depmod -b "$host" "$release" 2>/dev/null
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env bats
+# kvm-ok's options, exit statuses and output forms.
+
+load helpers/common
+
+teardown() {
+	remove_host
+}
+
+@test "--help lists every option and the exit statuses, exit 0" {
+	run "$KVM_OK" --help
+	assert_success
+	for opt in --quiet --verbose --json --no-probe --sysroot --help --version; do
+		assert_output --partial -- "$opt"
+	done
+	assert_output --partial "Exit status: 0 KVM acceleration can be used, 1 it can NOT be used"
+}
+
+@test "--version prints the version from VERSION" {
+	run "$KVM_OK" --version
+	assert_success
+	assert_output "kvm-ok $(cat "$TOP/VERSION")"
+}
+
+@test "an unknown option is a usage error: exit 2, usage on stderr" {
+	run "$KVM_OK" --frobnicate
+	assert_failure 2
+	assert_output --partial "Usage: kvm-ok"
+}
+
+@test "a stray argument is a usage error: exit 2" {
+	run "$KVM_OK" extra
+	assert_failure 2
+	assert_output --partial 'kvm-ok: unexpected argument "extra"'
+}
+
+@test "--sysroot to a missing directory: exit 2 with the path and the error" {
+	run "$KVM_OK" --sysroot /nonexistent/host
+	assert_failure 2
+	assert_output "kvm-ok: --sysroot /nonexistent/host: No such file or directory; give the directory of a host image"
+}
+
+@test "--sysroot to a file: exit 2, not a directory" {
+	run "$KVM_OK" --sysroot "$TOP/VERSION"
+	assert_failure 2
+	assert_output --partial "not a directory"
+}
+
+@test "-q prints nothing and keeps the exit status" {
+	host_from_fixture amd-kvm-pvm-not-accelerated
+	kvm_ok_on_host -q
+	assert_failure 1
+	assert_output ""
+	remove_host
+	host_from_fixture intel-usable
+	kvm_ok_on_host --quiet
+	assert_success
+	assert_output ""
+}
+
+@test "-v shows every check with its state; the default shows only the decisive ones" {
+	host_from_fixture amd-kvm-pvm-not-accelerated
+	kvm_ok_on_host
+	refute_line --partial "kernel 6.18.44-fc-v669"
+	kvm_ok_on_host -v
+	assert_line "INFO: [info] kernel: kernel 6.18.44-fc-v669 removes the svm flag from /proc/cpuinfo when firmware disables SVM"
+	assert_line "INFO: [skip] firmware: firmware lock bits not read: the CPU reports no VMX/SVM"
+	assert_line "INFO: [pass] api-version: KVM_GET_API_VERSION: 12"
+}
+
+@test "--no-probe: the device is not tested, so the verdict is unknown (exit 2), never usable" {
+	host_from_fixture intel-usable
+	kvm_ok_on_host --no-probe
+	assert_failure 2
+	assert_line "INFO: reason not-probed: /dev/kvm exists but was not probed, so acceleration is not proven"
+	assert_equal "${lines[-1]}" "KVM acceleration can NOT be used"
+}
+
+@test "--json: one object with verdict, reason, hints, checks, cpu and probe" {
+	host_from_fixture amd-kvm-pvm-not-accelerated
+	kvm_ok_on_host --json
+	assert_failure 1
+	assert_equal "$(jq -r .verdict <<<"$output")" unusable
+	assert_equal "$(jq -r .reason <<<"$output")" not-accelerated
+	assert_equal "$(jq -r .cpu.vendor <<<"$output")" AuthenticAMD
+	assert_equal "$(jq -r .cpu.hypervisor_signature <<<"$output")" KVMKVMKVM
+	assert_equal "$(jq -r .probe.recorded <<<"$output")" true
+	assert_equal "$(jq -r .probe.guest_ns_per_iteration <<<"$output")" 1513.5
+	assert_equal "$(jq -r '.checks[] | select(.name=="acceleration") | .state' <<<"$output")" fail
+	assert_equal "$(jq -r '.sysroot' <<<"$output")" "$HOST"
+}
+
+@test "a malformed probe record is named, with its line, and the verdict is unknown" {
+	host_from_fixture intel-usable
+	echo "guest_ns_per_iteration=fast" >> "$HOST/kvm-probe"
+	kvm_ok_on_host
+	assert_failure 2
+	assert_line --partial "no probe outcome: $HOST/kvm-probe: guest_ns_per_iteration: \"fast\" is not a positive number"
+}
+
+@test "a broken cpuid.raw is reported, and the device probe still decides" {
+	host_from_fixture intel-usable
+	printf 'version=0.6.2\nthis is not cpuid\n' > "$HOST/cpuid.raw"
+	kvm_ok_on_host -v
+	assert_success
+	assert_line --partial "INFO: [unknown] cpu: CPUID could not be read: $HOST/cpuid.raw: "
+	assert_line --partial "not understood"
+}

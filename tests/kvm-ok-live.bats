@@ -1,0 +1,42 @@
+#!/usr/bin/env bats
+# kvm-ok on the machine running the tests: only what is true everywhere.
+
+load helpers/common
+
+@test "live: kvm-ok runs and exits 0, 1 or 2 with one of the two verdict lines last" {
+	run "$KVM_OK"
+	[ "$status" -le 2 ] || fail "exit status $status"
+	[[ "${lines[-1]}" == "KVM acceleration can be used" || "${lines[-1]}" == "KVM acceleration can NOT be used" ]] ||
+		fail "last line: ${lines[-1]}"
+}
+
+@test "live: --json parses and its verdict matches the exit status" {
+	run "$KVM_OK" --json
+	verdict=$(jq -r .verdict <<<"$output") || fail "not JSON: $output"
+	case $verdict in
+	usable) assert_equal "$status" 0 ;;
+	unusable) assert_equal "$status" 1 ;;
+	unknown) assert_equal "$status" 2 ;;
+	*) fail "verdict $verdict" ;;
+	esac
+}
+
+@test "live: where /dev/kvm can be opened, the probe finishes within its deadline" {
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || skip "/dev/kvm is not usable by $(id -un) here"
+	run "$KVM_OK" --json
+	assert_equal "$(jq -r .probe.ran <<<"$output")" true
+	elapsed=$(jq -r .probe.elapsed_ms <<<"$output")
+	deadline=$(jq -r .probe.deadline_ms <<<"$output")
+	# the child is abandoned at the deadline; allow for process set-up around it
+	awk -v e="$elapsed" -v d="$deadline" 'BEGIN { exit !(e <= d + 10) }' || fail "probe took $elapsed ms, deadline $deadline ms"
+}
+
+@test "live: on a kvm_pvm host the verdict is not-accelerated, with the measured slowdown" {
+	[ -d /sys/module/kvm_pvm ] || skip "not a kvm_pvm host"
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || skip "/dev/kvm is not usable by $(id -un) here"
+	run "$KVM_OK"
+	assert_failure 1
+	assert_line --regexp "^INFO: test loop: (more than )?[0-9]+ ns per iteration in a KVM guest, [0-9.]+ ns natively: (over )?[0-9]+x slower than native: NOT accelerated$"
+	assert_line --partial "INFO: reason not-accelerated: /dev/kvm works but guest code runs"
+	assert_equal "${lines[-1]}" "KVM acceleration can NOT be used"
+}
