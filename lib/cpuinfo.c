@@ -168,7 +168,8 @@ void cpuinfo_read(const struct sysroot *root, struct cpuinfo *info)
 
 	if (!text) {
 		memset(info, 0, sizeof(*info));
-		snprintf(info->error, sizeof(info->error), "/proc/cpuinfo: %s", strerror(errno));
+		snprintf(info->error, sizeof(info->error), "/proc/cpuinfo: %s",
+			 errno == EINVAL ? "not a regular file" : strerror(errno));
 		return;
 	}
 	cpuinfo_parse(text, info);

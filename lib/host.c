@@ -25,7 +25,8 @@ void host_gather(const struct sysroot *root, const struct host_options *opts, st
 
 	module_probe(root, "kvm", &f->kvm);
 	module_probe(root, "kvm_pvm", &f->pvm);
-	vendor_module = cpu_kvm_module(f->cpu.vt_kind);
+	/* without CPUID, the vendor in /proc/cpuinfo still names the module */
+	vendor_module = cpu_kvm_module(f->cpu.known ? f->cpu.vt_kind : cpu_vt_kind_of_vendor(f->cpuinfo.vendor));
 	if (vendor_module) {
 		module_probe(root, vendor_module, &f->vendor_module);
 		if (f->kernel.known)

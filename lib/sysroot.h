@@ -34,7 +34,8 @@ int sysroot_stat(const struct sysroot *root, const char *path, struct stat *st);
 
 /* Reads at most size-1 bytes of a small text file (a sysfs attribute, a
  * /proc line) into buf, NUL-terminated, with trailing whitespace removed.
- * Returns the length, or -1 with errno.  Never blocks on a FIFO. */
+ * Returns the length, or -1 with errno (EINVAL: not a regular file, so a
+ * FIFO or a device in a broken host can neither block nor flood us). */
 ssize_t sysroot_read_text(const struct sysroot *root, const char *path, char *buf, size_t size);
 
 /* Reads a whole file of less than max bytes into a new NUL-terminated buffer.

@@ -151,9 +151,11 @@ static void check_cpuinfo(const struct host_facts *f, struct diagnosis *d)
 	}
 	with = f->cpu.vt_kind == CPU_VT_VMX ? ci->with_vmx : ci->with_svm;
 	if (with == ci->cpus)
-		add_check(d, "cpuinfo-vt", CHECK_PASS, "/proc/cpuinfo: %s flag on all %d CPUs", flag, ci->cpus);
+		add_check(d, "cpuinfo-vt", CHECK_PASS, "/proc/cpuinfo: %s flag on all %d CPU%s", flag, ci->cpus,
+			  ci->cpus == 1 ? "" : "s");
 	else if (with == 0)
-		add_check(d, "cpuinfo-vt", CHECK_FAIL, "/proc/cpuinfo: no %s flag on any of %d CPUs", flag, ci->cpus);
+		add_check(d, "cpuinfo-vt", CHECK_FAIL, "/proc/cpuinfo: no %s flag on any of %d CPU%s", flag, ci->cpus,
+			  ci->cpus == 1 ? "" : "s");
 	else
 		add_check(d, "cpuinfo-vt", CHECK_WARN, "/proc/cpuinfo: %s flag on %d of %d CPUs (%s)", flag, with,
 			  ci->cpus, ci->mixed);
@@ -212,7 +214,11 @@ static void check_firmware(const struct host_facts *f, struct diagnosis *d)
 	const struct firmware_state *fw = &f->firmware;
 	const char *msr_name = f->cpu.vt_kind == CPU_VT_VMX ? "IA32_FEATURE_CONTROL" : "VM_CR";
 
-	if (!f->cpu.known || !f->cpu.has_vt) {
+	if (!f->cpu.known) {
+		add_check(d, "firmware", CHECK_UNKNOWN, "firmware lock bits not read: CPUID is unknown");
+		return;
+	}
+	if (!f->cpu.has_vt) {
 		add_check(d, "firmware", CHECK_SKIP, "firmware lock bits not read: the CPU reports no VMX/SVM");
 		return;
 	}
@@ -518,6 +524,11 @@ static void decide_device_failure(const struct host_facts *f, struct diagnosis *
 				 "/dev/kvm: permission denied (group %s; %s is %sa member)",
 				 f->node.group, f->node.user, f->node.in_group ? "" : "not ");
 			hint_permission(f, d);
+			if (f->pvm.state != MODULE_ABSENT) {
+				show(d, "modules");
+				hint(d, "/dev/kvm here comes from kvm_pvm: even once you may open it, ordinary guests "
+					"will be emulated, not accelerated (kvm-ok as root measures it).");
+			}
 		} else if (p->error == ENXIO || p->error == ENODEV || p->error == ENOENT) {
 			show(d, "modules");
 			conclude(d, VERDICT_UNUSABLE, REASON_NO_KVM_DEVICE,

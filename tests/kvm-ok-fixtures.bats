@@ -20,7 +20,7 @@ assert_reason() {
 	host_from_fixture intel-usable
 	kvm_ok_on_host
 	assert_success
-	assert_line "INFO: /dev/kvm exists: stand-in file, owner root, group root, mode 0644 (rw-r--r--)"
+	assert_line --partial "INFO: /dev/kvm exists: stand-in file, owner "
 	assert_line --partial "test loop: 0.31 ns per iteration in a KVM guest, 0.29 ns natively: 1.1x (accelerated)"
 	assert_line "INFO: reason usable: /dev/kvm works and guest code runs at 1.1x native speed"
 	assert_equal "${lines[-1]}" "KVM acceleration can be used"
