@@ -23,6 +23,9 @@ B          := build
 LIB_SRC    := $(wildcard lib/*.c)
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/obj/%.o)
 TOOLS      := $(B)/kvm-ok
+# test builds: the same sources with KVMHOST_TESTING hooks (see tests/)
+TEST_OBJ   := $(LIB_SRC:%.c=$(B)/test-obj/%.o)
+TEST_TOOLS := $(B)/test/kvm-ok
 
 .PHONY: all run check test lint deps deps-check install uninstall clean
 
@@ -31,6 +34,14 @@ all: $(TOOLS)
 $(B)/obj/%.o: %.c $(wildcard lib/*.h) VERSION
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/test-obj/%.o: %.c $(wildcard lib/*.h) VERSION
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DKVMHOST_TESTING -c -o $@ $<
+
+$(B)/test/kvm-ok: $(B)/test-obj/kvm-ok/main.o $(TEST_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/libkvmhost.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -52,7 +63,7 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem --std=c11 -D__x86_64__ -Ilib lib kvm-ok
 
-test: all
+test: all $(TEST_TOOLS)
 	tests/run
 
 check: deps-check

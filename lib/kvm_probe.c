@@ -50,6 +50,24 @@ static void compute_slowdown(struct kvm_probe *p)
 		p->slowdown = p->guest.ns_per_iteration / p->native.ns_per_iteration;
 }
 
+#ifdef KVMHOST_TESTING
+/* Test builds only (build/test/): KVMHOST_TEST_HANG=STEP makes the probe
+ * process hang before that step, as a stuck device would. */
+static void hang_here_if_asked(enum probe_step step)
+{
+	const char *at = getenv("KVMHOST_TEST_HANG");
+
+	if (at && strcmp(at, probe_step_text(step)) == 0)
+		for (;;)
+			pause();
+}
+#else
+static void hang_here_if_asked(enum probe_step step)
+{
+	(void)step;
+}
+#endif
+
 static void on_alarm(int sig)
 {
 	(void)sig;	/* only there to make KVM_RUN return EINTR */
@@ -78,12 +96,14 @@ static void probe_in_child(const struct sysroot *root, struct kvm_probe *p, uint
 	int kvm, vm;
 
 	p->failed_step = PROBE_OPEN;
+	hang_here_if_asked(PROBE_OPEN);
 	kvm = sysroot_open(root, KVM_DEVICE_PATH, O_RDWR | O_NOCTTY);
 	if (kvm < 0) {
 		p->error = errno;
 		return;
 	}
 	p->failed_step = PROBE_API_VERSION;
+	hang_here_if_asked(PROBE_API_VERSION);
 	p->api_version = ioctl(kvm, KVM_GET_API_VERSION, 0);
 	if (p->api_version < 0) {
 		p->error = errno;
@@ -93,6 +113,7 @@ static void probe_in_child(const struct sysroot *root, struct kvm_probe *p, uint
 	if (p->api_version != KVM_API_VERSION_EXPECTED)
 		return;
 	p->failed_step = PROBE_CREATE_VM;
+	hang_here_if_asked(PROBE_CREATE_VM);
 	vm = ioctl(kvm, KVM_CREATE_VM, 0);
 	if (vm < 0) {
 		p->error = errno;

@@ -111,3 +111,34 @@ kvm_ok_bounded() {
 	kvm_ok_bounded -v
 	assert_line "INFO: [unknown] kernel: /proc/sys/kernel/osrelease: unreadable or malformed"
 }
+
+# The test build (build/test/kvm-ok) can make its probe process hang before
+# a step, as a stuck device would; the production binary has no such hook.
+@test "a device that hangs in KVM_GET_API_VERSION: abandoned at the deadline, device-broken" {
+	mkdir -p "$HOST/dev"
+	ln -s /dev/null "$HOST/dev/kvm"
+	KVMHOST_TEST_HANG=KVM_GET_API_VERSION run timeout 10 "$BUILD/test/kvm-ok" --sysroot "$HOST"
+	[ "$status" -ne 124 ] || fail "kvm-ok hung with the device"
+	assert_failure 1
+	assert_line "INFO: /dev/kvm hangs: no answer within 50 ms during KVM_GET_API_VERSION"
+	assert_line "INFO: reason device-broken: /dev/kvm does not answer: no answer within 50 ms during KVM_GET_API_VERSION"
+}
+
+@test "a device that hangs in open: abandoned at the deadline too" {
+	mkdir -p "$HOST/dev"
+	ln -s /dev/null "$HOST/dev/kvm"
+	KVMHOST_TEST_HANG=open run timeout 10 "$BUILD/test/kvm-ok" --sysroot "$HOST" --json
+	[ "$status" -ne 124 ] || fail "kvm-ok hung with the device"
+	assert_failure 1
+	assert_equal "$(jq -r .reason <<<"$output")" device-broken
+	assert_equal "$(jq -r .probe.timed_out <<<"$output")" true
+	assert_equal "$(jq -r .probe.step <<<"$output")" open
+}
+
+@test "the production build ignores the test hook" {
+	mkdir -p "$HOST/dev"
+	ln -s /dev/null "$HOST/dev/kvm"
+	KVMHOST_TEST_HANG=open run timeout 10 "$KVM_OK" --sysroot "$HOST"
+	assert_failure 1
+	assert_line --partial "reason device-not-kvm"
+}

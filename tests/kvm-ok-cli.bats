@@ -106,3 +106,17 @@ teardown() {
 	assert_line --partial "INFO: [unknown] cpu: CPUID could not be read: $HOST/cpuid.raw: "
 	assert_line --partial "not understood"
 }
+
+@test "make install honours DESTDIR and PREFIX; make uninstall removes what it installed" {
+	dest=$(mktemp -d)
+	run make -C "$TOP" --no-print-directory install DESTDIR="$dest" PREFIX=/opt/kvmtk
+	assert_success
+	[ -x "$dest/opt/kvmtk/bin/kvm-ok" ] || fail "no $dest/opt/kvmtk/bin/kvm-ok"
+	[ -f "$dest/opt/kvmtk/share/man/man1/kvm-ok.1" ] || fail "no man page installed"
+	run "$dest/opt/kvmtk/bin/kvm-ok" --version
+	assert_output "kvm-ok $(cat "$TOP/VERSION")"
+	run make -C "$TOP" --no-print-directory uninstall DESTDIR="$dest" PREFIX=/opt/kvmtk
+	assert_success
+	[ ! -e "$dest/opt/kvmtk/bin/kvm-ok" ] || fail "kvm-ok left behind"
+	rm -rf "$dest"
+}
