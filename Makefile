@@ -22,10 +22,10 @@ LDLIBS     += $(PKG_LIBS) -lm
 B          := build
 LIB_SRC    := $(wildcard lib/*.c)
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/obj/%.o)
-TOOLS      := $(B)/kvm-ok
+TOOLS      := $(B)/kvm-ok $(B)/modload
 # test builds: the same sources with KVMHOST_TESTING hooks (see tests/)
 TEST_OBJ   := $(LIB_SRC:%.c=$(B)/test-obj/%.o)
-TEST_TOOLS := $(B)/test/kvm-ok
+TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/fake_kernel.so
 
 .PHONY: all run check test lint deps deps-check install uninstall clean
 
@@ -43,10 +43,17 @@ $(B)/test/kvm-ok: $(B)/test-obj/kvm-ok/main.o $(TEST_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(B)/test/fake_kernel.so: tests/fake-kernel/fake_kernel.c lib/errno_name.c lib/errno_name.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -shared -o $@ tests/fake-kernel/fake_kernel.c lib/errno_name.c -ldl
+
 $(B)/libkvmhost.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(B)/kvm-ok: $(B)/obj/kvm-ok/main.o $(B)/libkvmhost.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/modload: $(B)/obj/modload/main.o $(B)/libkvmhost.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 deps:
@@ -61,7 +68,7 @@ run: deps
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
-	  --inline-suppr --suppress=missingIncludeSystem --std=c11 -D__x86_64__ -Ilib lib kvm-ok
+	  --inline-suppr --suppress=missingIncludeSystem --std=c11 -D__x86_64__ -Ilib lib kvm-ok modload tests/fake-kernel
 
 test: all $(TEST_TOOLS)
 	tests/run

@@ -69,6 +69,13 @@ const char *module_state_text(enum module_state state)
 	return "in an unreadable state";
 }
 
+const char *module_state_code(enum module_state state)
+{
+	static const char *const codes[] = { "absent", "live", "coming", "going", "builtin", "unreadable" };
+
+	return codes[state];
+}
+
 static void log_nothing(void *data, int priority, const char *file, int line,
 			const char *fn, const char *format, va_list args)
 {

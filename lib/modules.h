@@ -35,6 +35,9 @@ bool module_is_loaded(const struct module_info *m); /* live or built in */
 
 const char *module_state_text(enum module_state state);
 
+/* Short stable names for JSON: absent, live, coming, going, builtin, unreadable. */
+const char *module_state_code(enum module_state state);
+
 /* Looks NAME up in DIR/lib/modules/RELEASE through libkmod, with the
  * modprobe configuration of the root.  path (if not NULL) receives the
  * module file.  tree receives the directory that was searched. */

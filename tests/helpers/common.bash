@@ -94,26 +94,66 @@ json_field() {
 }
 
 # Builds lib/modules/RELEASE under a host with fake modules (ELF objects
-# with a .modinfo section, enough for depmod and libkmod) and indexes it
-# with depmod.  usage: make_module_tree HOST RELEASE [builtin:]NAME...
+# with a .modinfo name, exported and undefined symbols: enough for depmod to
+# compute real dependencies and for libkmod to load them) and indexes it.
+# usage: make_module_tree HOST RELEASE SPEC...
+#   SPEC: NAME, NAME:DEP1,DEP2 (NAME uses symbols of DEP1 and DEP2),
+#         or builtin:NAME (listed in modules.builtin)
 make_module_tree() {
-	local host=$1 release=$2 tree mod name src
+	local host=$1 release=$2 tree spec name deps dep src body
 	shift 2
 	tree=$host/lib/modules/$release
 	mkdir -p "$tree/kernel/arch/x86/kvm"
 	: > "$tree/modules.order"
 	: > "$tree/modules.builtin"
+	: > "$tree/modules.builtin.modinfo"
 	src=$(mktemp -d)
-	for mod in "$@"; do
-		name=${mod#builtin:}
-		if [ "$name" != "$mod" ]; then
+	for spec in "$@"; do
+		if [ "${spec#builtin:}" != "$spec" ]; then
+			name=${spec#builtin:}
 			echo "kernel/arch/x86/kvm/${name//_/-}.ko" >> "$tree/modules.builtin"
 			continue
 		fi
-		printf '__attribute__((section(".modinfo"), used)) static const char n[] = "name=%s";\n' "$name" > "$src/$name.c"
+		name=${spec%%:*}
+		deps=""
+		[ "$name" != "$spec" ] && deps=${spec#*:}
+		{
+			printf '__attribute__((section(".modinfo"), used)) static const char n[] = "name=%s";\n' "$name"
+			printf '__attribute__((section("__ksymtab_strings"), used)) static const char ks[] = "%s_sym";\n' "$name"
+			printf 'int %s_sym(void) { return 0; }\n' "$name"
+			body=""
+			for dep in ${deps//,/ }; do
+				printf 'extern int %s_sym(void);\n' "$dep"
+				body+="${dep}_sym() + "
+			done
+			[ -n "$body" ] && printf 'int use_deps(void) { return %s0; }\n' "$body"
+		} > "$src/$name.c"
 		gcc -c "$src/$name.c" -o "$tree/kernel/arch/x86/kvm/${name//_/-}.ko"
 		echo "kernel/arch/x86/kvm/${name//_/-}.ko" >> "$tree/modules.order"
 	done
 	rm -rf "$src"
 	/sbin/depmod -b "$host" "$release" 2>/dev/null
 }
+
+# Debian 12's KVM modules and their dependencies, as fake modules.
+make_kvm_module_tree() {
+	make_module_tree "$1" "$2" irqbypass kvm:irqbypass ccp kvm_amd:kvm,ccp kvm_intel:kvm msr
+}
+
+# Runs a command against the fake kernel (tests/fake-kernel): in a private
+# mount namespace whose /sys/module is the host's sys/module, with the
+# module calls answered by build/test/fake_kernel.so.
+require_fake_kernel() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root for a private mount namespace (unshare)"
+	unshare --mount --propagation private true 2>/dev/null || skip "unshare --mount is not permitted here"
+}
+
+run_in_fake_kernel() {
+	mkdir -p "$HOST/sys/module"
+	run unshare --mount --propagation private -- bash -c \
+		'mount --bind "$1/sys/module" /sys/module || exit 99; shift; LD_PRELOAD="$FAKE_SO" exec "$@"' \
+		_ "$HOST" "$@"
+}
+
+FAKE_SO=$BUILD/test/fake_kernel.so
+export FAKE_SO

@@ -1,0 +1,312 @@
+/* module_load.c - libkmod probe-insert with rollback, and removal */
+#include "module_load.h"
+
+#include <errno.h>
+#include <libkmod.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* libkmod's print_action callback carries no user data: the result being
+ * filled is kept here for the duration of one module_load call. */
+static struct load_result *current_result;
+
+/* libkmod's messages go to the loader's error buffer instead of stderr. */
+static void keep_last_message(void *data, int priority, const char *file, int line,
+			      const char *fn, const char *format, va_list args)
+{
+	struct module_loader *l = data;
+
+	(void)file, (void)line, (void)fn;
+	if (priority > 3)	/* LOG_ERR */
+		return;
+	vsnprintf(l->error, sizeof(l->error), format, args);
+	l->error[strcspn(l->error, "\n")] = '\0';
+}
+
+int module_loader_open(struct module_loader *l, const struct sysroot *root, const char *moddir,
+		       const char *release)
+{
+	static const char *const config_dirs[] = { "/etc/modprobe.d", "/run/modprobe.d",
+						   "/usr/local/lib/modprobe.d", "/lib/modprobe.d" };
+	char configs[4][1024], dep[1100];
+	const char *config_paths[5];
+	struct stat st;
+	char rel[300];
+	int n = 0, rc;
+
+	memset(l, 0, sizeof(*l));
+	snprintf(rel, sizeof(rel), "/lib/modules/%s", release);
+	if (moddir)
+		snprintf(l->tree, sizeof(l->tree), "%s", moddir);
+	else if (!sysroot_path(root, rel, l->tree, sizeof(l->tree))) {
+		snprintf(l->error, sizeof(l->error), "module directory path too long");
+		return -1;
+	}
+	snprintf(dep, sizeof(dep), "%s/modules.dep", l->tree);
+	if (stat(dep, &st) < 0) {
+		snprintf(l->error, sizeof(l->error),
+			 "no module index for kernel %s: %s: %s; install the kernel's modules "
+			 "(package linux-image-%s) or run depmod %s", release, dep, strerror(errno), release, release);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(config_dirs) / sizeof(config_dirs[0]); i++)
+		if (sysroot_path(root, config_dirs[i], configs[n], sizeof(configs[n])))
+			config_paths[n] = configs[n], n++;
+	config_paths[n] = NULL;
+
+	l->ctx = kmod_new(l->tree, sysroot_is_live(root) ? NULL : config_paths);
+	if (!l->ctx) {
+		snprintf(l->error, sizeof(l->error), "libkmod could not start on %s", l->tree);
+		return -1;
+	}
+	kmod_set_log_fn(l->ctx, keep_last_message, l);
+	rc = kmod_load_resources(l->ctx);
+	if (rc < 0) {
+		snprintf(l->error, sizeof(l->error), "the module index in %s cannot be read: %s; run depmod %s",
+			 l->tree, strerror(-rc), release);
+		kmod_unref(l->ctx);
+		l->ctx = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void module_loader_close(struct module_loader *l)
+{
+	if (l->ctx)
+		kmod_unref(l->ctx);
+	l->ctx = NULL;
+}
+
+static void record_action(struct kmod_module *m, bool install, const char *options)
+{
+	struct load_result *r = current_result;
+	struct load_step *s;
+	const char *path;
+
+	if (!r || r->nsteps == MODULE_LOAD_MAX_STEPS)
+		return;
+	s = &r->steps[r->nsteps++];
+	path = kmod_module_get_path(m);
+	snprintf(s->module, sizeof(s->module), "%s", kmod_module_get_name(m));
+	snprintf(s->path, sizeof(s->path), "%s", path ? path : "");
+	snprintf(s->options, sizeof(s->options), "%s", options ? options : "");
+	s->install_command = install;
+}
+
+/* An "install" line in modprobe.d would have libkmod run a shell: refuse. */
+static int refuse_install_command(struct kmod_module *m, const char *cmd, void *data)
+{
+	(void)m, (void)cmd, (void)data;
+	return -EPERM;
+}
+
+static bool in_kernel(struct kmod_module *m)
+{
+	int state = kmod_module_get_initstate(m);
+
+	return state == KMOD_MODULE_LIVE || state == KMOD_MODULE_COMING || state == KMOD_MODULE_BUILTIN;
+}
+
+static void append_name(char *list, size_t size, const char *name)
+{
+	size_t used = strlen(list);
+
+	snprintf(list + used, size - used, "%s%s", used ? " " : "", name);
+}
+
+static bool in_use(struct kmod_module *m)
+{
+	struct kmod_list *holders;
+	bool held;
+
+	if (kmod_module_get_refcnt(m) != 0)
+		return true;
+	holders = kmod_module_get_holders(m);
+	held = holders != NULL;
+	kmod_module_unref_list(holders);
+	return held;
+}
+
+/* Removes the live, unused modules of mods (those marked eligible, or all
+ * when eligible is NULL), repeating while one removal frees another, as
+ * modprobe -r does.  Appends each removed name to removed. */
+static void remove_unused(struct kmod_list *mods, const bool *eligible, char *removed, size_t size)
+{
+	bool progress = true;
+
+	while (progress) {
+		struct kmod_list *item;
+		int i = 0;
+
+		progress = false;
+		kmod_list_foreach(item, mods) {
+			struct kmod_module *m = kmod_module_get_module(item);
+
+			if ((!eligible || (i < 64 && eligible[i])) &&
+			    kmod_module_get_initstate(m) == KMOD_MODULE_LIVE && !in_use(m) &&
+			    kmod_module_remove_module(m, KMOD_REMOVE_NOWAIT) == 0) {
+				append_name(removed, size, kmod_module_get_name(m));
+				progress = true;
+			}
+			kmod_module_unref(m);
+			i++;
+		}
+	}
+}
+
+/* After a failed load: removes what this load inserted (loaded now, not
+ * before), and names what could not be removed. */
+static void roll_back(struct kmod_list *deps, const bool *was_in_kernel, struct load_result *r)
+{
+	bool inserted[64];
+	struct kmod_list *item;
+	int i = 0;
+
+	for (int k = 0; k < 64; k++)
+		inserted[k] = !was_in_kernel[k];
+	remove_unused(deps, inserted, r->rolled_back, sizeof(r->rolled_back));
+	kmod_list_foreach(item, deps) {
+		struct kmod_module *m = kmod_module_get_module(item);
+
+		if (i < 64 && inserted[i] && kmod_module_get_initstate(m) == KMOD_MODULE_LIVE)
+			append_name(r->rollback_error, sizeof(r->rollback_error), kmod_module_get_name(m));
+		kmod_module_unref(m);
+		i++;
+	}
+}
+
+static struct kmod_module *lookup_one(struct module_loader *l, const char *name)
+{
+	struct kmod_list *list = NULL;
+	struct kmod_module *mod = NULL;
+
+	if (kmod_module_new_from_lookup(l->ctx, name, &list) < 0 || !list)
+		return NULL;
+	mod = kmod_module_get_module(list);
+	kmod_module_unref_list(list);
+	return mod;
+}
+
+void module_load(struct module_loader *l, const char *name, const char *options, bool dry_run,
+		 struct load_result *r)
+{
+	struct kmod_list *deps, *item;
+	bool was_in_kernel[64] = { false };
+	struct kmod_module *mod;
+	unsigned int flags = KMOD_PROBE_APPLY_BLACKLIST;
+	int state, rc, i = 0;
+
+	memset(r, 0, sizeof(*r));
+	mod = lookup_one(l, name);
+	if (!mod) {
+		r->outcome = LOAD_NOT_FOUND;
+		r->error = ENOENT;
+		snprintf(r->failed_module, sizeof(r->failed_module), "%s", name);
+		return;
+	}
+	state = kmod_module_get_initstate(mod);
+	if (state == KMOD_MODULE_BUILTIN || state == KMOD_MODULE_LIVE) {
+		r->outcome = state == KMOD_MODULE_BUILTIN ? LOAD_BUILTIN : LOAD_ALREADY_LIVE;
+		kmod_module_unref(mod);
+		return;
+	}
+
+	deps = kmod_module_get_dependencies(mod);
+	kmod_list_foreach(item, deps) {
+		struct kmod_module *m = kmod_module_get_module(item);
+
+		if (i < 64)
+			was_in_kernel[i] = in_kernel(m);
+		kmod_module_unref(m);
+		i++;
+	}
+
+	if (dry_run)
+		flags |= KMOD_PROBE_DRY_RUN;
+	current_result = r;
+	l->error[0] = '\0';
+	rc = kmod_module_probe_insert_module(mod, flags, options && *options ? options : NULL,
+					     refuse_install_command, NULL, record_action);
+	current_result = NULL;
+
+	if (rc > 0) {
+		r->outcome = LOAD_BLACKLISTED;
+		snprintf(r->failed_module, sizeof(r->failed_module), "%s", name);
+	} else if (rc == 0) {
+		r->outcome = dry_run ? LOAD_DRY_RUN : LOAD_INSERTED;
+	} else {
+		r->error = -rc;
+		if (r->nsteps > 0) {
+			const struct load_step *last = &r->steps[r->nsteps - 1];
+
+			snprintf(r->failed_module, sizeof(r->failed_module), "%s", last->module);
+			r->outcome = last->install_command ? LOAD_INSTALL_COMMAND : LOAD_FAILED;
+		} else {
+			snprintf(r->failed_module, sizeof(r->failed_module), "%s", name);
+			r->outcome = LOAD_FAILED;
+		}
+		if (!dry_run)
+			roll_back(deps, was_in_kernel, r);
+	}
+	kmod_module_unref_list(deps);
+	kmod_module_unref(mod);
+}
+
+static void holder_names(struct kmod_module *mod, char *out, size_t size)
+{
+	struct kmod_list *holders = kmod_module_get_holders(mod), *item;
+
+	out[0] = '\0';
+	kmod_list_foreach(item, holders) {
+		struct kmod_module *h = kmod_module_get_module(item);
+
+		append_name(out, size, kmod_module_get_name(h));
+		kmod_module_unref(h);
+	}
+	kmod_module_unref_list(holders);
+}
+
+void module_unload(struct module_loader *l, const char *name, struct unload_result *r)
+{
+	struct kmod_list *deps;
+	struct kmod_module *mod;
+	int state, rc;
+
+	memset(r, 0, sizeof(*r));
+	mod = lookup_one(l, name);
+	if (!mod) {
+		r->outcome = UNLOAD_NOT_LOADED;
+		return;
+	}
+	state = kmod_module_get_initstate(mod);
+	if (state == KMOD_MODULE_BUILTIN || state < 0) {
+		r->outcome = state == KMOD_MODULE_BUILTIN ? UNLOAD_BUILTIN : UNLOAD_NOT_LOADED;
+		kmod_module_unref(mod);
+		return;
+	}
+	r->refcount = kmod_module_get_refcnt(mod);
+	holder_names(mod, r->holders, sizeof(r->holders));
+	if (r->refcount > 0 || r->holders[0]) {
+		r->outcome = UNLOAD_IN_USE;
+		kmod_module_unref(mod);
+		return;
+	}
+	rc = kmod_module_remove_module(mod, KMOD_REMOVE_NOWAIT);
+	if (rc < 0) {
+		r->error = -rc;
+		r->outcome = rc == -EBUSY || rc == -EAGAIN ? UNLOAD_IN_USE : UNLOAD_FAILED;
+		kmod_module_unref(mod);
+		return;
+	}
+	r->outcome = UNLOAD_REMOVED;
+	append_name(r->removed, sizeof(r->removed), name);
+
+	/* then what it depended on, when nothing else uses it (as modprobe -r) */
+	deps = kmod_module_get_dependencies(mod);
+	remove_unused(deps, NULL, r->removed, sizeof(r->removed));
+	kmod_module_unref_list(deps);
+	kmod_module_unref(mod);
+}

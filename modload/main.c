@@ -1,0 +1,593 @@
+/* modload - load the KVM module that fits this CPU, through libkmod
+ *
+ * modload [-n] [--nested] [--msr] [-q]      load kvm_intel or kvm_amd
+ * modload -r                                unload it (and kvm)
+ * modload --status [--json]                 what is loaded, /dev/kvm
+ * Exit status: 0 loaded (or already there), 1 could not, 2 usage,
+ * 3 (--status) not loaded.  See modload(8).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cpu.h"
+#include "cpuinfo.h"
+#include "errno_name.h"
+#include "host.h"
+#include "json.h"
+#include "kernel.h"
+#include "kmsg.h"
+#include "kvm_device.h"
+#include "module_load.h"
+#include "modules.h"
+#include "verdict.h"
+
+#ifndef KVMHOST_VERSION
+#define KVMHOST_VERSION "unknown"
+#endif
+
+enum {
+	EXIT_LOADED = 0,
+	EXIT_NOT_LOADED = 1,
+	EXIT_USAGE = 2,
+	EXIT_STATUS_NOT_LOADED = 3,	/* LSB: "program is not running" */
+};
+
+#define DEVICE_WAIT_MS 2000
+
+enum action { ACTION_LOAD, ACTION_UNLOAD, ACTION_STATUS };
+
+struct options {
+	enum action action;
+	bool dry_run, nested, msr, quiet, json;
+	const char *sysroot, *moddir;
+};
+
+static bool quiet;
+
+__attribute__((format(printf, 1, 2)))
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	fputs("modload: ", stdout);
+	vprintf(fmt, ap);
+	fputc('\n', stdout);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 1, 2)))
+static void complain(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("modload: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void usage(FILE *out)
+{
+	fputs("Usage: modload [OPTION]...\n"
+	      "Load the KVM module that fits this CPU (kvm_intel or kvm_amd) with its dependencies.\n\n"
+	      "  -n, --dry-run        show the modules that would be inserted, load nothing\n"
+	      "      --nested         load the vendor module with nested=1\n"
+	      "      --msr            also load the msr module (kvm-ok reads the firmware lock bits through it)\n"
+	      "  -r, --unload         remove the vendor module, then kvm and what nothing else uses\n"
+	      "      --status         show what is loaded and /dev/kvm (exit 0 loaded, 3 not)\n"
+	      "      --json           with --status: print one JSON object\n"
+	      "  -q, --quiet          print only errors (for init scripts)\n"
+	      "      --sysroot DIR    read /proc, /sys, /dev and CPUID of the host image under DIR\n"
+	      "  -d, --moddir DIR     take modules from DIR instead of /lib/modules/RELEASE\n"
+	      "  -h, --help           show this help\n"
+	      "  -V, --version        show the version\n\n"
+	      "Exit status: 0 loaded or already there, 1 could not load (or unload), 2 usage,\n"
+	      "3 --status: not loaded.  See modload(8).\n", out);
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_NESTED = 256, OPT_MSR, OPT_STATUS, OPT_JSON, OPT_SYSROOT };
+	static const struct option longopts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "nested", no_argument, NULL, OPT_NESTED },
+		{ "msr", no_argument, NULL, OPT_MSR },
+		{ "unload", no_argument, NULL, 'r' },
+		{ "status", no_argument, NULL, OPT_STATUS },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
+		{ "moddir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool unload = false, status = false;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt_long(argc, argv, "nrqd:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			o->dry_run = true;
+			break;
+		case OPT_NESTED:
+			o->nested = true;
+			break;
+		case OPT_MSR:
+			o->msr = true;
+			break;
+		case 'r':
+			unload = true;
+			break;
+		case OPT_STATUS:
+			status = true;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case OPT_SYSROOT:
+			o->sysroot = optarg;
+			break;
+		case 'd':
+			o->moddir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_LOADED);
+		case 'V':
+			printf("modload %s\n", KVMHOST_VERSION);
+			exit(EXIT_LOADED);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		complain("unexpected argument \"%s\": modload picks the module itself (see modload --help)",
+			 argv[optind]);
+		return -1;
+	}
+	if (unload && status) {
+		complain("--unload and --status exclude each other");
+		return -1;
+	}
+	if (o->json && !status) {
+		complain("--json goes with --status");
+		return -1;
+	}
+	if ((unload || status) && (o->dry_run || o->nested || o->msr)) {
+		complain("--dry-run, --nested and --msr go with loading, not with --%s", unload ? "unload" : "status");
+		return -1;
+	}
+	o->action = unload ? ACTION_UNLOAD : status ? ACTION_STATUS : ACTION_LOAD;
+	if (o->sysroot || o->moddir) {
+		struct stat st;
+		const char *dir = o->sysroot ? o->sysroot : o->moddir;
+
+		if (getuid() != geteuid() || getgid() != getegid()) {
+			complain("--sysroot and --moddir are refused in a set-user-ID or set-group-ID run");
+			return -1;
+		}
+		if (o->sysroot && o->moddir && stat(o->moddir, &st) < 0) {
+			complain("--moddir %s: %s", o->moddir, strerror(errno));
+			return -1;
+		}
+		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			complain("%s %s: %s", o->sysroot ? "--sysroot" : "--moddir", dir,
+				 errno && !S_ISDIR(st.st_mode) ? strerror(errno) : "not a directory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The vendor module for this CPU: from CPUID, or the cpuinfo vendor when
+ * CPUID cannot be read.  NULL, with the vendor named, when none fits. */
+static const char *vendor_module(const struct sysroot *root, char *vendor, size_t size)
+{
+	struct cpu_identity cpu;
+	struct cpuinfo ci;
+	const char *mod;
+
+	cpu_identify_host(root, &cpu);
+	if (cpu.known) {
+		snprintf(vendor, size, "%s", cpu.vendor);
+		return cpu_kvm_module(cpu.vt_kind);
+	}
+	cpuinfo_read(root, &ci);
+	snprintf(vendor, size, "%s", ci.vendor[0] ? ci.vendor : "unknown");
+	mod = cpu_kvm_module(cpu_vt_kind_of_vendor(ci.vendor));
+	cpuinfo_free(&ci);
+	return mod;
+}
+
+/* ---- after a failure: what kvm-ok finds, and what the kernel said ---------- */
+
+static void print_diagnosis(const struct sysroot *root)
+{
+	static const char *const relevant[] = { "cpu", "cpuid-vt", "cpuinfo-vt", "hypervisor", "firmware" };
+	struct host_options opts = { .probe = false };
+	struct host_facts facts;
+	struct diagnosis d;
+
+	host_gather(root, &opts, &facts);
+	diagnose(&facts, &d);
+	fprintf(stderr, "modload: what kvm-ok finds:\n");
+	for (size_t i = 0; i < sizeof(relevant) / sizeof(relevant[0]); i++)
+		for (int c = 0; c < d.nchecks; c++)
+			if (strcmp(d.checks[c].name, relevant[i]) == 0)
+				fprintf(stderr, "INFO: %s\n", d.checks[c].detail);
+	if (d.reason == REASON_NO_CPU_SUPPORT || d.reason == REASON_DISABLED_BY_FIRMWARE) {
+		fprintf(stderr, "INFO: reason %s: %s\n", reason_name(d.reason), d.summary);
+		for (int h = 0; h < d.nhints; h++)
+			fprintf(stderr, "HINT: %s\n", d.hints[h]);
+	} else {
+		fprintf(stderr, "INFO: kvm-ok finds no CPU or firmware cause; the kernel's log may say more.\n");
+	}
+	host_release(&facts);
+}
+
+static void print_kernel_log(const struct sysroot *root)
+{
+	struct kmsg_lines log;
+
+	kmsg_kvm_lines(root, &log);
+	if (log.error) {
+		fprintf(stderr, "modload: the kernel log (/dev/kmsg) could not be read: %s\n", strerror(log.error));
+		return;
+	}
+	if (log.count == 0) {
+		fprintf(stderr, "modload: the kernel log has no lines about kvm\n");
+		return;
+	}
+	fprintf(stderr, "modload: the kernel's last lines about kvm:\n");
+	for (int i = 0; i < log.count; i++)
+		fprintf(stderr, "  %s\n", log.line[i]);
+}
+
+static bool modules_disabled(const struct sysroot *root)
+{
+	char text[8];
+
+	return sysroot_read_text(root, "/proc/sys/kernel/modules_disabled", text, sizeof(text)) > 0 &&
+	       strcmp(text, "1") == 0;
+}
+
+static bool blacklisted_on_cmdline(const struct sysroot *root, const char *name)
+{
+	char cmdline[4096], *p = cmdline;
+
+	if (sysroot_read_text(root, "/proc/cmdline", cmdline, sizeof(cmdline)) < 0)
+		return false;
+	while ((p = strstr(p, "module_blacklist=")) != NULL) {
+		char *list = p + strlen("module_blacklist=");
+		size_t len = strcspn(list, " \t");
+
+		for (char *item = list; item < list + len;) {
+			size_t n = strcspn(item, ", \t");
+
+			if (n == strlen(name) && strncmp(item, name, n) == 0)
+				return true;
+			item += n + 1;
+		}
+		p = list;
+	}
+	return false;
+}
+
+static const char *vt_words(const char *module)
+{
+	return strcmp(module, "kvm_amd") == 0 ? "AMD-V (SVM)" : "Intel VT-x (VMX)";
+}
+
+static void explain_failure(const struct sysroot *root, const char *release, const char *vendor_mod,
+			    const struct load_result *r, const char *tree)
+{
+	const char *mod = r->failed_module;
+	int e = r->error;
+
+	switch (r->outcome) {
+	case LOAD_NOT_FOUND:
+		complain("%s is not installed for kernel %s (not in %s): install the package that ships "
+			 "the running kernel's modules (linux-image-%s), or boot a kernel that has it",
+			 mod, release, tree, release);
+		return;
+	case LOAD_BLACKLISTED:
+		complain("%s is blacklisted in modprobe.d (a \"blacklist %s\" line): remove that line to let modload load it",
+			 mod, mod);
+		return;
+	case LOAD_INSTALL_COMMAND:
+		complain("modprobe.d has an \"install\" command for %s; modload runs no shell commands: "
+			 "remove the line, or load it with modprobe %s", mod, mod);
+		return;
+	default:
+		break;
+	}
+	if (e == EOPNOTSUPP || e == ENODEV) {
+		complain("cannot load %s: %s (%s): the CPU lacks %s or the firmware disabled it",
+			 mod, strerror(e), errno_name(e), vt_words(vendor_mod));
+		print_diagnosis(root);
+	} else if (e == EPERM || e == EACCES) {
+		if (geteuid() != 0)
+			complain("cannot load %s: %s (%s): loading modules needs root: sudo modload", mod, strerror(e),
+				 errno_name(e));
+		else if (modules_disabled(root))
+			complain("cannot load %s: %s (%s): module loading is disabled (kernel.modules_disabled=1) "
+				 "until the next boot", mod, strerror(e), errno_name(e));
+		else if (blacklisted_on_cmdline(root, mod))
+			complain("cannot load %s: %s (%s): the kernel command line blacklists it (module_blacklist=%s): "
+				 "remove that from GRUB_CMDLINE_LINUX in /etc/default/grub, update-grub, reboot",
+				 mod, strerror(e), errno_name(e), mod);
+		else
+			complain("cannot load %s: %s (%s): the kernel refuses module loading "
+				 "(lockdown or an unsigned module under Secure Boot?)", mod, strerror(e), errno_name(e));
+	} else if (e == ENOEXEC) {
+		complain("cannot load %s: %s (%s): the module was built for another kernel than %s: reinstall "
+			 "linux-image-%s, or boot the kernel its modules belong to", mod, strerror(e), errno_name(e),
+			 release, release);
+	} else if (e == ENOENT) {
+		complain("cannot load %s: %s (%s): the module does not fit kernel %s (unknown symbol or parameter): "
+			 "reinstall linux-image-%s", mod, strerror(e), errno_name(e), release, release);
+	} else {
+		complain("cannot load %s: %s (%s)", mod, strerror(e), errno_name(e));
+	}
+	print_kernel_log(root);
+}
+
+/* ---- the actions ----------------------------------------------------------------- */
+
+static void wait_for_device(const struct sysroot *root, struct kvm_node *node)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+
+	for (int waited = 0;; waited += 10) {
+		kvm_node_inspect(root, node);
+		if (node->kind != KVM_NODE_ABSENT || waited >= DEVICE_WAIT_MS)
+			return;
+		nanosleep(&pause, NULL);
+	}
+}
+
+static void report_device(const struct sysroot *root, const char *mod)
+{
+	struct kvm_node node;
+	char desc[200];
+
+	wait_for_device(root, &node);
+	if (node.kind == KVM_NODE_CHAR || node.kind == KVM_NODE_STANDIN) {
+		kvm_node_describe(&node, desc, sizeof(desc));
+		say("/dev/kvm: %s", desc);
+	} else if (node.kind == KVM_NODE_ABSENT) {
+		complain("warning: /dev/kvm did not appear within %d ms after %s: is devtmpfs mounted on /dev "
+			 "and udev running?", DEVICE_WAIT_MS, mod);
+	} else {
+		complain("warning: /dev/kvm exists but is not a character device");
+	}
+}
+
+static void print_steps(const struct load_result *r)
+{
+	for (int i = 0; i < r->nsteps; i++) {
+		const struct load_step *s = &r->steps[i];
+
+		if (s->install_command)
+			printf("install %s (an install command in modprobe.d: modload will not run it)\n", s->module);
+		else
+			printf("insmod %s%s%s\n", s->path, s->options[0] ? " " : "", s->options);
+	}
+}
+
+static void list_inserted(const struct load_result *r, const char *target, char *out, size_t size)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < r->nsteps; i++)
+		if (strcmp(r->steps[i].module, target) != 0 && used < size)
+			used += (size_t)snprintf(out + used, size - used, "%s%s", used ? ", " : "", r->steps[i].module);
+}
+
+static int load_one(struct module_loader *l, const struct sysroot *root, const char *release,
+		    const char *name, const char *options, bool dry_run, const char *vendor_mod)
+{
+	struct load_result r;
+	char deps[256];
+
+	module_load(l, name, options, dry_run, &r);
+	switch (r.outcome) {
+	case LOAD_BUILTIN:
+		say("%s is built into the kernel", name);
+		return EXIT_LOADED;
+	case LOAD_ALREADY_LIVE:
+		say("%s is already loaded%s", name, options ? " (its options cannot change until it is unloaded)" : "");
+		return EXIT_LOADED;
+	case LOAD_DRY_RUN:
+		print_steps(&r);
+		return EXIT_LOADED;
+	case LOAD_INSERTED:
+		list_inserted(&r, name, deps, sizeof(deps));
+		say("%s loaded%s%s%s%s%s", name, deps[0] ? " with " : "", deps, options ? " (" : "",
+		    options ? options : "", options ? ")" : "");
+		return EXIT_LOADED;
+	default:
+		explain_failure(root, release, vendor_mod, &r, l->tree);
+		if (r.rolled_back[0])
+			complain("removed again what this attempt had loaded: %s", r.rolled_back);
+		if (r.rollback_error[0])
+			complain("could not remove again: %s (rmmod them by hand)", r.rollback_error);
+		return EXIT_NOT_LOADED;
+	}
+}
+
+static int do_load(const struct options *o, const struct sysroot *root, const char *release, const char *mod)
+{
+	struct module_loader l;
+	int status;
+
+	if (module_loader_open(&l, root, o->moddir, release) < 0) {
+		complain("cannot load %s: %s", mod, l.error);
+		return EXIT_NOT_LOADED;
+	}
+	status = load_one(&l, root, release, mod, o->nested ? "nested=1" : NULL, o->dry_run, mod);
+	if (status == EXIT_LOADED && o->msr)
+		status = load_one(&l, root, release, "msr", NULL, o->dry_run, mod);
+	module_loader_close(&l);
+	if (status == EXIT_LOADED && !o->dry_run)
+		report_device(root, mod);
+	return status;
+}
+
+static int do_unload(const struct options *o, const struct sysroot *root, const char *release, const char *mod)
+{
+	struct module_loader l;
+	struct unload_result r;
+
+	if (module_loader_open(&l, root, o->moddir, release) < 0) {
+		complain("cannot unload %s: %s", mod, l.error);
+		return EXIT_NOT_LOADED;
+	}
+	module_unload(&l, mod, &r);
+	module_loader_close(&l);
+	switch (r.outcome) {
+	case UNLOAD_REMOVED:
+		say("removed %s", r.removed);
+		return EXIT_LOADED;
+	case UNLOAD_NOT_LOADED:
+		say("%s is not loaded", mod);
+		return EXIT_LOADED;
+	case UNLOAD_BUILTIN:
+		complain("%s is built into the kernel and cannot be unloaded", mod);
+		return EXIT_NOT_LOADED;
+	case UNLOAD_IN_USE:
+		complain("%s is in use (%d user%s%s%s): stop the virtual machines that use it (pgrep -a qemu; virsh list), "
+			 "then try again", mod, r.refcount, r.refcount == 1 ? "" : "s",
+			 r.holders[0] ? "; held by " : "", r.holders);
+		return EXIT_NOT_LOADED;
+	case UNLOAD_FAILED:
+		break;
+	}
+	complain("cannot unload %s: %s (%s)", mod, strerror(r.error), errno_name(r.error));
+	return EXIT_NOT_LOADED;
+}
+
+static int do_status(const struct options *o, const struct sysroot *root, const char *mod)
+{
+	const char *names[] = { "kvm", mod, "kvm_pvm", "msr" };
+	struct module_info info[4];
+	struct kvm_node node;
+	bool loaded, device;
+	char desc[200];
+
+	for (int i = 0; i < 4; i++)
+		module_probe(root, names[i], &info[i]);
+	kvm_node_inspect(root, &node);
+	loaded = module_is_loaded(&info[1]) || module_is_loaded(&info[2]);
+	device = node.kind == KVM_NODE_CHAR || node.kind == KVM_NODE_STANDIN;
+
+	if (o->json) {
+		bool first = true;
+
+		fputc('{', stdout);
+		json_kv_string(stdout, "vendor_module", mod, &first);
+		json_key(stdout, "modules", &first);
+		fputc('{', stdout);
+		for (int i = 0; i < 4; i++) {
+			bool mfirst = true;
+
+			if (i)
+				fputc(',', stdout);
+			json_string(stdout, names[i]);
+			fputs(":{", stdout);
+			json_kv_string(stdout, "state", module_state_code(info[i].state), &mfirst);
+			json_kv_string(stdout, "nested", info[i].nested[0] ? info[i].nested : NULL, &mfirst);
+			fputc('}', stdout);
+		}
+		fputc('}', stdout);
+		json_key(stdout, "device", &first);
+		fputc('{', stdout);
+		{
+			bool dfirst = true;
+			char mode[8];
+
+			json_kv_bool(stdout, "exists", device, &dfirst);
+			if (device) {
+				snprintf(mode, sizeof(mode), "%04o", (unsigned int)node.mode);
+				json_kv_string(stdout, "owner", node.owner, &dfirst);
+				json_kv_string(stdout, "group", node.group, &dfirst);
+				json_kv_string(stdout, "mode", mode, &dfirst);
+			}
+		}
+		fputs("},", stdout);
+		json_kv_bool(stdout, "loaded", loaded && device, &(bool){ true });
+		fputs("}\n", stdout);
+	} else if (!o->quiet) {
+		for (int i = 0; i < 4; i++) {
+			if (i == 2 && info[i].state == MODULE_ABSENT)
+				continue;	/* kvm_pvm: only where it exists */
+			printf("%s: %s%s%s\n", names[i], module_state_text(info[i].state),
+			       info[i].nested[0] ? ", nested=" : "", info[i].nested);
+		}
+		if (device) {
+			kvm_node_describe(&node, desc, sizeof(desc));
+			printf("/dev/kvm: %s\n", desc);
+		} else {
+			printf("/dev/kvm: absent\n");
+		}
+	}
+	return loaded && device ? EXIT_LOADED : EXIT_STATUS_NOT_LOADED;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct sysroot root = { NULL };
+	struct kernel_release kernel;
+	char vendor[32];
+	const char *mod;
+
+	if (parse_options(argc, argv, &o) < 0)
+		return EXIT_USAGE;
+	quiet = o.quiet;
+	root.dir = o.sysroot;
+
+#if !defined(__x86_64__)
+	say("KVM needs no vendor module on this architecture: kvm is built in or loads on its own");
+	return EXIT_LOADED;
+#endif
+	mod = vendor_module(&root, vendor, sizeof(vendor));
+	if (!mod) {
+		complain("no KVM module fits CPU vendor \"%s\": KVM supports Intel, AMD, Hygon, Centaur and Zhaoxin", vendor);
+		return o.action == ACTION_STATUS ? EXIT_STATUS_NOT_LOADED : EXIT_NOT_LOADED;
+	}
+	kernel_release_read(&root, &kernel);
+	if (!kernel.known && o.action != ACTION_STATUS && !o.moddir) {
+		complain("cannot tell the running kernel's release from /proc/sys/kernel/osrelease; give --moddir");
+		return EXIT_NOT_LOADED;
+	}
+
+	switch (o.action) {
+	case ACTION_STATUS:
+		return do_status(&o, &root, mod);
+	case ACTION_UNLOAD:
+		return do_unload(&o, &root, kernel.release, mod);
+	case ACTION_LOAD:
+		break;
+	}
+	return do_load(&o, &root, kernel.release, mod);
+}
