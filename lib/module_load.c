@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#define MAX_DEPS 64	/* dependencies of one module tracked for rollback */
+
 /* libkmod's print_action callback carries no user data: the result being
  * filled is kept here for the duration of one module_load call. */
 static struct load_result *current_result;
@@ -145,7 +147,7 @@ static void remove_unused(struct kmod_list *mods, const bool *eligible, char *re
 		kmod_list_foreach(item, mods) {
 			struct kmod_module *m = kmod_module_get_module(item);
 
-			if ((!eligible || (i < 64 && eligible[i])) &&
+			if ((!eligible || (i < MAX_DEPS && eligible[i])) &&
 			    kmod_module_get_initstate(m) == KMOD_MODULE_LIVE && !in_use(m) &&
 			    kmod_module_remove_module(m, KMOD_REMOVE_NOWAIT) == 0) {
 				append_name(removed, size, kmod_module_get_name(m));
@@ -161,20 +163,22 @@ static void remove_unused(struct kmod_list *mods, const bool *eligible, char *re
  * before), and names what could not be removed. */
 static void roll_back(struct kmod_list *deps, const bool *was_in_kernel, struct load_result *r)
 {
-	bool inserted[64];
+	bool inserted[MAX_DEPS];
 	struct kmod_list *item;
 	int i = 0;
 
-	for (int k = 0; k < 64; k++)
+	for (int k = 0; k < MAX_DEPS; k++)
 		inserted[k] = !was_in_kernel[k];
 	remove_unused(deps, inserted, r->rolled_back, sizeof(r->rolled_back));
 	kmod_list_foreach(item, deps) {
-		struct kmod_module *m = kmod_module_get_module(item);
+		struct kmod_module *m;
 
-		if (i < 64 && inserted[i] && kmod_module_get_initstate(m) == KMOD_MODULE_LIVE)
+		if (i == MAX_DEPS)
+			break;
+		m = kmod_module_get_module(item);
+		if (inserted[i++] && kmod_module_get_initstate(m) == KMOD_MODULE_LIVE)
 			append_name(r->rollback_error, sizeof(r->rollback_error), kmod_module_get_name(m));
 		kmod_module_unref(m);
-		i++;
 	}
 }
 
@@ -194,7 +198,7 @@ void module_load(struct module_loader *l, const char *name, const char *options,
 		 struct load_result *r)
 {
 	struct kmod_list *deps, *item;
-	bool was_in_kernel[64] = { false };
+	bool was_in_kernel[MAX_DEPS] = { false };
 	struct kmod_module *mod;
 	unsigned int flags = KMOD_PROBE_APPLY_BLACKLIST;
 	int state, rc, i = 0;
@@ -216,12 +220,13 @@ void module_load(struct module_loader *l, const char *name, const char *options,
 
 	deps = kmod_module_get_dependencies(mod);
 	kmod_list_foreach(item, deps) {
-		struct kmod_module *m = kmod_module_get_module(item);
+		struct kmod_module *m;
 
-		if (i < 64)
-			was_in_kernel[i] = in_kernel(m);
+		if (i == MAX_DEPS)
+			break;
+		m = kmod_module_get_module(item);
+		was_in_kernel[i++] = in_kernel(m);
 		kmod_module_unref(m);
-		i++;
 	}
 
 	if (dry_run)

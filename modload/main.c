@@ -367,10 +367,11 @@ static void wait_for_device(const struct sysroot *root, struct kvm_node *node)
 static void report_device(const struct sysroot *root, const char *mod)
 {
 	struct kvm_node node;
-	char desc[200];
 
 	wait_for_device(root, &node);
 	if (node.kind == KVM_NODE_CHAR || node.kind == KVM_NODE_STANDIN) {
+		char desc[200];
+
 		kvm_node_describe(&node, desc, sizeof(desc));
 		say("/dev/kvm: %s", desc);
 	} else if (node.kind == KVM_NODE_ABSENT) {
@@ -486,70 +487,80 @@ static int do_unload(const struct options *o, const struct sysroot *root, const 
 	return EXIT_NOT_LOADED;
 }
 
+#define STATUS_MODULES 4
+
+static void status_json(const char *const names[], const struct module_info info[], const struct kvm_node *node,
+			bool loaded, bool device)
+{
+	bool first = true, dfirst = true;
+
+	fputc('{', stdout);
+	json_kv_string(stdout, "vendor_module", names[1], &first);
+	json_key(stdout, "modules", &first);
+	fputc('{', stdout);
+	for (int i = 0; i < STATUS_MODULES; i++) {
+		bool mfirst = true;
+
+		if (i)
+			fputc(',', stdout);
+		json_string(stdout, names[i]);
+		fputs(":{", stdout);
+		json_kv_string(stdout, "state", module_state_code(info[i].state), &mfirst);
+		json_kv_string(stdout, "nested", info[i].nested[0] ? info[i].nested : NULL, &mfirst);
+		fputc('}', stdout);
+	}
+	fputc('}', stdout);
+	json_key(stdout, "device", &first);
+	fputc('{', stdout);
+	json_kv_bool(stdout, "exists", device, &dfirst);
+	if (device) {
+		char mode[8];
+
+		snprintf(mode, sizeof(mode), "%04o", (unsigned int)node->mode);
+		json_kv_string(stdout, "owner", node->owner, &dfirst);
+		json_kv_string(stdout, "group", node->group, &dfirst);
+		json_kv_string(stdout, "mode", mode, &dfirst);
+	}
+	fputc('}', stdout);
+	json_kv_bool(stdout, "loaded", loaded && device, &first);
+	fputs("}\n", stdout);
+}
+
+static void status_text(const char *const names[], const struct module_info info[], const struct kvm_node *node,
+			bool device)
+{
+	for (int i = 0; i < STATUS_MODULES; i++) {
+		if (i == 2 && info[i].state == MODULE_ABSENT)
+			continue;	/* kvm_pvm: only where it exists */
+		printf("%s: %s%s%s\n", names[i], module_state_text(info[i].state),
+		       info[i].nested[0] ? ", nested=" : "", info[i].nested);
+	}
+	if (device) {
+		char desc[200];
+
+		kvm_node_describe(node, desc, sizeof(desc));
+		printf("/dev/kvm: %s\n", desc);
+	} else {
+		printf("/dev/kvm: absent\n");
+	}
+}
+
 static int do_status(const struct options *o, const struct sysroot *root, const char *mod)
 {
-	const char *names[] = { "kvm", mod, "kvm_pvm", "msr" };
-	struct module_info info[4];
+	const char *const names[STATUS_MODULES] = { "kvm", mod, "kvm_pvm", "msr" };
+	struct module_info info[STATUS_MODULES];
 	struct kvm_node node;
 	bool loaded, device;
-	char desc[200];
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < STATUS_MODULES; i++)
 		module_probe(root, names[i], &info[i]);
 	kvm_node_inspect(root, &node);
 	loaded = module_is_loaded(&info[1]) || module_is_loaded(&info[2]);
 	device = node.kind == KVM_NODE_CHAR || node.kind == KVM_NODE_STANDIN;
-
-	if (o->json) {
-		bool first = true;
-
-		fputc('{', stdout);
-		json_kv_string(stdout, "vendor_module", mod, &first);
-		json_key(stdout, "modules", &first);
-		fputc('{', stdout);
-		for (int i = 0; i < 4; i++) {
-			bool mfirst = true;
-
-			if (i)
-				fputc(',', stdout);
-			json_string(stdout, names[i]);
-			fputs(":{", stdout);
-			json_kv_string(stdout, "state", module_state_code(info[i].state), &mfirst);
-			json_kv_string(stdout, "nested", info[i].nested[0] ? info[i].nested : NULL, &mfirst);
-			fputc('}', stdout);
-		}
-		fputc('}', stdout);
-		json_key(stdout, "device", &first);
-		fputc('{', stdout);
-		{
-			bool dfirst = true;
-			char mode[8];
-
-			json_kv_bool(stdout, "exists", device, &dfirst);
-			if (device) {
-				snprintf(mode, sizeof(mode), "%04o", (unsigned int)node.mode);
-				json_kv_string(stdout, "owner", node.owner, &dfirst);
-				json_kv_string(stdout, "group", node.group, &dfirst);
-				json_kv_string(stdout, "mode", mode, &dfirst);
-			}
-		}
-		fputs("},", stdout);
-		json_kv_bool(stdout, "loaded", loaded && device, &(bool){ true });
-		fputs("}\n", stdout);
-	} else if (!o->quiet) {
-		for (int i = 0; i < 4; i++) {
-			if (i == 2 && info[i].state == MODULE_ABSENT)
-				continue;	/* kvm_pvm: only where it exists */
-			printf("%s: %s%s%s\n", names[i], module_state_text(info[i].state),
-			       info[i].nested[0] ? ", nested=" : "", info[i].nested);
-		}
-		if (device) {
-			kvm_node_describe(&node, desc, sizeof(desc));
-			printf("/dev/kvm: %s\n", desc);
-		} else {
-			printf("/dev/kvm: absent\n");
-		}
-	}
+	if (o->json)
+		status_json(names, info, &node, loaded, device);
+	else if (!o->quiet)
+		status_text(names, info, &node, device);
 	return loaded && device ? EXIT_LOADED : EXIT_STATUS_NOT_LOADED;
 }
 
