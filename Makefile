@@ -7,7 +7,11 @@
 VERSION    := $(shell cat VERSION)
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+UDEVRULESDIR   ?= $(PREFIX)/lib/udev/rules.d
+INITDIR    ?= /etc/init.d
 DESTDIR    ?=
 
 CC         ?= gcc
@@ -33,11 +37,13 @@ all: $(TOOLS)
 
 $(B)/obj/%.o: %.c $(wildcard lib/*.h) VERSION
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 $(B)/test-obj/%.o: %.c $(wildcard lib/*.h) VERSION
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DKVMHOST_TESTING -c -o $@ $<
+	@echo "  CC      $< (test build)"
+	@$(CC) $(CFLAGS) -DKVMHOST_TESTING -c -o $@ $<
 
 $(B)/test/kvm-ok: $(B)/test-obj/kvm-ok/main.o $(TEST_OBJ)
 	@mkdir -p $(dir $@)
@@ -69,6 +75,10 @@ run: deps
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem --std=c11 -D__x86_64__ -Ilib lib kvm-ok modload tests/fake-kernel
+	@for page in man/*.[18]; do \
+	  out=$$(groff -ww -z -man $$page 2>&1); \
+	  if [ -n "$$out" ]; then echo "$$page: $$out"; exit 1; fi; \
+	done
 
 test: all $(TEST_TOOLS)
 	tests/run
@@ -79,12 +89,23 @@ check: deps-check
 	@$(MAKE) --no-print-directory test
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 0755 $(TOOLS) $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(INITDIR)
+	install -m 0755 $(B)/kvm-ok $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(B)/modload $(DESTDIR)$(SBINDIR)/
 	install -m 0644 man/kvm-ok.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/modload.8 $(DESTDIR)$(MANDIR)/man8/
+	sed 's|@SBINDIR@|$(SBINDIR)|g' modload/kvm-modload.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/kvm-modload.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/kvm-modload.service
+	sed 's|@SBINDIR@|$(SBINDIR)|g' modload/kvm.init.in > $(DESTDIR)$(INITDIR)/kvm
+	chmod 0755 $(DESTDIR)$(INITDIR)/kvm
+	install -m 0644 modload/65-kvm.rules $(DESTDIR)$(UDEVRULESDIR)/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/kvm-ok $(DESTDIR)$(MANDIR)/man1/kvm-ok.1
+	rm -f $(DESTDIR)$(BINDIR)/kvm-ok $(DESTDIR)$(SBINDIR)/modload \
+	  $(DESTDIR)$(MANDIR)/man1/kvm-ok.1 $(DESTDIR)$(MANDIR)/man8/modload.8 \
+	  $(DESTDIR)$(SYSTEMDUNITDIR)/kvm-modload.service $(DESTDIR)$(INITDIR)/kvm \
+	  $(DESTDIR)$(UDEVRULESDIR)/65-kvm.rules
 
 clean:
 	rm -rf $(B)

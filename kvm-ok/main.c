@@ -23,6 +23,7 @@
 
 struct options {
 	bool quiet, verbose, json, probe;
+	int probe_timeout_ms;
 	const char *sysroot;
 };
 
@@ -34,6 +35,8 @@ static void usage(FILE *out)
 	      "  -v, --verbose        show every check, not only the decisive ones\n"
 	      "      --json           print one JSON object instead of text\n"
 	      "      --no-probe       do not run the test guest on /dev/kvm (verdict then unknown)\n"
+	      "      --probe-timeout MS  give up on /dev/kvm after MS milliseconds (default 50;\n"
+	      "                       2000 under QEMU's TCG emulation)\n"
 	      "      --sysroot DIR    examine the host image under DIR instead of this host\n"
 	      "  -h, --help           show this help\n"
 	      "  -V, --version        show the version\n\n"
@@ -44,12 +47,13 @@ static void usage(FILE *out)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_JSON = 256, OPT_NO_PROBE, OPT_SYSROOT };
+	enum { OPT_JSON = 256, OPT_NO_PROBE, OPT_PROBE_TIMEOUT, OPT_SYSROOT };
 	static const struct option longopts[] = {
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "no-probe", no_argument, NULL, OPT_NO_PROBE },
+		{ "probe-timeout", required_argument, NULL, OPT_PROBE_TIMEOUT },
 		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -73,6 +77,17 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_NO_PROBE:
 			o->probe = false;
 			break;
+		case OPT_PROBE_TIMEOUT: {
+			char *end;
+			long ms = strtol(optarg, &end, 10);
+
+			if (end == optarg || *end || ms < 10 || ms > 60000) {
+				fprintf(stderr, "kvm-ok: --probe-timeout %s: give milliseconds from 10 to 60000\n", optarg);
+				return -1;
+			}
+			o->probe_timeout_ms = (int)ms;
+			break;
+		}
 		case OPT_SYSROOT:
 			o->sysroot = optarg;
 			break;
@@ -132,6 +147,7 @@ int main(int argc, char **argv)
 	}
 
 	host_opts.probe = opts.probe;
+	host_opts.probe_deadline_ms = opts.probe_timeout_ms;
 	host_gather(&root, &host_opts, &facts);
 	diagnose(&facts, &diag);
 

@@ -4,6 +4,17 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Under QEMU's TCG every instruction of this host is emulated, creating a
+ * VM included: the probe gets a longer bound there. */
+static int probe_deadline(const struct host_facts *f, const struct host_options *opts)
+{
+	if (opts->probe_deadline_ms > 0)
+		return opts->probe_deadline_ms;
+	if (f->cpu.hypervisor_leaf_known && strcmp(f->cpu.hypervisor_signature, "TCGTCGTCGTCG") == 0)
+		return KVM_PROBE_DEADLINE_TCG_MS;
+	return KVM_PROBE_DEADLINE_MS;
+}
+
 void host_gather(const struct sysroot *root, const struct host_options *opts, struct host_facts *f)
 {
 	const char *vendor_module;
@@ -38,7 +49,7 @@ void host_gather(const struct sysroot *root, const struct host_options *opts, st
 	kvm_node_inspect(root, &f->node);
 	f->probe_requested = opts->probe;
 	if (opts->probe)
-		kvm_probe_run(root, &f->node, &f->probe);
+		kvm_probe_run(root, &f->node, probe_deadline(f, opts), &f->probe);
 }
 
 void host_release(struct host_facts *f)

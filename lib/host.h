@@ -15,6 +15,7 @@
 
 struct host_options {
 	bool probe;		/* run the functional and speed probe */
+	int probe_deadline_ms;	/* 0: the default for this host */
 };
 
 struct host_facts {

@@ -11,14 +11,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A message is KVM's when its subsystem prefix (before the first ':') names
+ * kvm, svm or vmx ("kvm: ...", "kvm_amd: ...", "has_svm: ..."), or when it
+ * speaks of SVM or VMX ("x86/cpu: VMX (outside TXT) disabled by BIOS").
+ * The kernel command line, echoed at boot, is not. */
 int kmsg_is_about_kvm(const char *message)
 {
-	static const char *const words[] = { "kvm", "KVM", "SVM", "VMX", "svm:", "vmx:" };
+	const char *colon = strchr(message, ':');
+	char prefix[48];
+	size_t n;
 
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strstr(message, words[i]))
-			return 1;
-	return 0;
+	if (strstr(message, "SVM") || strstr(message, "VMX"))
+		return 1;
+	if (!colon || (n = (size_t)(colon - message)) >= sizeof(prefix) || memchr(message, ' ', n))
+		return 0;
+	memcpy(prefix, message, n);
+	prefix[n] = '\0';
+	return strstr(prefix, "kvm") || strstr(prefix, "svm") || strstr(prefix, "vmx");
 }
 
 static void keep(struct kmsg_lines *out, const char *record, size_t len)

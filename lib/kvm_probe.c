@@ -144,7 +144,7 @@ static void wait_briefly(pid_t pid)
 
 static void probe_live(const struct sysroot *root, struct kvm_probe *p)
 {
-	uint64_t start = monotonic_ns(), deadline = start + KVM_PROBE_DEADLINE_MS * NS_PER_MS;
+	uint64_t start = monotonic_ns(), deadline = start + (uint64_t)p->deadline_ms * NS_PER_MS;
 	struct kvm_probe *shared;
 	int pipefd[2], status;
 	char done = 0;
@@ -205,7 +205,7 @@ static void probe_live(const struct sysroot *root, struct kvm_probe *p)
 	} else {
 		p->timed_out = true;
 		snprintf(p->detail, sizeof(p->detail), "no answer within %d ms during %s",
-			 KVM_PROBE_DEADLINE_MS, probe_step_text(p->failed_step));
+			 p->deadline_ms, probe_step_text(p->failed_step));
 		kill(pid, SIGKILL);
 		wait_briefly(pid);
 	}
@@ -350,8 +350,7 @@ int kvm_probe_parse_record(const char *text, struct kvm_probe *p)
 		return 0;
 	}
 	if (p->timed_out) {
-		snprintf(p->detail, sizeof(p->detail), "no answer within %d ms (recorded)",
-			 KVM_PROBE_DEADLINE_MS);
+		snprintf(p->detail, sizeof(p->detail), "no answer within %d ms (recorded)", p->deadline_ms);
 		return 0;
 	}
 	if (!have_guest || !have_native) {
@@ -395,9 +394,11 @@ static void probe_standin(const struct sysroot *root, struct kvm_probe *p)
 	free(text);
 }
 
-void kvm_probe_run(const struct sysroot *root, const struct kvm_node *node, struct kvm_probe *p)
+void kvm_probe_run(const struct sysroot *root, const struct kvm_node *node, int deadline_ms,
+		   struct kvm_probe *p)
 {
 	memset(p, 0, sizeof(*p));
+	p->deadline_ms = deadline_ms > 0 ? deadline_ms : KVM_PROBE_DEADLINE_MS;
 	p->api_version = -1;
 	p->failed_step = PROBE_OPEN;
 	if (node->kind != KVM_NODE_CHAR && node->kind != KVM_NODE_STANDIN)

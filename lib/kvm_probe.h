@@ -14,6 +14,7 @@
 #include "sysroot.h"
 
 #define KVM_PROBE_DEADLINE_MS	50	/* the whole probe, device hang included */
+#define KVM_PROBE_DEADLINE_TCG_MS 2000	/* the same when this host is itself emulated by QEMU TCG */
 #define KVM_API_VERSION_EXPECTED 12
 #define KVM_SLOWDOWN_LIMIT	10.0	/* guest/native above this: not accelerated */
 #define KVM_PROBE_RECORD	"/kvm-probe"	/* under --sysroot, for a stand-in /dev/kvm */
@@ -36,6 +37,7 @@ struct kvm_probe {
 	int api_version;	/* -1 when not known */
 	struct loop_timing guest, native;
 	double slowdown;	/* guest / native time per iteration; 0 unknown */
+	int deadline_ms;	/* the bound it ran under */
 	double elapsed_ms;	/* how long the probe took */
 	char record_error[200];	/* DIR/kvm-probe is missing or malformed */
 };
@@ -43,7 +45,8 @@ struct kvm_probe {
 /* Probes the device described by node (which must be KVM_NODE_CHAR or
  * KVM_NODE_STANDIN).  Under a sysroot, a stand-in is opened for the
  * permission check and the rest is read from DIR/kvm-probe. */
-void kvm_probe_run(const struct sysroot *root, const struct kvm_node *node, struct kvm_probe *p);
+void kvm_probe_run(const struct sysroot *root, const struct kvm_node *node, int deadline_ms,
+		   struct kvm_probe *p);
 
 /* Parses the text of a probe record into p (exposed for tests and fuzzing).
  * Returns 0, or -1 with p->record_error set. */

@@ -70,7 +70,7 @@ static void json_probe(FILE *out, const struct kvm_probe *p)
 	json_kv_number(out, "slowdown_limit", KVM_SLOWDOWN_LIMIT, &first);
 	if (p->ran && !p->from_record)
 		json_kv_number(out, "elapsed_ms", p->elapsed_ms, &first);
-	json_kv_int(out, "deadline_ms", KVM_PROBE_DEADLINE_MS, &first);
+	json_kv_int(out, "deadline_ms", p->deadline_ms, &first);
 	fputc('}', out);
 }
 

@@ -329,6 +329,10 @@ static void check_probe(const struct host_facts *f, struct diagnosis *d)
 			add_check(d, "probe", CHECK_SKIP, "functional and speed probe not run (--no-probe)");
 		return;
 	}
+	if (p->timed_out) {
+		add_check(d, "probe", CHECK_FAIL, "/dev/kvm hangs: %s", p->detail);
+		return;
+	}
 	if (p->failed_step == PROBE_OPEN) {
 		if (p->error == EACCES || p->error == EPERM)
 			add_check(d, "device-access", CHECK_FAIL,
@@ -341,17 +345,13 @@ static void check_probe(const struct host_facts *f, struct diagnosis *d)
 		return;
 	}
 	add_check(d, "device-access", CHECK_PASS, "/dev/kvm opened read-write");
-	if (p->failed_step == PROBE_API_VERSION && !p->timed_out) {
+	if (p->failed_step == PROBE_API_VERSION) {
 		if (p->api_version < 0)
 			add_check(d, "api-version", CHECK_FAIL, "KVM_GET_API_VERSION failed: %s (%s)%s",
 				  strerror(p->error), errno_name(p->error), src);
 		else
 			add_check(d, "api-version", CHECK_FAIL, "KVM_GET_API_VERSION answered %d, expected %d%s",
 				  p->api_version, KVM_API_VERSION_EXPECTED, src);
-		return;
-	}
-	if (p->timed_out) {
-		add_check(d, "probe", CHECK_FAIL, "/dev/kvm hangs: %s", p->detail);
 		return;
 	}
 	add_check(d, "api-version", CHECK_PASS, "KVM_GET_API_VERSION: %d", p->api_version);
@@ -517,6 +517,13 @@ static void decide_device_failure(const struct host_facts *f, struct diagnosis *
 {
 	const struct kvm_probe *p = &f->probe;
 
+	if (p->timed_out) {
+		show(d, "probe");
+		conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_BROKEN, "/dev/kvm does not answer: %s", p->detail);
+		hint(d, "Look for the kernel's messages about kvm (dmesg | grep -i kvm); a hung KVM module needs a reboot.");
+		hint(d, "On a host that is itself slow or emulated, give the probe more time: kvm-ok --probe-timeout 2000");
+		return;
+	}
 	if (p->failed_step == PROBE_OPEN) {
 		show(d, "device-access");
 		if (p->error == EACCES || p->error == EPERM) {
@@ -539,12 +546,6 @@ static void decide_device_failure(const struct host_facts *f, struct diagnosis *
 				 strerror(p->error));
 			hint(d, "Look for the kernel's messages about kvm: dmesg | grep -i kvm");
 		}
-		return;
-	}
-	if (p->timed_out) {
-		show(d, "probe");
-		conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_BROKEN, "/dev/kvm does not answer: %s", p->detail);
-		hint(d, "Look for the kernel's messages about kvm (dmesg | grep -i kvm); a hung KVM module needs a reboot.");
 		return;
 	}
 	if (p->failed_step == PROBE_API_VERSION) {

@@ -222,7 +222,7 @@ static const char *vendor_module(const struct sysroot *root, char *vendor, size_
 static void print_diagnosis(const struct sysroot *root)
 {
 	static const char *const relevant[] = { "cpu", "cpuid-vt", "cpuinfo-vt", "hypervisor", "firmware" };
-	struct host_options opts = { .probe = false };
+	struct host_options opts = { .probe = false, .probe_deadline_ms = 0 };
 	struct host_facts facts;
 	struct diagnosis d;
 

@@ -111,12 +111,31 @@ teardown() {
 	dest=$(mktemp -d)
 	run make -C "$TOP" --no-print-directory install DESTDIR="$dest" PREFIX=/opt/kvmtk
 	assert_success
-	[ -x "$dest/opt/kvmtk/bin/kvm-ok" ] || fail "no $dest/opt/kvmtk/bin/kvm-ok"
-	[ -f "$dest/opt/kvmtk/share/man/man1/kvm-ok.1" ] || fail "no man page installed"
+	for f in bin/kvm-ok sbin/modload share/man/man1/kvm-ok.1 share/man/man8/modload.8 \
+		lib/systemd/system/kvm-modload.service lib/udev/rules.d/65-kvm.rules; do
+		[ -f "$dest/opt/kvmtk/$f" ] || fail "not installed: $f"
+	done
+	[ -x "$dest/etc/init.d/kvm" ] || fail "no init script"
+	grep -qx "ExecStart=/opt/kvmtk/sbin/modload --quiet" "$dest/opt/kvmtk/lib/systemd/system/kvm-modload.service" ||
+		fail "the unit does not run the installed modload"
+	grep -qx "MODLOAD=/opt/kvmtk/sbin/modload" "$dest/etc/init.d/kvm" || fail "the init script does not run the installed modload"
 	run "$dest/opt/kvmtk/bin/kvm-ok" --version
 	assert_output "kvm-ok $(cat "$TOP/VERSION")"
 	run make -C "$TOP" --no-print-directory uninstall DESTDIR="$dest" PREFIX=/opt/kvmtk
 	assert_success
-	[ ! -e "$dest/opt/kvmtk/bin/kvm-ok" ] || fail "kvm-ok left behind"
+	[ -z "$(find "$dest" -type f)" ] || fail "left behind: $(find "$dest" -type f)"
 	rm -rf "$dest"
+}
+
+@test "--probe-timeout: out of range is a usage error" {
+	run "$KVM_OK" --probe-timeout 5
+	assert_failure 2
+	assert_output "kvm-ok: --probe-timeout 5: give milliseconds from 10 to 60000"
+}
+
+@test "--probe-timeout sets the bound reported and used" {
+	host_from_fixture intel-device-not-kvm
+	KVMHOST_TEST_HANG=open run "$BUILD/test/kvm-ok" --sysroot "$HOST" --probe-timeout 120
+	assert_failure 1
+	assert_line "INFO: /dev/kvm hangs: no answer within 120 ms during open"
 }

@@ -1,0 +1,125 @@
+#!/usr/bin/env bats
+# modload and kvm-ok in a real kernel: Debian's stock kernel booted under
+# QEMU's TCG, which emulates an AMD CPU with SVM (-cpu max), so kvm_amd
+# really loads.  Each guest runs one scenario of tests/vm/guest-init and
+# reports on its serial console; the tests read those reports.
+#
+# Needs qemu-system-x86_64 and the Debian archive (apt-get download); the
+# kernel is cached in $KVMHOST_TEST_CACHE (default /var/cache/kvmhost-tests
+# as root, ~/.cache/kvmhost-tests otherwise).
+
+load helpers/common
+
+setup_file() {
+	local top cache release
+	top=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64 (package qemu-system-x86)" > "$BATS_FILE_TMPDIR/skip"; return; }
+	if [ "$(id -u)" -eq 0 ]; then cache=${KVMHOST_TEST_CACHE:-/var/cache/kvmhost-tests}; else cache=${KVMHOST_TEST_CACHE:-$HOME/.cache/kvmhost-tests}; fi
+	if ! release=$("$top/tests/vm/fetch-debian-kernel" "$cache" 2>"$BATS_FILE_TMPDIR/fetch.err"); then
+		echo "the Debian kernel could not be fetched: $(tail -n 1 "$BATS_FILE_TMPDIR/fetch.err")" > "$BATS_FILE_TMPDIR/skip"
+		return
+	fi
+	"$top/tests/vm/make-initramfs" "$cache" "$release" "$top/build" "$BATS_FILE_TMPDIR/initrd.gz"
+	kernel=$cache/kernel-$release/boot/vmlinuz-$release
+	echo "$release" > "$BATS_FILE_TMPDIR/release"
+	# AMD with SVM; AMD without SVM; Intel without VMX (TCG has no VMX)
+	"$top/tests/vm/boot" "$kernel" "$BATS_FILE_TMPDIR/initrd.gz" max svm > "$BATS_FILE_TMPDIR/svm.log" 2>&1 || true
+	"$top/tests/vm/boot" "$kernel" "$BATS_FILE_TMPDIR/initrd.gz" qemu64,-svm no-vt > "$BATS_FILE_TMPDIR/amd-no-svm.log" 2>&1 || true
+	"$top/tests/vm/boot" "$kernel" "$BATS_FILE_TMPDIR/initrd.gz" qemu64,vendor=GenuineIntel no-vt > "$BATS_FILE_TMPDIR/intel-no-vmx.log" 2>&1 || true
+}
+
+setup() {
+	if [ -f "$BATS_FILE_TMPDIR/skip" ]; then skip "$(cat "$BATS_FILE_TMPDIR/skip")"; fi
+}
+
+# The output of the Nth run (default 1st) of a command in a guest's log,
+# then its exit status in $guest_status.
+guest_run() {
+	local log=$BATS_FILE_TMPDIR/$1.log cmd=$2 nth=${3:-1}
+	grep -q "^@@@ END" "$log" || fail "the $1 guest did not finish: $(tail -n 20 "$log")"
+	output=$(awk -v cmd="@@@ CMD $cmd" -v nth="$nth" '
+		$0 == cmd { n++; if (n == nth) { on = 1; next } }
+		on && /^@@@ EXIT / { print "@@@ status " $3; exit }
+		on && !/^\[/ { print }' < <(tr -d '\r' < "$log"))
+	guest_status=$(sed -n 's/^@@@ status //p' <<<"$output")
+	output=$(sed '/^@@@ status /d' <<<"$output")
+	mapfile -t lines <<<"$output"
+	[ -n "$guest_status" ] || fail "no run $nth of \"$cmd\" in the $1 guest"
+}
+
+guest_modules() {
+	tr -d '\r' < "$BATS_FILE_TMPDIR/$1.log" | sed -n "s/^@@@ MODULES //p" | sed -n "${2:-1}p"
+}
+
+@test "vm svm: modload --dry-run shows the insmod sequence of Debian's kernel" {
+	release=$(cat "$BATS_FILE_TMPDIR/release")
+	guest_run svm "modload --dry-run"
+	assert_equal "$guest_status" 0
+	assert_equal "$output" "insmod /lib/modules/$release/kernel/virt/lib/irqbypass.ko
+insmod /lib/modules/$release/kernel/arch/x86/kvm/kvm.ko
+insmod /lib/modules/$release/kernel/drivers/crypto/ccp/ccp.ko
+insmod /lib/modules/$release/kernel/arch/x86/kvm/kvm-amd.ko"
+}
+
+@test "vm svm: modload loads kvm_amd, kvm, ccp, irqbypass into the real kernel and /dev/kvm appears" {
+	guest_run svm modload
+	assert_equal "$guest_status" 0
+	assert_line "modload: kvm_amd loaded with irqbypass, kvm, ccp"
+	assert_line "modload: /dev/kvm: character device, owner root, group root, mode 0600 (rw-------)"
+	assert_equal "$(guest_modules svm 1)" "ccp irqbypass kvm kvm_amd "
+}
+
+@test "vm svm: modload --status reports what is loaded" {
+	guest_run svm "modload --status"
+	assert_equal "$guest_status" 0
+	assert_line "kvm: loaded"
+	assert_line --regexp "^kvm_amd: loaded, nested=[01]$"
+}
+
+@test "vm svm: kvm-ok in the guest: KVM acceleration can be used" {
+	guest_run svm "kvm-ok -v"
+	assert_equal "$guest_status" 0
+	assert_line "INFO: [pass] cpuid-vt: CPUID: the CPU supports SVM, with nested paging (NPT)"
+	assert_line "INFO: [pass] create-vm: KVM_CREATE_VM succeeded"
+	assert_line --regexp "^INFO: \[pass\] acceleration: test loop: .* \(accelerated\)$"
+	assert_equal "${lines[-1]}" "KVM acceleration can be used"
+}
+
+@test "vm svm: modload --unload removes them all; loading again is idempotent" {
+	guest_run svm "modload --unload"
+	assert_equal "$guest_status" 0
+	assert_line "modload: removed kvm_amd kvm ccp irqbypass"
+	assert_equal "$(guest_modules svm 2)" ""
+	guest_run svm "modload --nested"
+	assert_equal "$guest_status" 0
+	assert_line "modload: kvm_amd loaded with irqbypass, kvm, ccp (nested=1)"
+	guest_run svm modload 2
+	assert_equal "$guest_status" 0
+	assert_line "modload: kvm_amd is already loaded"
+	guest_run svm "modload --status --json"
+	assert_equal "$(jq -r .modules.kvm_amd.nested <<<"$output")" 1
+	assert_equal "$(jq -r .loaded <<<"$output")" true
+}
+
+@test "vm AMD without SVM: modload fails with the no-cpu-support diagnosis and leaves nothing loaded" {
+	guest_run amd-no-svm modload
+	assert_equal "$guest_status" 1
+	assert_line "modload: cannot load kvm_amd: Operation not supported (EOPNOTSUPP): the CPU lacks AMD-V (SVM) or the firmware disabled it"
+	assert_line "INFO: CPUID: the CPU does not report SVM"
+	assert_line "INFO: reason no-cpu-support: the CPU has no SVM (this is a virtual machine without nested virtualization)"
+	assert_line "  kvm: no hardware support for 'kvm_amd'"
+	assert_line "modload: removed again what this attempt had loaded: kvm ccp irqbypass"
+	assert_equal "$(guest_modules amd-no-svm)" ""
+}
+
+@test "vm Intel without VMX: modload names kvm_intel and the missing VMX" {
+	guest_run intel-no-vmx modload
+	assert_equal "$guest_status" 1
+	assert_line "modload: cannot load kvm_intel: Operation not supported (EOPNOTSUPP): the CPU lacks Intel VT-x (VMX) or the firmware disabled it"
+	assert_line "INFO: CPUID: the CPU does not report VMX"
+	assert_line "  kvm: no hardware support for 'kvm_intel'"
+	assert_equal "$(guest_modules intel-no-vmx)" ""
+	guest_run intel-no-vmx kvm-ok
+	assert_equal "$guest_status" 1
+	assert_line "INFO: reason no-cpu-support: the CPU has no VMX (this is a virtual machine without nested virtualization)"
+}
