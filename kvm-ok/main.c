@@ -112,18 +112,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 static int check_sysroot(const char *dir)
 {
-	struct stat st;
+	char why[128];
 
-	if (getuid() != geteuid() || getgid() != getegid()) {
-		fprintf(stderr, "kvm-ok: --sysroot is refused in a set-user-ID or set-group-ID run\n");
-		return -1;
-	}
-	if (stat(dir, &st) < 0) {
-		fprintf(stderr, "kvm-ok: --sysroot %s: %m; give the directory of a host image\n", dir);
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "kvm-ok: --sysroot %s: not a directory; give the directory of a host image\n", dir);
+	if (sysroot_check_dir(dir, why, sizeof(why)) < 0) {
+		fprintf(stderr, "kvm-ok: --sysroot %s: %s; give the directory of a host image\n", dir, why);
 		return -1;
 	}
 	return 0;

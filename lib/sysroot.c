@@ -9,6 +9,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+int sysroot_check_dir(const char *dir, char *why, size_t size)
+{
+	struct stat st;
+
+	if (getuid() != geteuid() || getgid() != getegid()) {
+		snprintf(why, size, "refused in a set-user-ID or set-group-ID run");
+		return -1;
+	}
+	if (stat(dir, &st) < 0) {
+		snprintf(why, size, "%s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, size, "not a directory");
+		return -1;
+	}
+	return 0;
+}
+
 char *sysroot_path(const struct sysroot *root, const char *path, char *buf, size_t size)
 {
 	int n = snprintf(buf, size, "%s%s", root->dir ? root->dir : "", path);

@@ -21,6 +21,11 @@ static inline bool sysroot_is_live(const struct sysroot *root)
 	return root->dir == NULL;
 }
 
+/* Checks a --sysroot (or other test directory) option: refused in a
+ * set-user-ID or set-group-ID run, and it must be a directory.  Returns 0,
+ * or -1 with the reason, for "OPTION DIR: reason", in why. */
+int sysroot_check_dir(const char *dir, char *why, size_t size);
+
 /* Writes the host path for an absolute path ("/proc/cpuinfo") into buf.
  * Returns buf, or NULL (errno ENAMETOOLONG) when it does not fit. */
 char *sysroot_path(const struct sysroot *root, const char *path, char *buf, size_t size);

@@ -97,6 +97,17 @@ static void usage(FILE *out)
 	      "3 --status: not loaded.  See modload(8).\n", out);
 }
 
+static int check_dir(const char *option, const char *dir)
+{
+	char why[128];
+
+	if (dir && sysroot_check_dir(dir, why, sizeof(why)) < 0) {
+		complain("%s %s: %s", option, dir, why);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_NESTED = 256, OPT_MSR, OPT_STATUS, OPT_JSON, OPT_SYSROOT };
@@ -176,25 +187,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return -1;
 	}
 	o->action = unload ? ACTION_UNLOAD : status ? ACTION_STATUS : ACTION_LOAD;
-	if (o->sysroot || o->moddir) {
-		struct stat st;
-		const char *dir = o->sysroot ? o->sysroot : o->moddir;
-
-		if (getuid() != geteuid() || getgid() != getegid()) {
-			complain("--sysroot and --moddir are refused in a set-user-ID or set-group-ID run");
-			return -1;
-		}
-		if (o->sysroot && o->moddir && stat(o->moddir, &st) < 0) {
-			complain("--moddir %s: %s", o->moddir, strerror(errno));
-			return -1;
-		}
-		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			complain("%s %s: %s", o->sysroot ? "--sysroot" : "--moddir", dir,
-				 errno && !S_ISDIR(st.st_mode) ? strerror(errno) : "not a directory");
-			return -1;
-		}
-	}
-	return 0;
+	return check_dir("--sysroot", o->sysroot) < 0 || check_dir("--moddir", o->moddir) < 0 ? -1 : 0;
 }
 
 /* The vendor module for this CPU: from CPUID, or the cpuinfo vendor when
