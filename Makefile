@@ -26,7 +26,9 @@ LDLIBS     += $(PKG_LIBS) -lm
 B          := build
 LIB_SRC    := $(wildcard lib/*.c)
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/obj/%.o)
-TOOLS      := $(B)/kvm-ok $(B)/modload
+TOOLS      := $(B)/kvm-ok $(B)/modload $(B)/runner $(B)/microguest.elf
+LIBDIR     ?= $(PREFIX)/lib/kvm-host-toolkit
+RUNNER_SRC := runner/main.c runner/qemu_args.c runner/supervise.c runner/vmlinux.c
 # test builds: the same sources with KVMHOST_TESTING hooks (see tests/)
 TEST_OBJ   := $(LIB_SRC:%.c=$(B)/test-obj/%.o)
 TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/fake_kernel.so
@@ -35,7 +37,7 @@ TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/fake_kernel.so
 
 all: $(TOOLS)
 
-$(B)/obj/%.o: %.c $(wildcard lib/*.h) VERSION
+$(B)/obj/%.o: %.c $(wildcard lib/*.h) $(wildcard runner/*.h) VERSION
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c -o $@ $<
@@ -62,6 +64,18 @@ $(B)/kvm-ok: $(B)/obj/kvm-ok/main.o $(B)/libkvmhost.a
 $(B)/modload: $(B)/obj/modload/main.o $(B)/libkvmhost.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(B)/obj/runner/main.o: CFLAGS += -DKVMHOST_LIBDIR='"$(LIBDIR)"'
+$(B)/runner: $(RUNNER_SRC:%.c=$(B)/obj/%.o) $(B)/libkvmhost.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -llzma
+
+# the runner's micro guest: 32-bit freestanding code with a PVH note
+GUEST_CFLAGS := -m32 -ffreestanding -fno-pic -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-nostdlib -static -O2 -Wall -Wextra -Werror -Wl,-Ttext=0x100000 -Wl,--build-id=none -Wl,-e,pvh_entry
+$(B)/microguest.elf: runner/guest/entry.S runner/guest/guest.c
+	@mkdir -p $(dir $@)
+	@echo "  GUEST   $@"
+	@$(CC) $(GUEST_CFLAGS) -o $@ $^
+
 deps:
 	@bash tools/install-deps build
 
@@ -74,7 +88,7 @@ run: deps
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
-	  --inline-suppr --suppress=missingIncludeSystem --std=c11 -D__x86_64__ -Ilib lib kvm-ok modload tests/fake-kernel
+	  --inline-suppr --suppress=missingIncludeSystem --std=c11 -D__x86_64__ -Ilib lib kvm-ok modload runner tests/fake-kernel
 	@for page in man/*.[18]; do \
 	  out=$$(groff -ww -z -man $$page 2>&1); \
 	  if [ -n "$$out" ]; then echo "$$page: $$out"; exit 1; fi; \

@@ -1,0 +1,551 @@
+/* runner - start qemu-system-x86_64 on the best accelerator that really works
+ *
+ * runner [--accel=auto|kvm|tcg] [--require-kvm] [-q] [--explain]
+ *        [--qemu PATH] [--kernel F [--initrd F] [--append S]] [--] [QEMU ARGS...]
+ * runner --selftest
+ * Exit status: QEMU's own; 2 usage, 4 refused (KVM required but not usable),
+ * 126 engine cannot run, 127 engine not found.  See runner(1).
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "output.h"
+#include "qemu_args.h"
+#include "supervise.h"
+#include "verdict.h"
+#include "vmlinux.h"
+
+#ifndef KVMHOST_VERSION
+#define KVMHOST_VERSION "unknown"
+#endif
+#ifndef KVMHOST_LIBDIR
+#define KVMHOST_LIBDIR "/usr/local/lib/kvm-host-toolkit"
+#endif
+
+enum {
+	EXIT_USAGE = 2,
+	EXIT_REFUSED = 4,
+	EXIT_ENGINE_NOT_RUNNABLE = 126,
+	EXIT_ENGINE_NOT_FOUND = 127,
+};
+
+#define DEFAULT_ENGINE	"/usr/bin/qemu-system-x86_64"
+#define GUEST_FILE	"microguest.elf"
+#define SELFTEST_TIMEOUT_MS 30000
+#define GUEST_FINISHED	3	/* QEMU's status when the micro guest wrote 1 to isa-debug-exit */
+
+/* The machine the micro guest boots on: microvm, no option ROMs, no RTC. */
+static const char *const microguest_profile[] = {
+	"-M", "microvm,x-option-roms=off,isa-serial=on,rtc=off", "-nodefaults", "-no-user-config",
+	"-display", "none", "-serial", "stdio",
+};
+/* The fast profile for a Linux kernel: the same, with the RTC (without it
+ * Linux waits a second for the clock at boot). */
+static const char *const linux_profile[] = {
+	"-M", "microvm,x-option-roms=off,isa-serial=on", "-nodefaults", "-no-user-config",
+	"-display", "none", "-serial", "stdio",
+};
+/* Kernel arguments that shorten a Linux boot on that machine. */
+#define FAST_KERNEL_ARGS "console=ttyS0 quiet tsc=reliable no_timer_check lpj=5000000 mitigations=off " \
+			 "cryptomgr.notests nokaslr 8250.nr_uarts=1 random.trust_cpu=on"
+
+enum accel_mode { MODE_AUTO, MODE_KVM, MODE_TCG };
+
+struct options {
+	enum accel_mode mode;
+	bool mode_given, quiet, explain, selftest;
+	const char *engine, *sysroot, *kernel, *initrd, *append;
+	int probe_timeout_ms;
+	int qemu_argc;
+	char **qemu_argv;
+};
+
+static const char *prog = "runner";
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: %s [RUNNER OPTION]... [--] [QEMU ARGUMENT]...\n"
+		"Start qemu-system-x86_64 on KVM when KVM really works here, otherwise on TCG.\n\n"
+		"  --accel=auto         KVM when usable and accelerating, else TCG with a note (default)\n"
+		"  --accel=kvm, --require-kvm  KVM or nothing: refuse (exit 4) with the diagnosis\n"
+		"  --accel=tcg          TCG emulation, whatever KVM can do\n"
+		"  -q, --quiet          no note when falling back to TCG\n"
+		"  --explain            print the decision, the reason and the QEMU command; start nothing\n"
+		"  --qemu PATH          the engine (default $RUNNER_QEMU, else " DEFAULT_ENGINE ")\n"
+		"  --kernel FILE        boot a Linux kernel with the fast profile (microvm, vmlinux)\n"
+		"  --initrd FILE        its initramfs\n"
+		"  --append STRING      more kernel arguments\n"
+		"  --selftest           boot the bundled micro guest and report speeds\n"
+		"  --probe-timeout MS   bound of the /dev/kvm probe (as kvm-ok)\n"
+		"  --sysroot DIR        judge KVM on the host image under DIR (tests)\n"
+		"  -h, --help           show this help\n"
+		"  -V, --version        show the version\n\n"
+		"The QEMU arguments are passed on unchanged.  Exit status: QEMU's own; 2 usage,\n"
+		"4 refused, 126 engine cannot run, 127 engine not found.  See runner(1).\n", prog);
+}
+
+/* "--name=value" or "--name value": the value, advancing *i; NULL if absent. */
+static const char *option_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t len = strlen(name);
+	const char *arg = argv[*i];
+
+	if (strncmp(arg, name, len) != 0)
+		return NULL;
+	if (arg[len] == '=')
+		return arg + len + 1;
+	if (arg[len] == '\0' && *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
+static bool is_option(const char *arg, const char *name)
+{
+	size_t len = strlen(name);
+
+	return strncmp(arg, name, len) == 0 && (arg[len] == '\0' || arg[len] == '=');
+}
+
+static int set_mode(struct options *o, enum accel_mode mode)
+{
+	if (o->mode_given && o->mode != mode) {
+		fprintf(stderr, "%s: the accelerator is chosen twice, differently\n", prog);
+		return -1;
+	}
+	o->mode = mode;
+	o->mode_given = true;
+	return 0;
+}
+
+/* Runner options come first; the first argument that is not one (or "--")
+ * starts QEMU's arguments, which are never parsed by getopt. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i], *v;
+
+		if (strcmp(arg, "--") == 0) {
+			i++;
+			break;
+		} else if (is_option(arg, "--accel")) {
+			v = option_value(argc, argv, &i, "--accel");
+			if (!v || (strcmp(v, "auto") && strcmp(v, "kvm") && strcmp(v, "tcg"))) {
+				fprintf(stderr, "%s: --accel takes auto, kvm or tcg\n", prog);
+				return -1;
+			}
+			if (set_mode(o, v[0] == 'a' ? MODE_AUTO : v[0] == 'k' ? MODE_KVM : MODE_TCG) < 0)
+				return -1;
+		} else if (strcmp(arg, "--require-kvm") == 0) {
+			if (set_mode(o, MODE_KVM) < 0)
+				return -1;
+		} else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
+			o->quiet = true;
+		} else if (strcmp(arg, "--explain") == 0) {
+			o->explain = true;
+		} else if (strcmp(arg, "--selftest") == 0) {
+			o->selftest = true;
+		} else if (is_option(arg, "--qemu") || is_option(arg, "--kernel") || is_option(arg, "--initrd") ||
+			   is_option(arg, "--append") || is_option(arg, "--sysroot") ||
+			   is_option(arg, "--probe-timeout")) {
+			const char *name = arg[2] == 'q' ? "--qemu" : arg[2] == 'k' ? "--kernel" : arg[2] == 'i' ? "--initrd"
+					 : arg[2] == 'a' ? "--append" : arg[2] == 's' ? "--sysroot" : "--probe-timeout";
+
+			v = option_value(argc, argv, &i, name);
+			if (!v) {
+				fprintf(stderr, "%s: %s needs a value\n", prog, name);
+				return -1;
+			}
+			if (name[2] == 'q')
+				o->engine = v;
+			else if (name[2] == 'k')
+				o->kernel = v;
+			else if (name[2] == 'i')
+				o->initrd = v;
+			else if (name[2] == 'a')
+				o->append = v;
+			else if (name[2] == 's')
+				o->sysroot = v;
+			else if ((o->probe_timeout_ms = atoi(v)) < 10 || o->probe_timeout_ms > 60000) {
+				fprintf(stderr, "%s: --probe-timeout %s: give milliseconds from 10 to 60000\n", prog, v);
+				return -1;
+			}
+		} else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+			usage(stdout);
+			exit(0);
+		} else if (strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0) {
+			printf("%s %s\n", prog, KVMHOST_VERSION);
+			exit(0);
+		} else {
+			break;
+		}
+	}
+	o->qemu_argc = argc - i;
+	o->qemu_argv = argv + i;
+	if ((o->initrd || o->append) && !o->kernel) {
+		fprintf(stderr, "%s: --initrd and --append go with --kernel\n", prog);
+		return -1;
+	}
+	if (o->selftest && (o->kernel || o->qemu_argc > 0)) {
+		fprintf(stderr, "%s: --selftest boots the bundled guest and takes no QEMU arguments\n", prog);
+		return -1;
+	}
+	return 0;
+}
+
+/* The engine: --qemu, else $RUNNER_QEMU (not in a set-user-ID run), else
+ * Debian's path.  Never looked up in PATH. */
+static const char *engine_path(const struct options *o)
+{
+	const char *env = getenv("RUNNER_QEMU");
+
+	if (o->engine)
+		return o->engine;
+	if (env && *env && getuid() == geteuid() && getgid() == getegid())
+		return env;
+	return DEFAULT_ENGINE;
+}
+
+static int check_engine(const char *engine)
+{
+	if (access(engine, X_OK) == 0)
+		return 0;
+	if (errno == ENOENT) {
+		fprintf(stderr, "%s: the engine %s does not exist: apt-get install qemu-system-x86, "
+			"or give --qemu PATH\n", prog, engine);
+		return EXIT_ENGINE_NOT_FOUND;
+	}
+	fprintf(stderr, "%s: the engine %s cannot be run: %s\n", prog, engine, strerror(errno));
+	return EXIT_ENGINE_NOT_RUNNABLE;
+}
+
+/* ---- the decision ------------------------------------------------------------ */
+
+struct decision {
+	bool kvm;		/* run on KVM */
+	bool add_accel;		/* the runner adds -accel and -cpu */
+	bool refused;
+	bool fell_back;		/* auto mode, KVM unusable */
+	bool judged;		/* diag holds the KVM facts */
+	struct diagnosis diag;
+	const char *why;	/* one line for --explain */
+};
+
+static void judge_kvm(const struct options *o, struct decision *d)
+{
+	struct sysroot root = { o->sysroot };
+	struct host_options opts = { .probe = true, .probe_deadline_ms = o->probe_timeout_ms };
+	struct host_facts facts;
+
+	host_gather(&root, &opts, &facts);
+	diagnose(&facts, &d->diag);
+	host_release(&facts);
+	d->judged = true;
+}
+
+static void decide(const struct options *o, const struct qemu_choice *c, struct decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (c->accel == USER_ACCEL_TCG || c->accel == USER_ACCEL_OTHER) {
+		d->why = "the QEMU arguments choose the accelerator";
+		return;
+	}
+	if (o->mode == MODE_TCG) {
+		d->add_accel = true;
+		d->why = "--accel=tcg";
+		return;
+	}
+	judge_kvm(o, d);
+	d->kvm = d->diag.verdict == VERDICT_USABLE;
+	if (c->accel == USER_ACCEL_KVM) {
+		d->refused = !d->kvm;
+		d->why = "the QEMU arguments choose KVM";
+		return;
+	}
+	d->add_accel = true;
+	if (o->mode == MODE_KVM) {
+		d->refused = !d->kvm;
+		d->why = "--accel=kvm";
+		return;
+	}
+	d->fell_back = !d->kvm;
+	d->why = d->kvm ? "auto: KVM is usable and accelerates" : "auto: KVM is not usable";
+}
+
+static void refuse(const struct qemu_choice *c, const struct decision *d)
+{
+	fprintf(stderr, "%s: refusing to start QEMU: %s asks for KVM, which is not usable here:\n", prog,
+		c->accel == USER_ACCEL_KVM ? c->accel_text : "--accel=kvm");
+	output_text(stderr, &d->diag, false);
+}
+
+static void fallback_note(const struct decision *d)
+{
+	fprintf(stderr, "%s: KVM not usable: %s (%s). Falling back to TCG emulation, roughly 5-50x slower than KVM.\n",
+		prog, d->diag.summary, reason_name(d->diag.reason));
+	if (d->diag.nhints > 0)
+		fprintf(stderr, "%s: hint: %s\n", prog, d->diag.hints[0]);
+}
+
+/* ---- the command line ---------------------------------------------------------- */
+
+static int add_all(struct argv_builder *b, const char *const *args, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (argv_add(b, args[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static int add_accel(struct argv_builder *b, const struct qemu_choice *c, const struct decision *d)
+{
+	if (!d->add_accel)
+		return 0;
+	if (argv_add(b, "-accel") < 0 || argv_add(b, d->kvm ? "kvm" : "tcg,thread=multi") < 0)
+		return -1;
+	if (!c->cpu && (argv_add(b, "-cpu") < 0 || argv_add(b, d->kvm ? "host" : "max") < 0))
+		return -1;
+	return 0;
+}
+
+static bool guest_path(char *path, size_t size)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		snprintf(path, size, "%s/%s", dirname(self), GUEST_FILE);
+		if (access(path, R_OK) == 0)
+			return true;
+	}
+	snprintf(path, size, "%s/%s", KVMHOST_LIBDIR, GUEST_FILE);
+	return access(path, R_OK) == 0;
+}
+
+/* The fast profile's kernel: the cached vmlinux when it can be made,
+ * else the bzImage itself, with a one-line note. */
+static const char *fast_kernel(const char *bzimage, char *vmlinux, size_t size, bool quiet)
+{
+	char cache[1024], why[512];
+
+	vmlinux_cache_dir(cache, sizeof(cache));
+	if (vmlinux_extract(bzimage, cache, vmlinux, size, why, sizeof(why)) == 0)
+		return vmlinux;
+	if (!quiet)
+		fprintf(stderr, "%s: booting the bzImage as it is (slower under TCG): %s\n", prog, why);
+	return bzimage;
+}
+
+/* ---- the actions ---------------------------------------------------------------- */
+
+static int run_supervised(struct argv_builder *b, bool report, struct supervised_run *r)
+{
+	if (supervise(b->argv, true, 0, r) < 0) {
+		fprintf(stderr, "%s: cannot start %s: %s\n", prog, b->argv[0], strerror(errno));
+		return EXIT_ENGINE_NOT_RUNNABLE;
+	}
+	if (report && r->first_output_ms >= 0)
+		fprintf(stderr, "%s: first guest output %.0f ms after QEMU started\n", prog, r->first_output_ms);
+	return r->exit_status;
+}
+
+static int boot_micro_guest(const char *engine, const char *guest, bool kvm, struct supervised_run *r)
+{
+	struct argv_builder b = { 0 };
+	struct decision d = { .kvm = kvm, .add_accel = true };
+	struct qemu_choice none = { 0 };
+	int rc;
+
+	if (argv_add(&b, engine) < 0 ||
+	    add_all(&b, microguest_profile, sizeof(microguest_profile) / sizeof(*microguest_profile)) < 0 ||
+	    add_accel(&b, &none, &d) < 0 || argv_add(&b, "-m") < 0 || argv_add(&b, "64") < 0 ||
+	    argv_add(&b, "-device") < 0 || argv_add(&b, "isa-debug-exit,iobase=0xf4,iosize=4") < 0 ||
+	    argv_add(&b, "-kernel") < 0 || argv_add(&b, guest) < 0) {
+		argv_free(&b);
+		return -1;
+	}
+	fprintf(stderr, "%s: command: ", prog);
+	argv_print_quoted(b.argv, stderr);
+	fflush(stderr);
+	rc = supervise(b.argv, true, SELFTEST_TIMEOUT_MS, r);
+	argv_free(&b);
+	return rc;
+}
+
+static bool guest_finished(const struct supervised_run *r)
+{
+	return r->exit_status == GUEST_FINISHED && r->loop_done_ms >= 0 && r->loop_start_ms >= 0;
+}
+
+static double loop_rate(const struct supervised_run *r)
+{
+	double ms = r->loop_done_ms - r->loop_start_ms;
+
+	return ms > 0 ? (double)r->loop_iterations / ms * 1e3 : 0;
+}
+
+static void report_run(const char *accel, const struct supervised_run *r)
+{
+	if (!guest_finished(r)) {
+		fprintf(stderr, "%s: the guest did not finish on %s (QEMU exit status %d%s)\n", prog, accel,
+			r->exit_status, r->timed_out ? ", stopped at the timeout" : "");
+		return;
+	}
+	fprintf(stderr, "%s: %s: first guest output %.0f ms after QEMU started; loop of %lu iterations "
+		"in %.0f ms: %.0f million iterations/s\n", prog, accel, r->first_output_ms, r->loop_iterations,
+		r->loop_done_ms - r->loop_start_ms, loop_rate(r) / 1e6);
+}
+
+static int selftest(const struct options *o, const char *engine)
+{
+	struct supervised_run first, other;
+	struct qemu_choice none = { 0 };
+	struct decision d;
+	char guest[4200];
+
+	if (!guest_path(guest, sizeof(guest))) {
+		fprintf(stderr, "%s: the micro guest %s is missing (make builds it; make install puts it in %s)\n",
+			prog, GUEST_FILE, KVMHOST_LIBDIR);
+		return EXIT_ENGINE_NOT_RUNNABLE;
+	}
+	decide(o, &none, &d);
+	if (d.refused) {
+		refuse(&none, &d);
+		return EXIT_REFUSED;
+	}
+	fprintf(stderr, "%s: accelerator: %s (%s%s%s)\n", prog, d.kvm ? "kvm" : "tcg", d.why,
+		d.judged && !d.kvm ? ": " : "", d.judged && !d.kvm ? d.diag.summary : "");
+	if (boot_micro_guest(engine, guest, d.kvm, &first) < 0) {
+		fprintf(stderr, "%s: cannot start %s: %s\n", prog, engine, strerror(errno));
+		return EXIT_ENGINE_NOT_RUNNABLE;
+	}
+	report_run(d.kvm ? "kvm" : "tcg", &first);
+	if (!guest_finished(&first))
+		return 1;
+	if (d.kvm) {	/* both work: compare */
+		if (boot_micro_guest(engine, guest, false, &other) == 0 && guest_finished(&other)) {
+			report_run("tcg", &other);
+			fprintf(stderr, "%s: KVM runs the guest loop %.1fx as fast as TCG\n", prog,
+				loop_rate(&first) / loop_rate(&other));
+		}
+	} else if (d.judged) {
+		fprintf(stderr, "%s: KVM not compared: %s (%s)\n", prog, d.diag.summary, reason_name(d.diag.reason));
+	}
+	fprintf(stderr, "%s: selftest passed\n", prog);
+	return 0;
+}
+
+static int build_command(const struct options *o, const struct qemu_choice *c, const struct decision *d,
+			 const char *engine, struct argv_builder *b, char *vmlinux, size_t vmlinux_size,
+			 char *append, size_t append_size)
+{
+	bool fast = o->kernel && !c->machine;
+
+	if (argv_add(b, engine) < 0)
+		return -1;
+	if (fast) {
+		if (add_all(b, linux_profile, sizeof(linux_profile) / sizeof(*linux_profile)) < 0)
+			return -1;
+		if (!c->memory && (argv_add(b, "-m") < 0 || argv_add(b, "512") < 0))
+			return -1;
+	}
+	if (add_accel(b, c, d) < 0)
+		return -1;
+	if (o->kernel) {
+		const char *kernel = fast ? fast_kernel(o->kernel, vmlinux, vmlinux_size, o->quiet) : o->kernel;
+
+		snprintf(append, append_size, "%s%s%s", fast ? FAST_KERNEL_ARGS : "",
+			 fast && o->append ? " " : "", o->append ? o->append : "");
+		if (argv_add(b, "-kernel") < 0 || argv_add(b, kernel) < 0)
+			return -1;
+		if (o->initrd && (argv_add(b, "-initrd") < 0 || argv_add(b, o->initrd) < 0))
+			return -1;
+		if (append[0] && (argv_add(b, "-append") < 0 || argv_add(b, append) < 0))
+			return -1;
+	}
+	for (int i = 0; i < o->qemu_argc; i++)
+		if (argv_add(b, o->qemu_argv[i]) < 0)
+			return -1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct qemu_choice choice;
+	struct decision d;
+	struct argv_builder cmd = { 0 };
+	char vmlinux[4200], append[4096];
+	const char *engine;
+	int rc;
+
+	if (argv[0] && strcmp(basename(argv[0]), "kvm") == 0)
+		prog = "kvm";
+	if (parse_options(argc, argv, &o) < 0) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (o.sysroot) {
+		char why[128];
+
+		if (sysroot_check_dir(o.sysroot, why, sizeof(why)) < 0) {
+			fprintf(stderr, "%s: --sysroot %s: %s\n", prog, o.sysroot, why);
+			return EXIT_USAGE;
+		}
+	}
+	engine = engine_path(&o);
+	if (!o.explain && (rc = check_engine(engine)) != 0)
+		return rc;
+	if (o.selftest)
+		return selftest(&o, engine);
+
+	qemu_args_scan(o.qemu_argc, o.qemu_argv, &choice);
+	if (o.mode_given && choice.accel != USER_ACCEL_NONE) {
+		fprintf(stderr, "%s: the QEMU arguments choose the accelerator (%s): drop --accel/--require-kvm\n",
+			prog, choice.accel_text);
+		return EXIT_USAGE;
+	}
+	decide(&o, &choice, &d);
+	if (d.refused) {
+		refuse(&choice, &d);
+		return EXIT_REFUSED;
+	}
+	if (build_command(&o, &choice, &d, engine, &cmd, vmlinux, sizeof(vmlinux), append, sizeof(append)) < 0) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return EXIT_ENGINE_NOT_RUNNABLE;
+	}
+	if (o.explain) {
+		printf("accelerator: %s\n", d.add_accel ? (d.kvm ? "kvm" : "tcg") : "as the QEMU arguments choose");
+		printf("why: %s\n", d.why);
+		if (d.judged)
+			printf("kvm: %s: %s\n", reason_name(d.diag.reason), d.diag.summary);
+		printf("command: ");
+		argv_print_quoted(cmd.argv, stdout);
+		argv_free(&cmd);
+		return 0;
+	}
+	if (d.fell_back && !o.quiet)
+		fallback_note(&d);
+	if (o.kernel) {
+		struct supervised_run r;
+
+		rc = run_supervised(&cmd, !o.quiet, &r);
+		argv_free(&cmd);
+		return rc;
+	}
+	fflush(NULL);
+	execv(cmd.argv[0], cmd.argv);
+	fprintf(stderr, "%s: cannot start %s: %s\n", prog, cmd.argv[0], strerror(errno));
+	argv_free(&cmd);
+	return errno == ENOENT ? EXIT_ENGINE_NOT_FOUND : EXIT_ENGINE_NOT_RUNNABLE;
+}

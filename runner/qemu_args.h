@@ -1,0 +1,45 @@
+/* qemu_args.h - what the user's QEMU arguments already choose, and the
+ * command line the runner builds around them */
+#ifndef RUNNER_QEMU_ARGS_H
+#define RUNNER_QEMU_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+enum user_accel {
+	USER_ACCEL_NONE,	/* no -accel, -enable-kvm or -machine accel= */
+	USER_ACCEL_KVM,		/* KVM first (-enable-kvm, -accel kvm, accel=kvm:tcg) */
+	USER_ACCEL_TCG,
+	USER_ACCEL_OTHER,	/* xen, hvf, whpx, nvmm, qtest... */
+};
+
+struct qemu_choice {
+	enum user_accel accel;
+	char accel_text[96];	/* the option as given, for messages */
+	bool cpu;		/* -cpu given */
+	bool machine;		/* -machine / -M given */
+	bool memory;		/* -m given */
+	bool kernel;		/* -kernel given */
+	bool display;		/* -display or -nographic given */
+	bool serial;		/* -serial given */
+};
+
+/* Scans QEMU's arguments as QEMU would read them: "-opt" or "--opt", an
+ * option's value is the next argument (except for the options that take
+ * none), so a value is never taken for an option. */
+void qemu_args_scan(int argc, char *const argv[], struct qemu_choice *c);
+
+/* A growing argument vector (NULL-terminated, strings not copied). */
+struct argv_builder {
+	char **argv;
+	int argc, capacity;
+};
+
+int argv_add(struct argv_builder *b, const char *arg);
+void argv_free(struct argv_builder *b);
+
+/* Writes argv as a shell-quoted line (for --explain: display only). */
+void argv_print_quoted(char *const argv[], FILE *out);
+
+#endif

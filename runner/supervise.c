@@ -1,0 +1,146 @@
+/* supervise.c - QEMU as a child process, its console read line by line */
+#include "supervise.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t pending_signal;
+
+static void remember_signal(int sig)
+{
+	pending_signal = sig;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void forward_signals(bool on)
+{
+	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on ? remember_signal : SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		sigaction(signals[i], &sa, NULL);
+}
+
+/* The micro guest's progress lines. */
+static void read_marker(const char *line, double at, struct supervised_run *r)
+{
+	static const char start[] = "microguest: loop start ", done[] = "microguest: loop done";
+
+	if (strncmp(line, start, sizeof(start) - 1) == 0) {
+		r->loop_start_ms = at;
+		r->loop_iterations = strtoul(line + sizeof(start) - 1, NULL, 10);
+	} else if (strncmp(line, done, sizeof(done) - 1) == 0) {
+		r->loop_done_ms = at;
+	}
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+int supervise(char *const argv[], bool relay, int timeout_ms, struct supervised_run *r)
+{
+	char buf[4096], line[256];
+	size_t line_len = 0;
+	int out[2], status;
+	double start;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	r->first_output_ms = r->loop_start_ms = r->loop_done_ms = -1;
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return -1;
+	fflush(NULL);
+	start = now_ms();
+	pid = fork();
+	if (pid < 0) {
+		close(out[0]);
+		close(out[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(out[1], STDOUT_FILENO);
+		execv(argv[0], argv);
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	close(out[1]);
+	forward_signals(true);
+
+	for (;;) {
+		struct pollfd pfd = { .fd = out[0], .events = POLLIN };
+		double at = now_ms();
+		int wait = 100;
+		ssize_t n;
+
+		if (pending_signal) {
+			kill(pid, pending_signal);
+			pending_signal = 0;
+		}
+		if (timeout_ms > 0 && at - start > timeout_ms && !r->timed_out) {
+			r->timed_out = true;
+			kill(pid, SIGKILL);
+		}
+		if (poll(&pfd, 1, wait) <= 0)
+			continue;
+		n = read(out[0], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		at = now_ms() - start;
+		if (r->first_output_ms < 0)
+			r->first_output_ms = at;
+		if (relay)
+			write_all(STDOUT_FILENO, buf, (size_t)n);
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == '\n' || buf[i] == '\r') {
+				line[line_len] = '\0';
+				read_marker(line, at, r);
+				line_len = 0;
+			} else if (line_len < sizeof(line) - 1) {
+				line[line_len++] = buf[i];
+			}
+		}
+	}
+	close(out[0]);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			break;
+		if (pending_signal) {
+			kill(pid, pending_signal);
+			pending_signal = 0;
+		}
+	}
+	forward_signals(false);
+	r->elapsed_ms = now_ms() - start;
+	r->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return 0;
+}

@@ -1,0 +1,202 @@
+/* vmlinux.c - decompress a bzImage's xz payload once, with liblzma */
+#include "vmlinux.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <lzma.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define XEN_ELFNOTE_PHYS32_ENTRY 18
+
+static const unsigned char xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
+
+void vmlinux_cache_dir(char *dir, size_t size)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (geteuid() == 0)
+		snprintf(dir, size, "/var/cache/kvm-host-toolkit");
+	else if (xdg && xdg[0] == '/')
+		snprintf(dir, size, "%s/kvm-host-toolkit", xdg);
+	else if (home && home[0] == '/')
+		snprintf(dir, size, "%s/.cache/kvm-host-toolkit", home);
+	else
+		snprintf(dir, size, "/tmp/kvm-host-toolkit-%u", (unsigned int)geteuid());
+}
+
+/* FNV-1a, 64 bits: enough to tell kernels apart in a cache. */
+static uint64_t content_key(const unsigned char *data, size_t size)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < size; i++) {
+		h ^= data[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+bool elf_has_pvh_note(const unsigned char *image, size_t size)
+{
+	const Elf64_Ehdr *eh = (const void *)image;
+
+	if (size < sizeof(*eh) || memcmp(image, ELFMAG, SELFMAG) != 0 || image[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > size ||
+	    (size - eh->e_phoff) / sizeof(Elf64_Phdr) < eh->e_phnum)
+		return false;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *ph = (const void *)(image + eh->e_phoff + (size_t)i * sizeof(Elf64_Phdr));
+		size_t off = ph->p_offset, end;
+
+		if (ph->p_type != PT_NOTE || off > size || ph->p_filesz > size - off)
+			continue;
+		end = off + ph->p_filesz;
+		while (end - off >= sizeof(Elf64_Nhdr)) {
+			const Elf64_Nhdr *n = (const void *)(image + off);
+			size_t name = (n->n_namesz + 3u) & ~3u, desc = (n->n_descsz + 3u) & ~3u;
+
+			if (name > end - off - sizeof(*n) || desc > end - off - sizeof(*n) - name)
+				break;
+			if (n->n_type == XEN_ELFNOTE_PHYS32_ENTRY && n->n_namesz == 4 &&
+			    memcmp(image + off + sizeof(*n), "Xen", 4) == 0)
+				return true;
+			off += sizeof(*n) + name + desc;
+		}
+	}
+	return false;
+}
+
+static int decompress_xz(const unsigned char *in, size_t in_size, int out_fd, char *why, size_t why_size)
+{
+	lzma_stream strm = LZMA_STREAM_INIT;
+	unsigned char buf[1 << 16];
+	size_t total = 0;
+	lzma_ret ret;
+
+	if (lzma_stream_decoder(&strm, UINT64_MAX, 0) != LZMA_OK) {
+		snprintf(why, why_size, "liblzma could not start");
+		return -1;
+	}
+	strm.next_in = in;
+	strm.avail_in = in_size;
+	do {
+		strm.next_out = buf;
+		strm.avail_out = sizeof(buf);
+		ret = lzma_code(&strm, LZMA_FINISH);
+		if (ret != LZMA_OK && ret != LZMA_STREAM_END) {
+			snprintf(why, why_size, "its xz payload does not decompress (liblzma error %d)", (int)ret);
+			lzma_end(&strm);
+			return -1;
+		}
+		total += sizeof(buf) - strm.avail_out;
+		if (total > VMLINUX_MAX_SIZE ||
+		    write(out_fd, buf, sizeof(buf) - strm.avail_out) != (ssize_t)(sizeof(buf) - strm.avail_out)) {
+			snprintf(why, why_size, total > VMLINUX_MAX_SIZE ? "its payload is too large"
+								       : "writing the cache failed: %s", strerror(errno));
+			lzma_end(&strm);
+			return -1;
+		}
+	} while (ret != LZMA_STREAM_END);
+	lzma_end(&strm);
+	return 0;
+}
+
+static unsigned char *map_file(const char *path, size_t max, size_t *size, char *why, size_t why_size)
+{
+	struct stat st;
+	void *map;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 || (size_t)st.st_size > max) {
+		snprintf(why, why_size, "%s: %s", path, fd < 0 ? strerror(errno) : "not a regular file of a kernel's size");
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		snprintf(why, why_size, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	*size = (size_t)st.st_size;
+	return map;
+}
+
+static bool cached_is_good(const char *path)
+{
+	char why[64];
+	size_t size;
+	unsigned char *image = map_file(path, VMLINUX_MAX_SIZE, &size, why, sizeof(why));
+	bool good;
+
+	if (!image)
+		return false;
+	good = elf_has_pvh_note(image, size);
+	munmap(image, size);
+	return good;
+}
+
+int vmlinux_extract(const char *bzimage, const char *cache_dir, char *path, size_t path_size,
+		    char *why, size_t why_size)
+{
+	unsigned char *image, *payload = NULL;
+	char tmp[4200];
+	size_t size;
+	int fd, rc;
+
+	image = map_file(bzimage, VMLINUX_MAX_BZIMAGE, &size, why, why_size);
+	if (!image)
+		return -1;
+	snprintf(path, path_size, "%s/vmlinux-%016llx", cache_dir, (unsigned long long)content_key(image, size));
+	if (cached_is_good(path)) {
+		munmap(image, size);
+		return 0;
+	}
+	for (size_t i = 0; i + sizeof(xz_magic) <= size; i++)
+		if (image[i] == xz_magic[0] && memcmp(image + i, xz_magic, sizeof(xz_magic)) == 0) {
+			payload = image + i;
+			break;
+		}
+	if (!payload) {
+		snprintf(why, why_size, "%s is not an xz-compressed bzImage", bzimage);
+		munmap(image, size);
+		return -1;
+	}
+	if (mkdir(cache_dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(why, why_size, "cache %s: %s", cache_dir, strerror(errno));
+		munmap(image, size);
+		return -1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s/.vmlinux-XXXXXX", cache_dir);
+	fd = mkstemp(tmp);	/* O_EXCL: never through a planted symlink */
+	if (fd < 0) {
+		snprintf(why, why_size, "cache %s: %s", cache_dir, strerror(errno));
+		munmap(image, size);
+		return -1;
+	}
+	rc = decompress_xz(payload, size - (size_t)(payload - image), fd, why, why_size);
+	munmap(image, size);
+	if (close(fd) < 0 && rc == 0) {
+		snprintf(why, why_size, "cache %s: %s", cache_dir, strerror(errno));
+		rc = -1;
+	}
+	if (rc == 0 && !cached_is_good(tmp)) {
+		snprintf(why, why_size, "%s has no PVH entry note", bzimage);
+		rc = -1;
+	}
+	if (rc == 0 && rename(tmp, path) < 0) {
+		snprintf(why, why_size, "cache %s: %s", cache_dir, strerror(errno));
+		rc = -1;
+	}
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}

@@ -1,0 +1,29 @@
+/* vmlinux.h - the uncompressed kernel inside a bzImage, for a fast boot
+ *
+ * Under TCG most of a stock kernel's boot is its own decompression, run in
+ * emulated code.  Decompressing once on the host (cached, keyed by the
+ * bzImage's content) and booting the ELF through its PVH note skips that.
+ */
+#ifndef RUNNER_VMLINUX_H
+#define RUNNER_VMLINUX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define VMLINUX_MAX_BZIMAGE	(128u << 20)
+#define VMLINUX_MAX_SIZE	(512u << 20)
+
+/* Finds or makes the cached vmlinux of bzimage.  Returns 0 with its path,
+ * or -1 with why (a kernel that is not xz-compressed, has no PVH note...)
+ * for the caller to fall back to the bzImage. */
+int vmlinux_extract(const char *bzimage, const char *cache_dir, char *path, size_t path_size,
+		    char *why, size_t why_size);
+
+/* Whether an ELF image carries the PVH entry note (Xen note type 18). */
+bool elf_has_pvh_note(const unsigned char *image, size_t size);
+
+/* The cache directory: $XDG_CACHE_HOME/kvm-host-toolkit, ~/.cache/...,
+ * or /var/cache/kvm-host-toolkit for root. */
+void vmlinux_cache_dir(char *dir, size_t size);
+
+#endif
