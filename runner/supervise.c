@@ -87,6 +87,11 @@ int supervise(char *const argv[], bool relay, int timeout_ms, struct supervised_
 		return -1;
 	}
 	if (pid == 0) {
+		/* QEMU gets the signals the runner forwards, whatever the runner
+		 * inherited (a background job starts with SIGINT ignored) */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
 		dup2(out[1], STDOUT_FILENO);
 		execv(argv[0], argv);
 		_exit(errno == ENOENT ? 127 : 126);

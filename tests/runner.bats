@@ -1,0 +1,272 @@
+#!/usr/bin/env bats
+# runner: the accelerator decision on fixture hosts, against a fake engine
+# that records its arguments; exit statuses and signals; the selftest with
+# the real QEMU.
+
+load helpers/common
+
+RUNNER=$BUILD/runner
+FAKE_QEMU=$TOP/tests/helpers/fake-qemu
+
+setup() {
+	RECORD_DIR=$(mktemp -d)
+	chmod 0777 "$RECORD_DIR"
+	export FAKE_QEMU_RECORD=$RECORD_DIR/argv
+	unset FAKE_QEMU_EXIT FAKE_QEMU_WAIT RUNNER_QEMU
+}
+
+teardown() {
+	remove_host
+	rm -rf "$RECORD_DIR"
+}
+
+# The engine's recorded arguments must be exactly these.
+assert_engine_args() {
+	[ -f "$FAKE_QEMU_RECORD" ] || fail "the engine did not run"
+	printf '%s\0' "$@" > "$RECORD_DIR/expected"
+	cmp -s "$RECORD_DIR/expected" "$FAKE_QEMU_RECORD" ||
+		fail "engine arguments: $(tr '\0' '|' < "$FAKE_QEMU_RECORD"), expected: $(tr '\0' '|' < "$RECORD_DIR/expected")"
+}
+
+refute_engine_ran() {
+	[ ! -e "$FAKE_QEMU_RECORD" ] || fail "the engine ran: $(tr '\0' '|' < "$FAKE_QEMU_RECORD")"
+}
+
+# Waits for a background pid at most 5 s (then kills it); its status in $status.
+wait_bounded() {
+	for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
+	if kill -0 "$1" 2>/dev/null; then
+		pkill -KILL -P "$1"; kill -KILL "$1"
+		wait "$1" 2>/dev/null
+		fail "pid $1 did not end after the signal"
+	fi
+	wait "$1" && status=0 || status=$?
+}
+
+runner_on() {
+	host_from_fixture "$1"
+	shift
+	run "$RUNNER" --qemu "$FAKE_QEMU" --sysroot "$HOST" "$@"
+}
+
+@test "runner: QEMU arguments pass byte for byte: spaces, empty, leading dashes, non-UTF-8, newlines" {
+	run "$RUNNER" --accel=tcg --qemu "$FAKE_QEMU" -- -name -accel "a b" "" -x $'\xff\xfe\x80' $'two\nlines' -- --
+	assert_success
+	assert_engine_args -accel tcg,thread=multi -cpu max -name -accel "a b" "" -x $'\xff\xfe\x80' $'two\nlines' -- --
+}
+
+@test "runner: a value that looks like an accelerator option is not taken for one" {
+	runner_on amd-kvm-pvm-not-accelerated -q -- -name -enable-kvm -append "-accel kvm"
+	assert_success
+	assert_engine_args -accel tcg,thread=multi -cpu max -name -enable-kvm -append "-accel kvm"
+}
+
+@test "runner auto, KVM usable: -accel kvm -cpu host, no note" {
+	runner_on intel-usable -- -m 512
+	assert_success
+	assert_output ""
+	assert_engine_args -accel kvm -cpu host -m 512
+}
+
+@test "runner auto, the user's -cpu is kept and none is added" {
+	runner_on intel-usable -- -cpu Skylake-Client -m 512
+	assert_success
+	assert_engine_args -accel kvm -cpu Skylake-Client -m 512
+}
+
+@test "runner auto, no device (module not loaded): TCG, with the reason and the fix" {
+	runner_on intel-module-not-loaded -- -m 512
+	assert_success
+	assert_line "runner: KVM not usable: kvm_intel is not loaded, so there is no /dev/kvm (module-not-loaded). Falling back to TCG emulation, roughly 5-50x slower than KVM."
+	assert_line --partial "runner: hint: Load the module as root: modload (this toolkit) or modprobe kvm_intel"
+	assert_engine_args -accel tcg,thread=multi -cpu max -m 512
+}
+
+@test "runner auto, permission denied: TCG, with the group and adduser" {
+	require_root_for_identity
+	host_from_fixture intel-device-permission
+	group=$(other_group)
+	chgrp "$group" "$HOST/dev/kvm"
+	chmod 0660 "$HOST/dev/kvm"
+	cp "$RUNNER" "$FAKE_QEMU" "$HOST_TMP/"
+	chmod 0755 "$HOST_TMP/runner" "$HOST_TMP/fake-qemu"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups -- env FAKE_QEMU_RECORD="$FAKE_QEMU_RECORD" \
+		"$HOST_TMP/runner" --qemu "$HOST_TMP/fake-qemu" --sysroot "$HOST" -- -m 256
+	assert_success
+	assert_line "runner: KVM not usable: /dev/kvm: permission denied (group $group; nobody is not a member) (device-permission). Falling back to TCG emulation, roughly 5-50x slower than KVM."
+	assert_line "runner: hint: Add the user to group $group: adduser nobody $group, then log out and in again."
+	assert_engine_args -accel tcg,thread=multi -cpu max -m 256
+}
+
+@test "runner auto, /dev/kvm not a KVM device: TCG with device-not-kvm" {
+	runner_on intel-device-not-kvm
+	assert_success
+	assert_line --partial "(device-not-kvm). Falling back to TCG emulation"
+	assert_engine_args -accel tcg,thread=multi -cpu max
+}
+
+@test "runner auto, KVM present but not accelerated (kvm_pvm): TCG, with the measured slowdown" {
+	runner_on amd-kvm-pvm-not-accelerated
+	assert_success
+	assert_line "runner: KVM not usable: /dev/kvm works but guest code runs 6054x slower than native: it is emulated, not accelerated (not-accelerated). Falling back to TCG emulation, roughly 5-50x slower than KVM."
+	assert_line --partial "runner: hint: /dev/kvm here comes from kvm_pvm"
+	assert_engine_args -accel tcg,thread=multi -cpu max
+}
+
+@test "runner -q: no note on fallback" {
+	runner_on amd-kvm-pvm-not-accelerated -q
+	assert_success
+	assert_output ""
+}
+
+@test "runner: the user forces KVM (-enable-kvm) on a host where it does not accelerate: refused, exit 4, diagnosis" {
+	runner_on amd-kvm-pvm-not-accelerated -- -enable-kvm -m 512
+	assert_failure 4
+	assert_line "runner: refusing to start QEMU: -enable-kvm asks for KVM, which is not usable here:"
+	assert_line "INFO: reason not-accelerated: /dev/kvm works but guest code runs 6054x slower than native: it is emulated, not accelerated"
+	refute_engine_ran
+}
+
+@test "runner: -machine accel=kvm:tcg names KVM first: refused on a broken host too" {
+	runner_on intel-module-not-loaded -- -machine q35,accel=kvm:tcg
+	assert_failure 4
+	assert_line "runner: refusing to start QEMU: -machine q35,accel=kvm:tcg asks for KVM, which is not usable here:"
+	refute_engine_ran
+}
+
+@test "runner: the user's KVM choice on a usable host is passed on untouched" {
+	runner_on intel-usable -- -accel kvm -m 512
+	assert_success
+	assert_engine_args -accel kvm -m 512
+}
+
+@test "runner: the user forces TCG: passed on untouched, KVM not even judged" {
+	runner_on amd-kvm-pvm-not-accelerated -- -accel tcg -m 512
+	assert_success
+	assert_output ""
+	assert_engine_args -accel tcg -m 512
+}
+
+@test "runner --accel=kvm / --require-kvm on a broken host: refused with exit 4" {
+	runner_on intel-module-not-loaded --require-kvm -- -m 512
+	assert_failure 4
+	assert_line "runner: refusing to start QEMU: --accel=kvm asks for KVM, which is not usable here:"
+	assert_line --partial "HINT: Load the module as root"
+	assert_line "KVM acceleration can NOT be used"
+	refute_engine_ran
+	remove_host
+	runner_on intel-usable --accel=kvm -- -m 512
+	assert_success
+	assert_engine_args -accel kvm -cpu host -m 512
+}
+
+@test "runner --accel=tcg with the user's accelerator too is a usage error" {
+	run "$RUNNER" --accel=tcg --qemu "$FAKE_QEMU" -- -enable-kvm
+	assert_failure 2
+	assert_line --partial "the QEMU arguments choose the accelerator (-enable-kvm)"
+}
+
+@test "runner --explain: decision, reason and command; starts nothing" {
+	runner_on amd-kvm-pvm-not-accelerated --explain -- -m 512 "a b"
+	assert_success
+	assert_line "accelerator: tcg"
+	assert_line "why: auto: KVM is not usable"
+	assert_line "kvm: not-accelerated: /dev/kvm works but guest code runs 6054x slower than native: it is emulated, not accelerated"
+	assert_line "command: $FAKE_QEMU -accel tcg,thread=multi -cpu max -m 512 'a b'"
+	refute_engine_ran
+}
+
+@test "runner: QEMU's exit status is propagated" {
+	FAKE_QEMU_EXIT=42 run "$RUNNER" --accel=tcg --qemu "$FAKE_QEMU"
+	assert_failure 42
+}
+
+@test "runner: SIGTERM reaches QEMU (the runner execs it)" {
+	FAKE_QEMU_WAIT=1 "$RUNNER" --accel=tcg --qemu "$FAKE_QEMU" > "$RECORD_DIR/out" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do grep -q waiting "$RECORD_DIR/out" 2>/dev/null && break; sleep 0.05; done
+	kill -TERM "$pid"
+	wait_bounded "$pid"
+	assert_equal "$status" 143
+	grep -q "fake-qemu: got SIGTERM" "$RECORD_DIR/out" || fail "$(cat "$RECORD_DIR/out")"
+}
+
+@test "runner --kernel (supervised): SIGINT and SIGHUP are forwarded to QEMU and its status returned" {
+	echo "not a kernel" > "$RECORD_DIR/bzImage"
+	for sig in INT HUP; do
+		FAKE_QEMU_WAIT=1 "$RUNNER" --accel=tcg --qemu "$FAKE_QEMU" --kernel "$RECORD_DIR/bzImage" > "$RECORD_DIR/out" 2>&1 &
+		pid=$!
+		for _ in $(seq 100); do grep -q waiting "$RECORD_DIR/out" 2>/dev/null && break; sleep 0.05; done
+		kill -"$sig" "$pid"
+		wait_bounded "$pid"
+		grep -q "fake-qemu: got SIG$sig" "$RECORD_DIR/out" || fail "$sig not forwarded: $(cat "$RECORD_DIR/out")"
+		[ "$status" -eq $((128 + $(kill -l "$sig"))) ] || fail "status $status after SIG$sig"
+	done
+	grep -q "runner: booting the bzImage as it is (slower under TCG): $RECORD_DIR/bzImage is not an xz-compressed bzImage" "$RECORD_DIR/out" ||
+		fail "no note about the bzImage: $(cat "$RECORD_DIR/out")"
+}
+
+@test "runner --kernel: the fast profile's command line" {
+	echo "not a kernel" > "$RECORD_DIR/bzImage"
+	run "$RUNNER" --accel=tcg --qemu "$FAKE_QEMU" --explain --kernel "$RECORD_DIR/bzImage" --append "root=/dev/vda" -- -m 1G
+	assert_success
+	assert_line "command: $FAKE_QEMU -M microvm,x-option-roms=off,isa-serial=on -nodefaults -no-user-config -display none -serial stdio -accel tcg,thread=multi -cpu max -kernel $RECORD_DIR/bzImage -append 'console=ttyS0 quiet tsc=reliable no_timer_check lpj=5000000 mitigations=off cryptomgr.notests nokaslr 8250.nr_uarts=1 random.trust_cpu=on root=/dev/vda' -m 1G"
+}
+
+@test "runner --kernel with the user's -machine: plain pass-through, no fast profile" {
+	echo "not a kernel" > "$RECORD_DIR/bzImage"
+	run "$RUNNER" --accel=tcg --qemu "$FAKE_QEMU" --explain --kernel "$RECORD_DIR/bzImage" -- -M pc
+	assert_success
+	assert_line "command: $FAKE_QEMU -accel tcg,thread=multi -cpu max -kernel $RECORD_DIR/bzImage -M pc"
+}
+
+@test "runner invoked as kvm behaves the same" {
+	ln -s "$RUNNER" "$RECORD_DIR/kvm"
+	host_from_fixture amd-kvm-pvm-not-accelerated
+	run "$RECORD_DIR/kvm" --qemu "$FAKE_QEMU" --sysroot "$HOST" -- -m 64
+	assert_success
+	assert_line --partial "kvm: KVM not usable: /dev/kvm works but guest code runs 6054x slower"
+	assert_engine_args -accel tcg,thread=multi -cpu max -m 64
+}
+
+@test "runner: engine missing: exit 127; not executable: exit 126; \$RUNNER_QEMU picks it" {
+	run -127 "$RUNNER" --accel=tcg --qemu /nonexistent/qemu
+	assert_output "runner: the engine /nonexistent/qemu does not exist: apt-get install qemu-system-x86, or give --qemu PATH"
+	: > "$RECORD_DIR/not-executable"
+	chmod 0644 "$RECORD_DIR/not-executable"
+	run -126 "$RUNNER" --accel=tcg --qemu "$RECORD_DIR/not-executable"
+	assert_output --partial "runner: the engine $RECORD_DIR/not-executable cannot be run: Permission denied"
+	RUNNER_QEMU=$FAKE_QEMU run "$RUNNER" --accel=tcg -- -m 1
+	assert_success
+	assert_engine_args -accel tcg,thread=multi -cpu max -m 1
+}
+
+@test "runner: usage errors exit 2" {
+	run "$RUNNER" --accel=fast
+	assert_failure 2
+	run "$RUNNER" --initrd x
+	assert_failure 2
+	run "$RUNNER" --selftest -- -m 1
+	assert_failure 2
+}
+
+@test "runner --selftest boots the micro guest with the real QEMU under TCG" {
+	command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"
+	run "$RUNNER" --accel=tcg --selftest
+	assert_success
+	assert_line "microguest: hello from the runner's test guest"
+	assert_line "microguest: loop start 200000000"
+	assert_line --regexp "^runner: tcg: first guest output [0-9]+ ms after QEMU started; loop of 200000000 iterations in [0-9]+ ms: [0-9]+ million iterations/s$"
+	assert_line "runner: selftest passed"
+}
+
+@test "runner --selftest on a kvm_pvm host picks TCG by itself and says why" {
+	[ -d /sys/module/kvm_pvm ] || skip "not a kvm_pvm host"
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || skip "/dev/kvm is not usable by $(id -un) here"
+	command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"
+	run "$RUNNER" --selftest
+	assert_success
+	assert_line --regexp "^runner: accelerator: tcg \(auto: KVM is not usable: /dev/kvm works but guest code runs [0-9]+x slower than native: it is emulated, not accelerated\)$"
+	assert_line "microguest: hello from the runner's test guest"
+	assert_line "runner: selftest passed"
+}
