@@ -4,6 +4,7 @@
 # the real QEMU.
 
 load helpers/common
+bats_require_minimum_version 1.5.0
 
 RUNNER=$BUILD/runner
 FAKE_QEMU=$TOP/tests/helpers/fake-qemu
