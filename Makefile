@@ -1,6 +1,6 @@
 # KVM host toolkit: kvm-ok, modload, runner over one library of probes.
 # make            build everything into build/
-# make run        install missing build dependencies (as root), build, run kvm-ok here
+# make run        install missing packages (as root), build, run kvm-ok and runner --selftest here
 # make check      build, lint, and run the bats test suite
 # make install    PREFIX=/usr/local DESTDIR= BINDIR= MANDIR=
 
@@ -77,14 +77,18 @@ $(B)/microguest.elf: runner/guest/entry.S runner/guest/guest.c
 	@$(CC) $(GUEST_CFLAGS) -o $@ $^
 
 deps:
-	@bash tools/install-deps build
+	@bash tools/install-deps run
 
 deps-check:
 	@bash tools/install-deps check
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	./$(B)/kvm-ok; status=$$?; echo "(kvm-ok exit status $$status)"
+	@echo "== kvm-ok: can KVM accelerate guests here?"
+	@./$(B)/kvm-ok; echo "(kvm-ok exit status $$?)"
+	@echo "== runner --selftest: the micro guest on the accelerator the runner picks"
+	@if [ -x /usr/bin/qemu-system-x86_64 ]; then ./$(B)/runner --selftest; \
+	 else echo "(qemu-system-x86_64 is not installed: apt-get install qemu-system-x86)"; fi
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
@@ -107,6 +111,10 @@ install: all
 	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(INITDIR)
 	install -m 0755 $(B)/kvm-ok $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(B)/modload $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(B)/runner $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(LIBDIR)
+	install -m 0644 $(B)/microguest.elf $(DESTDIR)$(LIBDIR)/
+	install -m 0644 man/runner.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/kvm-ok.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/modload.8 $(DESTDIR)$(MANDIR)/man8/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' modload/kvm-modload.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/kvm-modload.service
@@ -116,7 +124,8 @@ install: all
 	install -m 0644 modload/65-kvm.rules $(DESTDIR)$(UDEVRULESDIR)/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/kvm-ok $(DESTDIR)$(SBINDIR)/modload \
+	rm -f $(DESTDIR)$(BINDIR)/kvm-ok $(DESTDIR)$(SBINDIR)/modload $(DESTDIR)$(BINDIR)/runner \
+	  $(DESTDIR)$(LIBDIR)/microguest.elf $(DESTDIR)$(MANDIR)/man1/runner.1 \
 	  $(DESTDIR)$(MANDIR)/man1/kvm-ok.1 $(DESTDIR)$(MANDIR)/man8/modload.8 \
 	  $(DESTDIR)$(SYSTEMDUNITDIR)/kvm-modload.service $(DESTDIR)$(INITDIR)/kvm \
 	  $(DESTDIR)$(UDEVRULESDIR)/65-kvm.rules

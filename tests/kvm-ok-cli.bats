@@ -111,7 +111,8 @@ teardown() {
 	dest=$(mktemp -d)
 	run make -C "$TOP" --no-print-directory install DESTDIR="$dest" PREFIX=/opt/kvmtk
 	assert_success
-	for f in bin/kvm-ok sbin/modload share/man/man1/kvm-ok.1 share/man/man8/modload.8 \
+	for f in bin/kvm-ok sbin/modload bin/runner lib/kvm-host-toolkit/microguest.elf share/man/man1/runner.1 \
+		share/man/man1/kvm-ok.1 share/man/man8/modload.8 \
 		lib/systemd/system/kvm-modload.service lib/udev/rules.d/65-kvm.rules; do
 		[ -f "$dest/opt/kvmtk/$f" ] || fail "not installed: $f"
 	done

@@ -4,6 +4,8 @@
 # really loads.  Each guest runs one scenario of tests/vm/guest-init and
 # reports on its serial console; the tests read those reports.
 #
+# The runner boots the same kernel through its fast profile (scenario hello).
+#
 # Needs qemu-system-x86_64 and the Debian archive (apt-get download); the
 # kernel is cached in $KVMHOST_TEST_CACHE (default /var/cache/kvmhost-tests
 # as root, ~/.cache/kvmhost-tests otherwise).
@@ -26,6 +28,10 @@ setup_file() {
 	"$top/tests/vm/boot" "$kernel" "$BATS_FILE_TMPDIR/initrd.gz" max svm > "$BATS_FILE_TMPDIR/svm.log" 2>&1 || true
 	"$top/tests/vm/boot" "$kernel" "$BATS_FILE_TMPDIR/initrd.gz" qemu64,-svm no-vt > "$BATS_FILE_TMPDIR/amd-no-svm.log" 2>&1 || true
 	"$top/tests/vm/boot" "$kernel" "$BATS_FILE_TMPDIR/initrd.gz" qemu64,vendor=GenuineIntel no-vt > "$BATS_FILE_TMPDIR/intel-no-vmx.log" 2>&1 || true
+	# the runner's fast profile: the cached vmlinux on microvm
+	XDG_CACHE_HOME=$BATS_FILE_TMPDIR/cache timeout 240 "$top/build/runner" --accel=tcg --kernel "$kernel" \
+		--initrd "$BATS_FILE_TMPDIR/initrd.gz" --append kvmtest=hello > "$BATS_FILE_TMPDIR/runner-fast.log" 2>&1
+	echo $? > "$BATS_FILE_TMPDIR/runner-fast.status"
 }
 
 setup() {
@@ -122,4 +128,12 @@ insmod /lib/modules/$release/kernel/arch/x86/kvm/kvm-amd.ko"
 	guest_run intel-no-vmx kvm-ok
 	assert_equal "$guest_status" 1
 	assert_line "INFO: reason no-cpu-support: the CPU has no VMX (this is a virtual machine without nested virtualization)"
+}
+
+@test "vm runner: Debian's stock kernel boots through the fast profile (vmlinux on microvm) and reaches init" {
+	log=$BATS_FILE_TMPDIR/runner-fast.log
+	assert_equal "$(cat "$BATS_FILE_TMPDIR/runner-fast.status")" 0
+	grep -q "^@@@ INIT REACHED" <(tr -d '\r' < "$log") || fail "init not reached: $(tail -n 20 "$log")"
+	grep -qE "^runner: first guest output [0-9]+ ms after QEMU started$" "$log" || fail "no first-output time: $(tail -n 5 "$log")"
+	! grep -q "booting the bzImage as it is" "$log" || fail "the vmlinux was not used: $(grep bzImage "$log")"
 }
