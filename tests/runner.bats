@@ -211,7 +211,7 @@ runner_on() {
 	echo "not a kernel" > "$RECORD_DIR/bzImage"
 	run "$RUNNER" --accel=tcg --qemu "$FAKE_QEMU" --explain --kernel "$RECORD_DIR/bzImage" --append "root=/dev/vda" -- -m 1G
 	assert_success
-	assert_line "command: $FAKE_QEMU -M microvm,x-option-roms=off,isa-serial=on -nodefaults -no-user-config -display none -serial stdio -accel tcg,thread=multi -cpu max -kernel $RECORD_DIR/bzImage -append 'console=ttyS0 quiet tsc=reliable no_timer_check lpj=5000000 mitigations=off cryptomgr.notests nokaslr 8250.nr_uarts=1 random.trust_cpu=on root=/dev/vda' -m 1G"
+	assert_line "command: $FAKE_QEMU -M microvm,x-option-roms=off,isa-serial=on -nodefaults -no-user-config -display none -serial stdio -accel tcg,thread=multi -cpu qemu64 -kernel $RECORD_DIR/bzImage -append 'console=ttyS0 quiet tsc=reliable no_timer_check lpj=5000000 mitigations=off cryptomgr.notests nokaslr 8250.nr_uarts=1 random.trust_cpu=on root=/dev/vda' -m 1G"
 }
 
 @test "runner --kernel with the user's -machine: plain pass-through, no fast profile" {
