@@ -15,12 +15,12 @@ INITDIR    ?= /etc/init.d
 DESTDIR    ?=
 
 CC         ?= gcc
-PKGS       := libcpuid libkmod
+PKGS       := libcpuid libkmod libpci
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) \
-              -DKVMHOST_VERSION='"$(VERSION)"'
+              -DKVMHOST_VERSION='"$(VERSION)"' -DKVMHOST_VERSION_STRING='"$(VERSION)"'
 LDLIBS     += $(PKG_LIBS) -lm
 
 B          := build

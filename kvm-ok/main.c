@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "collect.h"
 #include "output.h"
+#include "report.h"
 #include "verdict.h"
 
 #ifndef KVMHOST_VERSION
@@ -21,9 +23,9 @@
 #define EXIT_USAGE 2
 
 struct options {
-	bool quiet, verbose, json, probe;
+	bool quiet, verbose, json, probe, report, include_serials;
 	int probe_timeout_ms;
-	const char *sysroot;
+	const char *sysroot, *collect;
 };
 
 static void usage(FILE *out)
@@ -36,6 +38,10 @@ static void usage(FILE *out)
 	      "      --no-probe       do not run the test guest on /dev/kvm (verdict then unknown)\n"
 	      "      --probe-timeout MS  give up on /dev/kvm after MS milliseconds (default 50;\n"
 	      "                       2000 under QEMU's TCG emulation)\n"
+	      "      --report         print the bug-report block (firmware, model, CPU, kernel, KVM, PCI, QEMU)\n"
+	      "      --collect DEST   also write a snapshot of this host (a directory, or DEST.tar.gz)\n"
+	      "                       that --sysroot DEST replays\n"
+	      "      --include-serials  add SMBIOS serial numbers and UUID (personal data) to --report/--collect\n"
 	      "      --sysroot DIR    examine the host image under DIR instead of this host\n"
 	      "  -h, --help           show this help\n"
 	      "  -V, --version        show the version\n\n"
@@ -46,7 +52,7 @@ static void usage(FILE *out)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_JSON = 256, OPT_NO_PROBE, OPT_PROBE_TIMEOUT, OPT_SYSROOT };
+	enum { OPT_JSON = 256, OPT_NO_PROBE, OPT_PROBE_TIMEOUT, OPT_SYSROOT, OPT_REPORT, OPT_COLLECT, OPT_SERIALS };
 	static const struct option longopts[] = {
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -54,6 +60,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "no-probe", no_argument, NULL, OPT_NO_PROBE },
 		{ "probe-timeout", required_argument, NULL, OPT_PROBE_TIMEOUT },
 		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
+		{ "report", no_argument, NULL, OPT_REPORT },
+		{ "collect", required_argument, NULL, OPT_COLLECT },
+		{ "include-serials", no_argument, NULL, OPT_SERIALS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -90,6 +99,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_SYSROOT:
 			o->sysroot = optarg;
 			break;
+		case OPT_REPORT:
+			o->report = true;
+			break;
+		case OPT_COLLECT:
+			o->collect = optarg;
+			break;
+		case OPT_SERIALS:
+			o->include_serials = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -100,6 +118,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 			usage(stderr);
 			return -1;
 		}
+	}
+	if (o->collect && o->sysroot) {
+		fprintf(stderr, "kvm-ok: --collect snapshots this host; it does not go with --sysroot\n");
+		return -1;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "kvm-ok: unexpected argument \"%s\"; kvm-ok takes options only (see kvm-ok --help)\n",
@@ -127,6 +149,7 @@ int main(int argc, char **argv)
 	struct host_options host_opts;
 	struct host_facts facts;
 	struct diagnosis diag;
+	static struct report_facts report;
 	int status;
 
 	if (parse_options(argc, argv, &opts) < 0)
@@ -142,7 +165,24 @@ int main(int argc, char **argv)
 	host_gather(&root, &host_opts, &facts);
 	diagnose(&facts, &diag);
 
-	if (opts.json)
+	if (opts.report || opts.collect)
+		report_gather(&root, opts.include_serials, &report);
+	if (opts.collect) {
+		char why[512];
+
+		if (collect_snapshot(opts.collect, &facts, &report, opts.include_serials, why, sizeof(why)) < 0) {
+			fprintf(stderr, "kvm-ok: --collect %s: %s\n", opts.collect, why);
+			host_release(&facts);
+			return EXIT_USAGE;
+		}
+		if (!opts.quiet)
+			fprintf(stderr, "kvm-ok: snapshot written to %s (replay: kvm-ok --sysroot DIR)\n", opts.collect);
+	}
+	if (opts.report && opts.json)
+		report_json(stdout, &facts, &diag, &report, KVMHOST_VERSION);
+	else if (opts.report)
+		report_text(stdout, &facts, &diag, &report, KVMHOST_VERSION);
+	else if (opts.json)
 		output_json(stdout, &facts, &diag, KVMHOST_VERSION);
 	else if (!opts.quiet)
 		output_text(stdout, &diag, opts.verbose);

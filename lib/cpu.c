@@ -241,6 +241,8 @@ void cpu_identify_host(const struct sysroot *root, struct cpu_identity *cpu)
 	} else {
 		cpu->hypervisor_leaf_known = read_hypervisor_leaf(root, hv);
 	}
-	if (cpu->hypervisor_leaf_known)
+	if (cpu->hypervisor_leaf_known) {
+		memcpy(cpu->hypervisor_leaf, hv, sizeof(cpu->hypervisor_leaf));
 		signature_from_regs(hv, cpu->hypervisor_signature);
+	}
 }

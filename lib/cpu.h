@@ -26,6 +26,7 @@ struct cpu_identity {
 	bool hypervisor_bit;		/* leaf 1 ECX bit 31 */
 	bool hypervisor_leaf_known;	/* leaf 0x40000000 was read */
 	char hypervisor_signature[13];	/* "KVMKVMKVM", "Microsoft Hv", ... */
+	uint32_t hypervisor_leaf[4];	/* EAX..EDX of leaf 0x40000000 */
 };
 
 /* Reads CPUID: from the CPU itself on the live host, from DIR/cpuid.raw

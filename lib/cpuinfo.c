@@ -132,6 +132,19 @@ void cpuinfo_parse(const char *text, struct cpuinfo *info)
 				}
 				snprintf(info->vendor, sizeof(info->vendor), "%.*s", (int)(n < 15 ? n : 15), v);
 			}
+		} else if ((v = value_of(line, len, "microcode"))) {
+			if (!info->microcode[0]) {
+				size_t n = (size_t)(line + len - v);
+
+				while (n > 0 && *v == ' ') {
+					v++;
+					n--;
+				}
+				snprintf(info->microcode, sizeof(info->microcode), "%.*s", (int)(n < 23 ? n : 23), v);
+				for (char *c = info->microcode; *c; c++)
+					if (*c < 0x21 || *c > 0x7e)
+						*c = '?';
+			}
 		} else if ((v = value_of(line, len, "flags"))) {
 			/* a flags line before any "processor" line still describes a CPU */
 			if (e.count == 0 && entries_add(&e, 0) < 0)

@@ -18,6 +18,7 @@ struct cpuinfo {
 	int with_hypervisor;	/* ... hypervisor */
 	int *numbers;		/* the "processor" numbers, cpus of them */
 	char vendor[16];	/* vendor_id of the first entry ("" if none) */
+	char microcode[24];	/* microcode of the first entry ("" if none) */
 	char mixed[160];	/* when entries disagree on vmx/svm: which CPUs lack it */
 };
 

@@ -64,6 +64,39 @@ static void names(struct kvm_node *node)
 		snprintf(node->group, sizeof(node->group), "%u", (unsigned int)node->gid);
 }
 
+/* DIR/dev/kvm.node, written by kvm-ok --collect: the recorded device's
+ * owner, group, mode, device numbers, and the collecting user's name and
+ * membership, as key=value lines. */
+static void read_recorded_node(const struct sysroot *root, struct kvm_node *node)
+{
+	char text[1024], *line, *save = NULL;
+
+	if (sysroot_read_text(root, "/dev/kvm.node", text, sizeof(text)) < 0)
+		return;
+	node->recorded = true;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+
+		if (!eq)
+			continue;
+		*eq++ = '\0';
+		if (strcmp(line, "owner") == 0)
+			snprintf(node->owner, sizeof(node->owner), "%.63s", eq);
+		else if (strcmp(line, "group") == 0)
+			snprintf(node->group, sizeof(node->group), "%.63s", eq);
+		else if (strcmp(line, "user") == 0)
+			snprintf(node->user, sizeof(node->user), "%.63s", eq);
+		else if (strcmp(line, "mode") == 0)
+			node->mode = (mode_t)(strtoul(eq, NULL, 8) & 07777);
+		else if (strcmp(line, "in_group") == 0)
+			node->in_group = strcmp(eq, "yes") == 0;
+		else if (strcmp(line, "major") == 0)
+			node->major = (unsigned int)strtoul(eq, NULL, 10);
+		else if (strcmp(line, "minor") == 0)
+			node->minor = (unsigned int)strtoul(eq, NULL, 10);
+	}
+}
+
 void kvm_node_inspect(const struct sysroot *root, struct kvm_node *node)
 {
 	struct stat st;
@@ -109,6 +142,7 @@ void kvm_node_inspect(const struct sysroot *root, struct kvm_node *node)
 		node->minor = minor(st.st_rdev);
 	} else if (S_ISREG(st.st_mode) && !sysroot_is_live(root)) {
 		node->kind = KVM_NODE_STANDIN;
+		read_recorded_node(root, node);
 	} else {
 		node->kind = KVM_NODE_WRONG_TYPE;
 		node->type = type_name(st.st_mode);
@@ -124,6 +158,6 @@ void kvm_node_describe(const struct kvm_node *node, char *buf, size_t size)
 		perms[i] = (node->mode & (0400 >> i)) ? rwx[i] : '-';
 	perms[9] = '\0';
 	snprintf(buf, size, "%s, owner %s, group %s, mode %04o (%s)",
-		 node->kind == KVM_NODE_CHAR ? "character device" : "stand-in file",
+		 node->kind == KVM_NODE_CHAR || node->recorded ? "character device" : "stand-in file",
 		 node->owner, node->group, (unsigned int)node->mode, perms);
 }

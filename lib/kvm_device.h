@@ -35,6 +35,7 @@ struct kvm_node {
 	bool readwrite_by_mode;		/* the mode grants rw to us by owner/group/other */
 	bool in_group;			/* the caller is a member of the owning group */
 	char user[64];			/* the caller's name */
+	bool recorded;			/* a stand-in for a recorded character device (DIR/dev/kvm.node) */
 };
 
 /* Looks at /dev/kvm under the root without opening it. */

@@ -272,6 +272,16 @@ static int record_line(char *line, int *open_error, int *vm_error, int *guest_er
 		return record_errno(line, value, vm_error, p);
 	if (strcmp(line, "guest") == 0)
 		return record_errno(line, value, guest_error, p);
+	if (strcmp(line, "deadline_ms") == 0) {
+		long v = strtol(value, &eq, 10);
+
+		if (eq == value || *eq || v < 10 || v > 60000) {
+			snprintf(p->record_error, sizeof(p->record_error), "deadline_ms: \"%.40s\" is not 10 to 60000", value);
+			return -1;
+		}
+		p->deadline_ms = (int)v;
+		return 0;
+	}
 	if (strcmp(line, "timeout") == 0)
 		return record_bool(line, value, &p->timed_out, p);
 	if (strcmp(line, "guest_finished") == 0)

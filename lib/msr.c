@@ -6,12 +6,36 @@
  */
 #include "msr.h"
 
+#include "errno_name.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* A snapshot keeps a failed read as DIR/dev/cpu/N/msr.error ("EACCES",
+ * "EIO", "short"), so that the replay fails the way the host did. */
+static enum msr_read_status recorded_failure(const struct sysroot *root, int cpu, int *error)
+{
+	char path[64], text[32];
+
+	snprintf(path, sizeof(path), "/dev/cpu/%d/msr.error", cpu);
+	*error = ENOENT;
+	if (sysroot_read_text(root, path, text, sizeof(text)) < 0)
+		return MSR_NO_DEVICE;
+	if (strcmp(text, "short") == 0) {
+		*error = 0;
+		return MSR_SHORT_READ;
+	}
+	*error = errno_from_name(text);
+	if (*error == EACCES || *error == EPERM)
+		return MSR_NO_PERMISSION;
+	if (*error == EIO)
+		return MSR_UNREADABLE;
+	return *error == ENOENT || *error == ENXIO || *error == ENODEV || *error == 0 ? MSR_NO_DEVICE : MSR_OTHER_ERROR;
+}
 
 enum msr_read_status msr_read(const struct sysroot *root, int cpu, uint32_t msr,
 			      uint64_t *value, int *error)
@@ -23,6 +47,8 @@ enum msr_read_status msr_read(const struct sysroot *root, int cpu, uint32_t msr,
 	*error = 0;
 	snprintf(path, sizeof(path), "/dev/cpu/%d/msr", cpu);
 	fd = sysroot_open(root, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT && !sysroot_is_live(root))
+		return recorded_failure(root, cpu, error);
 	if (fd < 0) {
 		*error = errno;
 		if (errno == ENOENT || errno == ENXIO || errno == ENODEV)

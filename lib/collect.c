@@ -1,0 +1,374 @@
+/* collect.c - writing a replayable snapshot, never through a symlink
+ *
+ * The snapshot is written below a directory this run creates, with
+ * mkdirat/openat relative to it, O_EXCL and O_NOFOLLOW: nothing planted in
+ * the destination can redirect a write.
+ */
+#include "collect.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libcpuid.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "errno_name.h"
+#include "kvm_probe.h"
+#include "msr.h"
+#include "spawn.h"
+
+struct snapshot {
+	int dir;		/* the snapshot's top directory */
+	char path[4096];	/* its path, for libcpuid */
+	int error;		/* the first errno met */
+	char failed[256];	/* and where */
+};
+
+static void failed(struct snapshot *s, const char *what)
+{
+	if (!s->error) {
+		s->error = errno ? errno : EIO;
+		snprintf(s->failed, sizeof(s->failed), "%.200s", what);
+	}
+}
+
+/* mkdir -p of rel's parent directories (rel is relative, '/'-separated). */
+static void make_parents(struct snapshot *s, const char *rel)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s", rel);
+	for (char *p = strchr(buf, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (mkdirat(s->dir, buf, 0755) < 0 && errno != EEXIST)
+			failed(s, buf);
+		*p = '/';
+	}
+}
+
+static void make_dir(struct snapshot *s, const char *rel)
+{
+	make_parents(s, rel);
+	if (mkdirat(s->dir, rel, 0755) < 0 && errno != EEXIST)
+		failed(s, rel);
+}
+
+/* Creates rel with data at offset (a sparse file when offset is large). */
+static void put_at(struct snapshot *s, const char *rel, const void *data, size_t len, off_t offset, mode_t mode)
+{
+	int fd;
+
+	make_parents(s, rel);
+	fd = openat(s->dir, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0) {
+		failed(s, rel);
+		return;
+	}
+	if (len && pwrite(fd, data, len, offset) != (ssize_t)len)
+		failed(s, rel);
+	if (close(fd) < 0)
+		failed(s, rel);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void put_text(struct snapshot *s, const char *rel, const char *fmt, ...)
+{
+	char text[4096];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	put_at(s, rel, text, n < 0 ? 0 : (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1, 0, 0644);
+}
+
+static void copy_live_file(struct snapshot *s, const char *abs, size_t max)
+{
+	const struct sysroot live = { NULL };
+	size_t len;
+	char *data = sysroot_read_all(&live, abs, max, &len);
+
+	if (data) {
+		put_at(s, abs + 1, data, len, 0, 0644);
+		free(data);
+	}
+}
+
+static void collect_cpu(struct snapshot *s, const struct host_facts *f)
+{
+	struct cpu_raw_data_t raw;
+	char path[4200];
+	const uint32_t *hv = f->cpu.hypervisor_leaf;
+
+	if (cpuid_get_raw_data(&raw) == 0) {
+		snprintf(path, sizeof(path), "%s/cpuid.raw", s->path);
+		if (cpuid_serialize_raw_data(&raw, path) != 0)
+			failed(s, "cpuid.raw");
+	}
+	if (f->cpu.hypervisor_leaf_known)
+		put_text(s, "cpuid.hypervisor", "hypervisor_cpuid[0]=%08x %08x %08x %08x\n", hv[0], hv[1], hv[2], hv[3]);
+	copy_live_file(s, "/proc/cpuinfo", CPUINFO_MAX_BYTES);
+	copy_live_file(s, "/proc/sys/kernel/osrelease", 4096);
+}
+
+/* The lock MSR of each CPU, alone in a sparse file at its address; a read
+ * that failed is kept as its errno, so the replay fails the same way. */
+static void collect_msrs(struct snapshot *s, const struct host_facts *f)
+{
+	const struct sysroot live = { NULL };
+	uint32_t msr = f->firmware.msr;
+	char rel[64];
+
+	if (!msr)
+		return;
+	for (int i = 0; i < (f->cpuinfo.cpus > 0 ? f->cpuinfo.cpus : 1); i++) {
+		int cpu = f->cpuinfo.cpus > 0 ? f->cpuinfo.numbers[i] : 0, error;
+		uint64_t value;
+		enum msr_read_status st = msr_read(&live, cpu, msr, &value, &error);
+
+		if (st == MSR_OK) {
+			snprintf(rel, sizeof(rel), "dev/cpu/%d/msr", cpu);
+			put_at(s, rel, &value, sizeof(value), (off_t)msr, 0644);
+		} else {
+			snprintf(rel, sizeof(rel), "dev/cpu/%d/msr.error", cpu);
+			put_text(s, rel, "%s\n", st == MSR_SHORT_READ ? "short" : errno_name(error ? error : EIO));
+		}
+	}
+}
+
+static void collect_modules(struct snapshot *s, const struct report_facts *r)
+{
+	const struct sysroot live = { NULL };
+
+	for (int i = 0; i < REPORT_MODULES; i++) {
+		const struct module_params *m = &r->modules[i];
+		char rel[256], dirpath[256], full[4096];
+		struct dirent *e;
+		DIR *d;
+
+		if (m->info.state == MODULE_ABSENT)
+			continue;
+		snprintf(rel, sizeof(rel), "sys/module/%s", m->name);
+		make_dir(s, rel);
+		if (m->info.state == MODULE_LIVE || m->info.state == MODULE_COMING || m->info.state == MODULE_GOING) {
+			snprintf(rel, sizeof(rel), "sys/module/%s/initstate", m->name);
+			put_text(s, rel, "%s\n", m->info.state == MODULE_LIVE ? "live" :
+				 m->info.state == MODULE_COMING ? "coming" : "going");
+		}
+		snprintf(dirpath, sizeof(dirpath), "/sys/module/%s/parameters", m->name);
+		if (!sysroot_path(&live, dirpath, full, sizeof(full)) || !(d = opendir(full)))
+			continue;
+		while ((e = readdir(d)) != NULL) {
+			char abs[512], value[256];
+
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(abs, sizeof(abs), "%s/%s", dirpath, e->d_name);
+			if (sysroot_read_text(&live, abs, value, sizeof(value)) >= 0)
+				put_text(s, abs + 1, "%s\n", value);
+		}
+		closedir(d);
+	}
+}
+
+static void collect_dmi(struct snapshot *s, const struct report_facts *r, bool include_serials)
+{
+	if (!r->dmi.present)
+		return;
+	make_dir(s, "sys/class/dmi/id");
+	for (int i = 0; i < DMI_FIELDS; i++) {
+		char rel[128];
+
+		if ((i >= DMI_FIRST_SERIAL && !include_serials) || !r->dmi.value[i][0])
+			continue;
+		snprintf(rel, sizeof(rel), "sys/class/dmi/id/%s", dmi_sysfs_name(i));
+		put_text(s, rel, "%s\n", r->dmi.value[i]);
+	}
+}
+
+static const char *errno_or_ok(int error)
+{
+	return error ? errno_name(error) : "ok";
+}
+
+static void collect_device(struct snapshot *s, const struct host_facts *f)
+{
+	const struct kvm_node *n = &f->node;
+	const struct kvm_probe *p = &f->probe;
+	char record[2048];
+	int len = 0;
+
+	switch (n->kind) {
+	case KVM_NODE_ABSENT:
+	case KVM_NODE_ERROR:
+	case KVM_NODE_STANDIN:
+		return;
+	case KVM_NODE_DANGLING:
+	case KVM_NODE_LOOP:
+		make_parents(s, "dev/kvm");
+		if (symlinkat(n->target, s->dir, "dev/kvm") < 0)
+			failed(s, "dev/kvm");
+		return;
+	case KVM_NODE_WRONG_TYPE:
+		if (strcmp(n->type, "directory") == 0)
+			make_dir(s, "dev/kvm");
+		else if (strcmp(n->type, "FIFO") == 0 && (make_parents(s, "dev/kvm"), mkfifoat(s->dir, "dev/kvm", 0644) < 0))
+			failed(s, "dev/kvm");
+		return;
+	case KVM_NODE_CHAR:
+		break;
+	}
+	/* a stand-in anyone may open; who could open the real one is in the record */
+	put_at(s, "dev/kvm", "", 0, 0, 0666);
+	put_text(s, "dev/kvm.node", "owner=%s\ngroup=%s\nmode=%04o\nuser=%s\nin_group=%s\nmajor=%u\nminor=%u\n",
+		 n->owner, n->group, (unsigned int)n->mode, n->user, n->in_group ? "yes" : "no", n->major, n->minor);
+	if (!p->ran)
+		return;
+	len += snprintf(record + len, sizeof(record) - (size_t)len,
+			"# outcome of kvm-ok's functional and speed probe, see kvm-ok(1)\ndeadline_ms=%d\n", p->deadline_ms);
+	len += snprintf(record + len, sizeof(record) - (size_t)len, "open=%s\n",
+			p->failed_step == PROBE_OPEN && !p->timed_out ? errno_or_ok(p->error) : "ok");
+	if (p->failed_step > PROBE_OPEN || p->timed_out)
+		len += snprintf(record + len, sizeof(record) - (size_t)len, "api_version=%d\n", p->api_version);
+	if (p->failed_step > PROBE_API_VERSION)
+		len += snprintf(record + len, sizeof(record) - (size_t)len, "create_vm=%s\n",
+				p->failed_step == PROBE_CREATE_VM ? errno_or_ok(p->error) : "ok");
+	if (p->failed_step > PROBE_CREATE_VM)
+		len += snprintf(record + len, sizeof(record) - (size_t)len, "guest=%s\n",
+				p->failed_step == PROBE_GUEST ? errno_or_ok(p->error ? p->error : EIO) : "ok");
+	if (p->timed_out)
+		len += snprintf(record + len, sizeof(record) - (size_t)len, "timeout=yes\n");
+	if (p->failed_step == PROBE_COMPLETE && !p->timed_out)
+		len += snprintf(record + len, sizeof(record) - (size_t)len,
+				"guest_ns_per_iteration=%.17g\nnative_ns_per_iteration=%.17g\nguest_finished=%s\n",
+				p->guest.ns_per_iteration, p->native.ns_per_iteration, p->guest.finished ? "yes" : "no");
+	put_at(s, "kvm-probe", record, (size_t)len, 0, 0644);
+}
+
+static void copy_dir_names(struct snapshot *s, const char *abs)
+{
+	const struct sysroot live = { NULL };
+	char full[4096];
+	struct dirent *e;
+	DIR *d;
+
+	if (!sysroot_path(&live, abs, full, sizeof(full)) || !(d = opendir(full)))
+		return;
+	make_dir(s, abs + 1);
+	while ((e = readdir(d)) != NULL) {
+		char rel[512];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(rel, sizeof(rel), "%s/%s", abs + 1, e->d_name);
+		make_dir(s, rel);
+	}
+	closedir(d);
+}
+
+static void collect_pci_iommu(struct snapshot *s, const struct report_facts *r)
+{
+	static const char *const files[] = { "vendor", "device", "class", "revision", "subsystem_vendor",
+					     "subsystem_device" };
+	struct stat st;
+
+	for (int i = 0; i < r->pci.count; i++) {
+		const struct pci_entry *e = &r->pci.dev[i];
+
+		for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++) {
+			char abs[160];
+
+			snprintf(abs, sizeof(abs), "/sys/bus/pci/devices/%04x:%02x:%02x.%u/%s", e->domain, e->bus, e->dev,
+				 e->func, files[k]);
+			copy_live_file(s, abs, 64);
+		}
+	}
+	copy_dir_names(s, "/sys/class/iommu");
+	copy_dir_names(s, "/sys/kernel/iommu_groups");
+	if (r->iommu.dmar)
+		put_text(s, "sys/firmware/acpi/tables/DMAR", "%s", "");
+	if (r->iommu.ivrs)
+		put_text(s, "sys/firmware/acpi/tables/IVRS", "%s", "");
+	if (stat("/sys/kernel/debug/tboot_log", &st) == 0)
+		put_text(s, "sys/kernel/debug/tboot_log", "%s", "");
+}
+
+static int write_snapshot(const char *dir, const struct host_facts *f, const struct report_facts *r,
+			  bool include_serials, char *why, size_t why_size)
+{
+	struct snapshot s = { .dir = -1 };
+
+	if (mkdir(dir, 0755) < 0) {
+		snprintf(why, why_size, "%s; give a directory that does not exist yet", strerror(errno));
+		return -1;
+	}
+	s.dir = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s.dir < 0) {
+		snprintf(why, why_size, "%s", strerror(errno));
+		return -1;
+	}
+	snprintf(s.path, sizeof(s.path), "%s", dir);
+	put_text(&s, "SNAPSHOT", "kvm-ok host snapshot: replay with kvm-ok --sysroot DIR\nversion: %s\nserials: %s\n",
+		 KVMHOST_VERSION_STRING, include_serials ? "included" : "omitted");
+	collect_cpu(&s, f);
+	put_text(&s, "proc/cmdline", "%s\n", r->cmdline_kvm);
+	collect_msrs(&s, f);
+	collect_modules(&s, r);
+	collect_dmi(&s, r, include_serials);
+	collect_device(&s, f);
+	collect_pci_iommu(&s, r);
+	put_text(&s, "qemu-version", "%s\n", r->qemu);
+	close(s.dir);
+	if (s.error) {
+		snprintf(why, why_size, "%s: %s", s.failed, strerror(s.error));
+		return -1;
+	}
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int collect_snapshot(const char *dest, const struct host_facts *f, const struct report_facts *r,
+		     bool include_serials, char *why, size_t why_size)
+{
+	char tmp[] = "/tmp/kvm-ok-collect.XXXXXX", top[64], out[256];
+	char *tar[] = { TAR_PATH, "-czf", (char *)dest, "-C", tmp, "snapshot", NULL };
+	int rc;
+
+	if (!ends_with(dest, ".tar.gz"))
+		return write_snapshot(dest, f, r, include_serials, why, why_size);
+	if (access(dest, F_OK) == 0) {
+		snprintf(why, why_size, "%s exists already; give a new file name", dest);
+		return -1;
+	}
+	if (!mkdtemp(tmp)) {
+		snprintf(why, why_size, "a temporary directory: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(top, sizeof(top), "%s/snapshot", tmp);
+	rc = write_snapshot(top, f, r, include_serials, why, why_size);
+	if (rc == 0 && spawn_capture(tar, out, sizeof(out), 60000) != 0) {
+		snprintf(why, why_size, "%s -czf failed%s%s", TAR_PATH, out[0] ? ": " : "", out);
+		rc = -1;
+	}
+	nftw(tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return rc;
+}

@@ -1,0 +1,116 @@
+/* pci_list.c - libpci over a (possibly recorded) sysfs tree */
+#include "pci_list.h"
+
+#include <dirent.h>
+#include <pci/pci.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* libpci's error callback must not return: it jumps back here. */
+static jmp_buf pci_failed;
+static char pci_error[200];
+
+__attribute__((noreturn)) static void on_pci_error(char *msg, ...)
+{
+	va_list ap;
+
+	va_start(ap, msg);
+	vsnprintf(pci_error, sizeof(pci_error), msg, ap);
+	va_end(ap);
+	longjmp(pci_failed, 1);
+}
+
+static void on_pci_warning(char *msg, ...)
+{
+	(void)msg;
+}
+
+static int by_address(const void *a, const void *b)
+{
+	const struct pci_entry *x = a, *y = b;
+	unsigned long long kx = ((unsigned long long)x->domain << 32) | (x->bus << 16) | (x->dev << 8) | x->func;
+	unsigned long long ky = ((unsigned long long)y->domain << 32) | (y->bus << 16) | (y->dev << 8) | y->func;
+
+	return kx < ky ? -1 : kx > ky;
+}
+
+void pci_list_read(const struct sysroot *root, struct pci_list *list)
+{
+	static struct pci_access *pacc;	/* static: survives the longjmp */
+	char path[4096];
+	struct stat st;
+
+	memset(list, 0, sizeof(*list));
+	if (!sysroot_path(root, "/sys/bus/pci", path, sizeof(path)) || stat(path, &st) < 0) {
+		snprintf(list->error, sizeof(list->error), "/sys/bus/pci: no PCI bus");
+		return;
+	}
+	pacc = pci_alloc();
+	pacc->error = on_pci_error;
+	pacc->warning = on_pci_warning;
+	pacc->debug = on_pci_warning;
+	if (setjmp(pci_failed)) {
+		snprintf(list->error, sizeof(list->error), "libpci: %.180s", pci_error);
+		list->count = 0;
+		return;	/* pacc is leaked on purpose: libpci's state is unknown here */
+	}
+	pacc->method = PCI_ACCESS_SYS_BUS_PCI;
+	pci_set_param(pacc, "sysfs.path", path);
+	pci_init(pacc);
+	pci_scan_bus(pacc);
+	list->names = access(pacc->id_file_name, R_OK) == 0;
+	for (struct pci_dev *d = pacc->devices; d; d = d->next) {
+		struct pci_entry *e;
+
+		list->total++;
+		if (list->count == PCI_LIST_MAX)
+			continue;
+		e = &list->dev[list->count++];
+		pci_fill_info(d, PCI_FILL_IDENT | PCI_FILL_CLASS);
+		e->domain = (unsigned int)d->domain;
+		e->bus = d->bus;
+		e->dev = d->dev;
+		e->func = d->func;
+		e->vendor = d->vendor_id;
+		e->device = d->device_id;
+		e->class_code = d->device_class;
+		pci_lookup_name(pacc, e->name, sizeof(e->name), PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE,
+				d->vendor_id, d->device_id);
+		pci_lookup_name(pacc, e->class_name, sizeof(e->class_name), PCI_LOOKUP_CLASS, d->device_class);
+	}
+	pci_cleanup(pacc);
+	pacc = NULL;
+	list->readable = true;
+	qsort(list->dev, (size_t)list->count, sizeof(list->dev[0]), by_address);
+}
+
+static int count_entries(const struct sysroot *root, const char *path)
+{
+	char full[4096];
+	struct dirent *e;
+	int n = 0;
+	DIR *dir;
+
+	if (!sysroot_path(root, path, full, sizeof(full)) || !(dir = opendir(full)))
+		return 0;
+	while ((e = readdir(dir)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
+
+void iommu_read(const struct sysroot *root, struct iommu_info *io)
+{
+	struct stat st;
+
+	io->units = count_entries(root, "/sys/class/iommu");
+	io->groups = count_entries(root, "/sys/kernel/iommu_groups");
+	io->dmar = sysroot_stat(root, "/sys/firmware/acpi/tables/DMAR", &st) == 0;
+	io->ivrs = sysroot_stat(root, "/sys/firmware/acpi/tables/IVRS", &st) == 0;
+}

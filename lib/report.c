@@ -1,0 +1,338 @@
+/* report.c - gathering and printing the bug-report block */
+#include "report.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "spawn.h"
+
+static const char *const report_modules[REPORT_MODULES] = { "kvm", "kvm_intel", "kvm_amd", "kvm_pvm", "msr" };
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void module_params_read(const struct sysroot *root, const char *module, char *out, size_t size)
+{
+	char dir[4096], *names[256];
+	struct dirent *e;
+	size_t used = 0;
+	int n = 0;
+	DIR *d;
+
+	out[0] = '\0';
+	snprintf(dir, sizeof(dir), "/sys/module/%s/parameters", module);
+	{
+		char full[4096];
+
+		if (!sysroot_path(root, dir, full, sizeof(full)) || !(d = opendir(full)))
+			return;
+	}
+	while ((e = readdir(d)) != NULL && n < 256)
+		if (e->d_name[0] != '.' && (names[n] = strdup(e->d_name)) != NULL)
+			n++;
+	closedir(d);
+	qsort(names, (size_t)n, sizeof(names[0]), by_name);
+	for (int i = 0; i < n; i++) {
+		char path[4400], value[96];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (sysroot_read_text(root, path, value, sizeof(value)) >= 0 && used < size) {
+			for (char *c = value; *c; c++)
+				if (*c < 0x20 || *c > 0x7e || *c == ' ')
+					*c = '?';
+			used += (size_t)snprintf(out + used, size - used, "%s%s=%s", used ? " " : "", names[i], value);
+		}
+		free(names[i]);
+	}
+}
+
+static bool matters_to_kvm(const char *param, size_t len)
+{
+	static const char *const prefixes[] = { "kvm", "intel_iommu", "amd_iommu", "iommu", "pti", "nopti" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (len >= strlen(prefixes[i]) && strncmp(param, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	for (size_t i = 0; i + 6 <= len; i++)
+		if (strncmp(param + i, "nested", 6) == 0)
+			return true;
+	return false;
+}
+
+static void kvm_cmdline(const struct sysroot *root, char *out, size_t size)
+{
+	char cmdline[4096];
+	size_t used = 0;
+
+	out[0] = '\0';
+	if (sysroot_read_text(root, "/proc/cmdline", cmdline, sizeof(cmdline)) < 0)
+		return;
+	for (char *p = cmdline; *p;) {
+		size_t len = strcspn(p, " \t");
+
+		if (len && matters_to_kvm(p, len) && used < size)
+			used += (size_t)snprintf(out + used, size - used, "%s%.*s", used ? " " : "", (int)len, p);
+		p += len;
+		while (*p == ' ' || *p == '\t')
+			p++;
+	}
+}
+
+static void qemu_version(const struct sysroot *root, struct report_facts *r)
+{
+	char *argv[] = { QEMU_ENGINE_PATH, "--version", NULL };
+
+	if (!sysroot_is_live(root)) {
+		if (sysroot_read_text(root, QEMU_VERSION_RECORD, r->qemu, sizeof(r->qemu)) < 0)
+			snprintf(r->qemu, sizeof(r->qemu), "not recorded");
+		r->qemu_installed = strcmp(r->qemu, "not installed") != 0 && strcmp(r->qemu, "not recorded") != 0;
+		return;
+	}
+	if (access(QEMU_ENGINE_PATH, X_OK) != 0) {
+		snprintf(r->qemu, sizeof(r->qemu), "not installed");
+		return;
+	}
+	if (spawn_capture(argv, r->qemu, sizeof(r->qemu), 3000) != 0 || !r->qemu[0]) {
+		snprintf(r->qemu, sizeof(r->qemu), "installed, but --version failed");
+		return;
+	}
+	r->qemu[strcspn(r->qemu, "\n")] = '\0';
+	r->qemu_installed = true;
+}
+
+void report_gather(const struct sysroot *root, bool include_serials, struct report_facts *r)
+{
+	memset(r, 0, sizeof(*r));
+	dmi_read(root, include_serials, &r->dmi);
+	pci_list_read(root, &r->pci);
+	iommu_read(root, &r->iommu);
+	kvm_cmdline(root, r->cmdline_kvm, sizeof(r->cmdline_kvm));
+	for (int i = 0; i < REPORT_MODULES; i++) {
+		r->modules[i].name = report_modules[i];
+		module_probe(root, report_modules[i], &r->modules[i].info);
+		module_params_read(root, report_modules[i], r->modules[i].params, sizeof(r->modules[i].params));
+	}
+	qemu_version(root, r);
+}
+
+/* ---- text ------------------------------------------------------------------ */
+
+static const char *vt_in_cpuinfo(const struct host_facts *f, char *buf, size_t size)
+{
+	const struct cpuinfo *ci = &f->cpuinfo;
+
+	if (!ci->readable || ci->cpus == 0)
+		return "unknown (/proc/cpuinfo unreadable)";
+	snprintf(buf, size, "vmx on %d, svm on %d, of %d CPUs", ci->with_vmx, ci->with_svm, ci->cpus);
+	return buf;
+}
+
+static const char *check_detail(const struct diagnosis *d, const char *name)
+{
+	for (int i = 0; i < d->nchecks; i++)
+		if (strcmp(d->checks[i].name, name) == 0)
+			return d->checks[i].detail;
+	return "not checked";
+}
+
+static void probe_text(const struct kvm_probe *p, char *buf, size_t size)
+{
+	if (!p->ran)
+		snprintf(buf, size, "not run");
+	else if (p->timed_out)
+		snprintf(buf, size, "no answer within %d ms", p->deadline_ms);
+	else if (p->failed_step != PROBE_COMPLETE)
+		snprintf(buf, size, "failed at %s: %s", probe_step_text(p->failed_step),
+			 p->error ? strerror(p->error) : "wrong answer");
+	else
+		snprintf(buf, size, "guest %.4g ns per iteration, native %.4g ns, %.4gx", p->guest.ns_per_iteration,
+			 p->native.ns_per_iteration, p->slowdown);
+}
+
+void report_text(FILE *out, const struct host_facts *f, const struct diagnosis *d, const struct report_facts *r,
+		 const char *version)
+{
+	const struct cpu_identity *c = &f->cpu;
+	char buf[400];
+
+	fprintf(out, "-- kvm-ok report (kvm-host-toolkit %s) --\n", version);
+	fprintf(out, "Verdict: %s\nReason: %s\nSummary: %s\n", verdict_name(d->verdict), reason_name(d->reason),
+		d->summary);
+	if (!r->dmi.present) {
+		fprintf(out, "SMBIOS: none (this machine has no SMBIOS tables, as microVMs such as Firecracker)\n");
+	} else {
+		fprintf(out, "SMBIOS: present\n");
+		for (int i = 0; i < DMI_FIELDS; i++) {
+			if (i >= DMI_FIRST_SERIAL && !r->dmi.serials_included)
+				continue;
+			fprintf(out, "%s: %s\n", dmi_label(i), r->dmi.value[i][0] ? r->dmi.value[i] : "(not set)");
+		}
+		if (!r->dmi.serials_included)
+			fprintf(out, "Serial numbers: omitted (kvm-ok --include-serials adds them)\n");
+	}
+	if (c->known) {
+		fprintf(out, "CPU vendor: %s\nCPU brand: %s\nCPU family/model/stepping: %d/%d/%d\n", c->vendor,
+			c->brand, c->family, c->model, c->stepping);
+		fprintf(out, "CPU virtualization (CPUID): %s%s\n", c->vt_kind == CPU_VT_NONE ? "unknown vendor" :
+			cpu_vt_name(c->vt_kind), c->vt_kind == CPU_VT_NONE ? "" : c->has_vt ? " present" : " absent");
+	} else {
+		fprintf(out, "CPU: unknown (%s)\n", c->error);
+	}
+	fprintf(out, "CPU microcode: %s\n", f->cpuinfo.microcode[0] ? f->cpuinfo.microcode : "unknown");
+	fprintf(out, "CPU virtualization (cpuinfo): %s\n", vt_in_cpuinfo(f, buf, sizeof(buf)));
+	fprintf(out, "Firmware lock: %s\n", check_detail(d, "firmware"));
+	if (!c->known || !c->hypervisor_bit)
+		fprintf(out, "Hypervisor: none\n");
+	else if (!c->hypervisor_leaf_known)
+		fprintf(out, "Hypervisor: present (signature unknown)\n");
+	else
+		fprintf(out, "Hypervisor: %s (signature \"%s\")\n", cpu_hypervisor_name(c->hypervisor_signature) ?
+			cpu_hypervisor_name(c->hypervisor_signature) : "unknown", c->hypervisor_signature);
+	fprintf(out, "Kernel release: %s\n", f->kernel.known ? f->kernel.release : "unknown");
+	fprintf(out, "Kernel parameters for KVM: %s\n", r->cmdline_kvm[0] ? r->cmdline_kvm : "none");
+	for (int i = 0; i < REPORT_MODULES; i++) {
+		const struct module_params *m = &r->modules[i];
+
+		if (m->info.state == MODULE_ABSENT)
+			continue;
+		fprintf(out, "Module %s: %s\n", m->name, module_state_text(m->info.state));
+		if (m->params[0])
+			fprintf(out, "Module %s parameters: %s\n", m->name, m->params);
+	}
+	fprintf(out, "Device: %s\n", check_detail(d, "device"));
+	if (f->probe.ran && f->probe.api_version >= 0)
+		fprintf(out, "KVM API version: %d\n", f->probe.api_version);
+	probe_text(&f->probe, buf, sizeof(buf));
+	fprintf(out, "KVM probe: %s\n", buf);
+	if (!r->pci.readable)
+		fprintf(out, "PCI: %s\n", r->pci.error);
+	for (int i = 0; i < r->pci.count; i++) {
+		const struct pci_entry *e = &r->pci.dev[i];
+
+		fprintf(out, "PCI %04x:%02x:%02x.%u: %04x %04x:%04x %s (%s)\n", e->domain, e->bus, e->dev, e->func,
+			e->class_code, e->vendor, e->device, e->name, e->class_name);
+	}
+	if (r->pci.total > r->pci.count)
+		fprintf(out, "PCI: %d more devices not listed\n", r->pci.total - r->pci.count);
+	fprintf(out, "IOMMU: ACPI %s, %d IOMMU unit%s, %d group%s\n",
+		r->iommu.dmar ? "DMAR (VT-d)" : r->iommu.ivrs ? "IVRS (AMD-Vi)" : "no DMAR/IVRS table",
+		r->iommu.units, r->iommu.units == 1 ? "" : "s", r->iommu.groups, r->iommu.groups == 1 ? "" : "s");
+	fprintf(out, "QEMU: %s%s%s\n", r->qemu_installed ? QEMU_ENGINE_PATH : "", r->qemu_installed ? ": " : "", r->qemu);
+	fprintf(out, "-- end of kvm-ok report --\n");
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+void report_json(FILE *out, const struct host_facts *f, const struct diagnosis *d, const struct report_facts *r,
+		 const char *version)
+{
+	const struct cpu_identity *c = &f->cpu;
+	bool first = true, sub;
+	char buf[400];
+
+	fputc('{', out);
+	json_kv_string(out, "version", version, &first);
+	json_kv_string(out, "verdict", verdict_name(d->verdict), &first);
+	json_kv_string(out, "reason", reason_name(d->reason), &first);
+	json_kv_string(out, "summary", d->summary, &first);
+
+	json_key(out, "smbios", &first);
+	fputc('{', out);
+	sub = true;
+	json_kv_bool(out, "present", r->dmi.present, &sub);
+	json_kv_bool(out, "serials_included", r->dmi.serials_included, &sub);
+	for (int i = 0; i < DMI_FIELDS && r->dmi.present; i++)
+		if (i < DMI_FIRST_SERIAL || r->dmi.serials_included)
+			json_kv_string(out, dmi_sysfs_name(i), r->dmi.value[i][0] ? r->dmi.value[i] : NULL, &sub);
+	fputc('}', out);
+
+	json_key(out, "cpu", &first);
+	fputc('{', out);
+	sub = true;
+	json_kv_bool(out, "known", c->known, &sub);
+	json_kv_string(out, "vendor", c->known ? c->vendor : NULL, &sub);
+	json_kv_string(out, "brand", c->known ? c->brand : NULL, &sub);
+	json_kv_int(out, "family", c->family, &sub);
+	json_kv_int(out, "model", c->model, &sub);
+	json_kv_int(out, "stepping", c->stepping, &sub);
+	json_kv_string(out, "microcode", f->cpuinfo.microcode[0] ? f->cpuinfo.microcode : NULL, &sub);
+	json_kv_string(out, "extension", c->vt_kind == CPU_VT_NONE ? NULL : cpu_vt_name(c->vt_kind), &sub);
+	json_kv_bool(out, "cpuid_vt", c->has_vt, &sub);
+	json_kv_string(out, "cpuinfo_vt", vt_in_cpuinfo(f, buf, sizeof(buf)), &sub);
+	json_kv_string(out, "firmware_lock", check_detail(d, "firmware"), &sub);
+	json_kv_string(out, "hypervisor", c->hypervisor_bit && c->hypervisor_leaf_known ? c->hypervisor_signature : NULL, &sub);
+	fputc('}', out);
+
+	json_key(out, "kernel", &first);
+	fputc('{', out);
+	sub = true;
+	json_kv_string(out, "release", f->kernel.known ? f->kernel.release : NULL, &sub);
+	json_kv_string(out, "kvm_parameters", r->cmdline_kvm, &sub);
+	json_key(out, "modules", &sub);
+	fputc('{', out);
+	{
+		bool mfirst = true;
+
+		for (int i = 0; i < REPORT_MODULES; i++) {
+			bool m = true;
+
+			if (r->modules[i].info.state == MODULE_ABSENT)
+				continue;
+			json_key(out, r->modules[i].name, &mfirst);
+			fputc('{', out);
+			json_kv_string(out, "state", module_state_code(r->modules[i].info.state), &m);
+			json_kv_string(out, "parameters", r->modules[i].params, &m);
+			fputc('}', out);
+		}
+	}
+	fputs("}}", out);
+
+	json_key(out, "kvm", &first);
+	fputc('{', out);
+	sub = true;
+	json_kv_string(out, "device", check_detail(d, "device"), &sub);
+	json_kv_int(out, "api_version", f->probe.api_version, &sub);
+	probe_text(&f->probe, buf, sizeof(buf));
+	json_kv_string(out, "probe", buf, &sub);
+	fputc('}', out);
+
+	json_key(out, "pci", &first);
+	fputc('[', out);
+	for (int i = 0; i < r->pci.count; i++) {
+		const struct pci_entry *e = &r->pci.dev[i];
+		bool p = true;
+
+		snprintf(buf, sizeof(buf), "%04x:%02x:%02x.%u", e->domain, e->bus, e->dev, e->func);
+		fputs(i ? ",{" : "{", out);
+		json_kv_string(out, "address", buf, &p);
+		json_kv_int(out, "class", e->class_code, &p);
+		json_kv_int(out, "vendor", e->vendor, &p);
+		json_kv_int(out, "device", e->device, &p);
+		json_kv_string(out, "name", e->name, &p);
+		json_kv_string(out, "class_name", e->class_name, &p);
+		fputc('}', out);
+	}
+	fputc(']', out);
+
+	json_key(out, "iommu", &first);
+	fputc('{', out);
+	sub = true;
+	json_kv_bool(out, "dmar", r->iommu.dmar, &sub);
+	json_kv_bool(out, "ivrs", r->iommu.ivrs, &sub);
+	json_kv_int(out, "units", r->iommu.units, &sub);
+	json_kv_int(out, "groups", r->iommu.groups, &sub);
+	fputc('}', out);
+
+	json_key(out, "qemu", &first);
+	fputc('{', out);
+	sub = true;
+	json_kv_bool(out, "installed", r->qemu_installed, &sub);
+	json_kv_string(out, "path", r->qemu_installed ? QEMU_ENGINE_PATH : NULL, &sub);
+	json_kv_string(out, "version", r->qemu, &sub);
+	fputs("}}\n", out);
+}

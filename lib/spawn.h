@@ -1,0 +1,14 @@
+/* spawn.h - run a helper program by absolute path, capture its output */
+#ifndef KVMHOST_SPAWN_H
+#define KVMHOST_SPAWN_H
+
+#include <stddef.h>
+
+/* Runs argv[0] (an absolute path) with argv through fork and execv, no
+ * shell, an empty environment and standard input from /dev/null; keeps at
+ * most size-1 bytes of its standard output in out (NUL-terminated,
+ * trailing newlines removed); kills it after timeout_ms.  Returns its exit
+ * status, or -1 with errno when it could not run or was killed. */
+int spawn_capture(char *const argv[], char *out, size_t size, int timeout_ms);
+
+#endif
