@@ -12,6 +12,7 @@ MANDIR     ?= $(PREFIX)/share/man
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 UDEVRULESDIR   ?= $(PREFIX)/lib/udev/rules.d
 INITDIR    ?= /etc/init.d
+BUGDIR     ?= /usr/share/bug/kvm-host-toolkit
 DESTDIR    ?=
 
 CC         ?= gcc
@@ -122,13 +123,16 @@ install: all
 	sed 's|@SBINDIR@|$(SBINDIR)|g' modload/kvm.init.in > $(DESTDIR)$(INITDIR)/kvm
 	chmod 0755 $(DESTDIR)$(INITDIR)/kvm
 	install -m 0644 modload/65-kvm.rules $(DESTDIR)$(UDEVRULESDIR)/
+	install -d $(DESTDIR)$(BUGDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' kvm-ok/reportbug-script.in > $(DESTDIR)$(BUGDIR)/script
+	chmod 0755 $(DESTDIR)$(BUGDIR)/script
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kvm-ok $(DESTDIR)$(SBINDIR)/modload $(DESTDIR)$(BINDIR)/runner \
 	  $(DESTDIR)$(LIBDIR)/microguest.elf $(DESTDIR)$(MANDIR)/man1/runner.1 \
 	  $(DESTDIR)$(MANDIR)/man1/kvm-ok.1 $(DESTDIR)$(MANDIR)/man8/modload.8 \
 	  $(DESTDIR)$(SYSTEMDUNITDIR)/kvm-modload.service $(DESTDIR)$(INITDIR)/kvm \
-	  $(DESTDIR)$(UDEVRULESDIR)/65-kvm.rules
+	  $(DESTDIR)$(UDEVRULESDIR)/65-kvm.rules $(DESTDIR)$(BUGDIR)/script
 
 clean:
 	rm -rf $(B)

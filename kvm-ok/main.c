@@ -119,10 +119,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
-	if (o->collect && o->sysroot) {
-		fprintf(stderr, "kvm-ok: --collect snapshots this host; it does not go with --sysroot\n");
-		return -1;
-	}
 	if (optind < argc) {
 		fprintf(stderr, "kvm-ok: unexpected argument \"%s\"; kvm-ok takes options only (see kvm-ok --help)\n",
 			argv[optind]);

@@ -24,6 +24,7 @@
 #include "spawn.h"
 
 struct snapshot {
+	const struct sysroot *src;	/* what is snapshot: the live host, or a sysroot */
 	int dir;		/* the snapshot's top directory */
 	char path[4096];	/* its path, for libcpuid */
 	int error;		/* the first errno met */
@@ -89,11 +90,10 @@ static void put_text(struct snapshot *s, const char *rel, const char *fmt, ...)
 	put_at(s, rel, text, n < 0 ? 0 : (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1, 0, 0644);
 }
 
-static void copy_live_file(struct snapshot *s, const char *abs, size_t max)
+static void copy_file(struct snapshot *s, const char *abs, size_t max)
 {
-	const struct sysroot live = { NULL };
 	size_t len;
-	char *data = sysroot_read_all(&live, abs, max, &len);
+	char *data = sysroot_read_all(s->src, abs, max, &len);
 
 	if (data) {
 		put_at(s, abs + 1, data, len, 0, 0644);
@@ -104,25 +104,27 @@ static void copy_live_file(struct snapshot *s, const char *abs, size_t max)
 static void collect_cpu(struct snapshot *s, const struct host_facts *f)
 {
 	struct cpu_raw_data_t raw;
-	char path[4200];
 	const uint32_t *hv = f->cpu.hypervisor_leaf;
 
-	if (cpuid_get_raw_data(&raw) == 0) {
+	if (!sysroot_is_live(s->src)) {
+		copy_file(s, "/cpuid.raw", 1 << 20);
+	} else if (cpuid_get_raw_data(&raw) == 0) {
+		char path[4200];
+
 		snprintf(path, sizeof(path), "%s/cpuid.raw", s->path);
 		if (cpuid_serialize_raw_data(&raw, path) != 0)
 			failed(s, "cpuid.raw");
 	}
 	if (f->cpu.hypervisor_leaf_known)
 		put_text(s, "cpuid.hypervisor", "hypervisor_cpuid[0]=%08x %08x %08x %08x\n", hv[0], hv[1], hv[2], hv[3]);
-	copy_live_file(s, "/proc/cpuinfo", CPUINFO_MAX_BYTES);
-	copy_live_file(s, "/proc/sys/kernel/osrelease", 4096);
+	copy_file(s, "/proc/cpuinfo", CPUINFO_MAX_BYTES);
+	copy_file(s, "/proc/sys/kernel/osrelease", 4096);
 }
 
 /* The lock MSR of each CPU, alone in a sparse file at its address; a read
  * that failed is kept as its errno, so the replay fails the same way. */
 static void collect_msrs(struct snapshot *s, const struct host_facts *f)
 {
-	const struct sysroot live = { NULL };
 	uint32_t msr = f->firmware.msr;
 	char rel[64];
 
@@ -131,7 +133,7 @@ static void collect_msrs(struct snapshot *s, const struct host_facts *f)
 	for (int i = 0; i < (f->cpuinfo.cpus > 0 ? f->cpuinfo.cpus : 1); i++) {
 		int cpu = f->cpuinfo.cpus > 0 ? f->cpuinfo.numbers[i] : 0, error;
 		uint64_t value;
-		enum msr_read_status st = msr_read(&live, cpu, msr, &value, &error);
+		enum msr_read_status st = msr_read(s->src, cpu, msr, &value, &error);
 
 		if (st == MSR_OK) {
 			snprintf(rel, sizeof(rel), "dev/cpu/%d/msr", cpu);
@@ -145,7 +147,6 @@ static void collect_msrs(struct snapshot *s, const struct host_facts *f)
 
 static void collect_modules(struct snapshot *s, const struct report_facts *r)
 {
-	const struct sysroot live = { NULL };
 
 	for (int i = 0; i < REPORT_MODULES; i++) {
 		const struct module_params *m = &r->modules[i];
@@ -163,7 +164,7 @@ static void collect_modules(struct snapshot *s, const struct report_facts *r)
 				 m->info.state == MODULE_COMING ? "coming" : "going");
 		}
 		snprintf(dirpath, sizeof(dirpath), "/sys/module/%s/parameters", m->name);
-		if (!sysroot_path(&live, dirpath, full, sizeof(full)) || !(d = opendir(full)))
+		if (!sysroot_path(s->src, dirpath, full, sizeof(full)) || !(d = opendir(full)))
 			continue;
 		while ((e = readdir(d)) != NULL) {
 			char abs[512], value[256];
@@ -171,7 +172,7 @@ static void collect_modules(struct snapshot *s, const struct report_facts *r)
 			if (e->d_name[0] == '.')
 				continue;
 			snprintf(abs, sizeof(abs), "%s/%s", dirpath, e->d_name);
-			if (sysroot_read_text(&live, abs, value, sizeof(value)) >= 0)
+			if (sysroot_read_text(s->src, abs, value, sizeof(value)) >= 0)
 				put_text(s, abs + 1, "%s\n", value);
 		}
 		closedir(d);
@@ -208,7 +209,6 @@ static void collect_device(struct snapshot *s, const struct host_facts *f)
 	switch (n->kind) {
 	case KVM_NODE_ABSENT:
 	case KVM_NODE_ERROR:
-	case KVM_NODE_STANDIN:
 		return;
 	case KVM_NODE_DANGLING:
 	case KVM_NODE_LOOP:
@@ -223,12 +223,14 @@ static void collect_device(struct snapshot *s, const struct host_facts *f)
 			failed(s, "dev/kvm");
 		return;
 	case KVM_NODE_CHAR:
+	case KVM_NODE_STANDIN:
 		break;
 	}
 	/* a stand-in anyone may open; who could open the real one is in the record */
 	put_at(s, "dev/kvm", "", 0, 0, 0666);
-	put_text(s, "dev/kvm.node", "owner=%s\ngroup=%s\nmode=%04o\nuser=%s\nin_group=%s\nmajor=%u\nminor=%u\n",
-		 n->owner, n->group, (unsigned int)n->mode, n->user, n->in_group ? "yes" : "no", n->major, n->minor);
+	put_text(s, "dev/kvm.node", "type=%s\nowner=%s\ngroup=%s\nmode=%04o\nuser=%s\nin_group=%s\nmajor=%u\nminor=%u\n",
+		 n->kind == KVM_NODE_CHAR || n->recorded ? "char" : "standin", n->owner, n->group, (unsigned int)n->mode,
+		 n->user, n->in_group ? "yes" : "no", n->major, n->minor);
 	if (!p->ran)
 		return;
 	len += snprintf(record + len, sizeof(record) - (size_t)len,
@@ -254,12 +256,11 @@ static void collect_device(struct snapshot *s, const struct host_facts *f)
 
 static void copy_dir_names(struct snapshot *s, const char *abs)
 {
-	const struct sysroot live = { NULL };
 	char full[4096];
 	struct dirent *e;
 	DIR *d;
 
-	if (!sysroot_path(&live, abs, full, sizeof(full)) || !(d = opendir(full)))
+	if (!sysroot_path(s->src, abs, full, sizeof(full)) || !(d = opendir(full)))
 		return;
 	make_dir(s, abs + 1);
 	while ((e = readdir(d)) != NULL) {
@@ -287,7 +288,7 @@ static void collect_pci_iommu(struct snapshot *s, const struct report_facts *r)
 
 			snprintf(abs, sizeof(abs), "/sys/bus/pci/devices/%04x:%02x:%02x.%u/%s", e->domain, e->bus, e->dev,
 				 e->func, files[k]);
-			copy_live_file(s, abs, 64);
+			copy_file(s, abs, 64);
 		}
 	}
 	copy_dir_names(s, "/sys/class/iommu");
@@ -296,14 +297,14 @@ static void collect_pci_iommu(struct snapshot *s, const struct report_facts *r)
 		put_text(s, "sys/firmware/acpi/tables/DMAR", "%s", "");
 	if (r->iommu.ivrs)
 		put_text(s, "sys/firmware/acpi/tables/IVRS", "%s", "");
-	if (stat("/sys/kernel/debug/tboot_log", &st) == 0)
+	if (sysroot_stat(s->src, "/sys/kernel/debug/tboot_log", &st) == 0)
 		put_text(s, "sys/kernel/debug/tboot_log", "%s", "");
 }
 
 static int write_snapshot(const char *dir, const struct host_facts *f, const struct report_facts *r,
 			  bool include_serials, char *why, size_t why_size)
 {
-	struct snapshot s = { .dir = -1 };
+	struct snapshot s = { .src = &f->root, .dir = -1 };
 
 	if (mkdir(dir, 0755) < 0) {
 		snprintf(why, why_size, "%s; give a directory that does not exist yet", strerror(errno));

@@ -17,7 +17,8 @@
 
 #define TAR_PATH "/bin/tar"
 
-/* Writes the snapshot to dest: a new directory, or a .tar.gz file.
+/* Writes the snapshot of the host f describes (the live host, or the
+ * sysroot it was read from) to dest: a new directory, or a .tar.gz file.
  * Returns 0, or -1 with why. */
 int collect_snapshot(const char *dest, const struct host_facts *f, const struct report_facts *r,
 		     bool include_serials, char *why, size_t why_size);

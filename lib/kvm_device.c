@@ -73,14 +73,15 @@ static void read_recorded_node(const struct sysroot *root, struct kvm_node *node
 
 	if (sysroot_read_text(root, "/dev/kvm.node", text, sizeof(text)) < 0)
 		return;
-	node->recorded = true;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *eq = strchr(line, '=');
 
 		if (!eq)
 			continue;
 		*eq++ = '\0';
-		if (strcmp(line, "owner") == 0)
+		if (strcmp(line, "type") == 0)
+			node->recorded = strcmp(eq, "char") == 0;
+		else if (strcmp(line, "owner") == 0)
 			snprintf(node->owner, sizeof(node->owner), "%.63s", eq);
 		else if (strcmp(line, "group") == 0)
 			snprintf(node->group, sizeof(node->group), "%.63s", eq);
