@@ -13,6 +13,8 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 UDEVRULESDIR   ?= $(PREFIX)/lib/udev/rules.d
 INITDIR    ?= /etc/init.d
 BUGDIR     ?= /usr/share/bug/kvm-host-toolkit
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+ANSIBLEFACTSDIR ?= /etc/ansible/facts.d
 DESTDIR    ?=
 
 CC         ?= gcc
@@ -34,19 +36,19 @@ RUNNER_SRC := runner/main.c runner/qemu_args.c runner/supervise.c runner/vmlinux
 TEST_OBJ   := $(LIB_SRC:%.c=$(B)/test-obj/%.o)
 TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/fake_kernel.so
 
-.PHONY: all run check test lint deps deps-check install uninstall clean
+.PHONY: all run check test lint deps deps-check install uninstall dist clean
 
 all: $(TOOLS)
 
 $(B)/obj/%.o: %.c $(wildcard lib/*.h) $(wildcard runner/*.h) VERSION
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -c -o $@ $<
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/test-obj/%.o: %.c $(wildcard lib/*.h) VERSION
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (test build)"
-	@$(CC) $(CFLAGS) -DKVMHOST_TESTING -c -o $@ $<
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -DKVMHOST_TESTING -c -o $@ $<
 
 $(B)/test/kvm-ok: $(B)/test-obj/kvm-ok/main.o $(TEST_OBJ)
 	@mkdir -p $(dir $@)
@@ -126,13 +128,27 @@ install: all
 	install -d $(DESTDIR)$(BUGDIR)
 	sed 's|@BINDIR@|$(BINDIR)|g' kvm-ok/reportbug-script.in > $(DESTDIR)$(BUGDIR)/script
 	chmod 0755 $(DESTDIR)$(BUGDIR)/script
+	install -d $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(ANSIBLEFACTSDIR)
+	install -m 0644 completions/kvm-ok completions/modload completions/runner $(DESTDIR)$(COMPLETIONDIR)/
+	sed 's|@BINDIR@|$(BINDIR)|g' kvm-ok/kvm.fact.in > $(DESTDIR)$(ANSIBLEFACTSDIR)/kvm.fact
+	chmod 0755 $(DESTDIR)$(ANSIBLEFACTSDIR)/kvm.fact
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kvm-ok $(DESTDIR)$(SBINDIR)/modload $(DESTDIR)$(BINDIR)/runner \
 	  $(DESTDIR)$(LIBDIR)/microguest.elf $(DESTDIR)$(MANDIR)/man1/runner.1 \
 	  $(DESTDIR)$(MANDIR)/man1/kvm-ok.1 $(DESTDIR)$(MANDIR)/man8/modload.8 \
 	  $(DESTDIR)$(SYSTEMDUNITDIR)/kvm-modload.service $(DESTDIR)$(INITDIR)/kvm \
-	  $(DESTDIR)$(UDEVRULESDIR)/65-kvm.rules $(DESTDIR)$(BUGDIR)/script
+	  $(DESTDIR)$(UDEVRULESDIR)/65-kvm.rules $(DESTDIR)$(BUGDIR)/script \
+	  $(DESTDIR)$(COMPLETIONDIR)/kvm-ok $(DESTDIR)$(COMPLETIONDIR)/modload $(DESTDIR)$(COMPLETIONDIR)/runner \
+	  $(DESTDIR)$(ANSIBLEFACTSDIR)/kvm.fact
+
+# a release tarball of the tracked files: kvm-host-toolkit-VERSION.tar.gz
+DIST       := kvm-host-toolkit-$(VERSION)
+DISTDIR    ?= .
+dist:
+	@git rev-parse --git-dir >/dev/null 2>&1 || { echo "make dist: needs the git checkout" >&2; exit 1; }
+	git archive --format=tar.gz --prefix=$(DIST)/ -o $(DISTDIR)/$(DIST).tar.gz HEAD
+	@echo "$(DISTDIR)/$(DIST).tar.gz (the committed tree, HEAD)"
 
 clean:
 	rm -rf $(B)

@@ -12,6 +12,7 @@
 
 #include "host.h"
 #include "collect.h"
+#include "fleet.h"
 #include "output.h"
 #include "report.h"
 #include "verdict.h"
@@ -23,7 +24,8 @@
 #define EXIT_USAGE 2
 
 struct options {
-	bool quiet, verbose, json, probe, report, include_serials;
+	bool quiet, verbose, probe, report, include_serials;
+	enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_PROMETHEUS, FORMAT_NFD } format;
 	int probe_timeout_ms;
 	const char *sysroot, *collect;
 };
@@ -34,7 +36,9 @@ static void usage(FILE *out)
 	      "Tell whether KVM acceleration can be used on this host, and if not, why and what to do.\n\n"
 	      "  -q, --quiet          print nothing; only the exit status tells\n"
 	      "  -v, --verbose        show every check, not only the decisive ones\n"
-	      "      --json           print one JSON object instead of text\n"
+	      "      --json           print one JSON object instead of text (--format=json)\n"
+	      "      --format=FORMAT  text, json, prometheus (node_exporter textfile) or nfd\n"
+	      "                       (Kubernetes node-feature-discovery local source)\n"
 	      "      --no-probe       do not run the test guest on /dev/kvm (verdict then unknown)\n"
 	      "      --probe-timeout MS  give up on /dev/kvm after MS milliseconds (default 50;\n"
 	      "                       2000 under QEMU's TCG emulation)\n"
@@ -52,11 +56,12 @@ static void usage(FILE *out)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_JSON = 256, OPT_NO_PROBE, OPT_PROBE_TIMEOUT, OPT_SYSROOT, OPT_REPORT, OPT_COLLECT, OPT_SERIALS };
+	enum { OPT_JSON = 256, OPT_FORMAT, OPT_NO_PROBE, OPT_PROBE_TIMEOUT, OPT_SYSROOT, OPT_REPORT, OPT_COLLECT, OPT_SERIALS };
 	static const struct option longopts[] = {
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "no-probe", no_argument, NULL, OPT_NO_PROBE },
 		{ "probe-timeout", required_argument, NULL, OPT_PROBE_TIMEOUT },
 		{ "sysroot", required_argument, NULL, OPT_SYSROOT },
@@ -80,7 +85,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->verbose = true;
 			break;
 		case OPT_JSON:
-			o->json = true;
+			o->format = FORMAT_JSON;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				o->format = FORMAT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				o->format = FORMAT_JSON;
+			else if (strcmp(optarg, "prometheus") == 0)
+				o->format = FORMAT_PROMETHEUS;
+			else if (strcmp(optarg, "nfd") == 0)
+				o->format = FORMAT_NFD;
+			else {
+				fprintf(stderr, "kvm-ok: --format %s: give text, json, prometheus or nfd\n", optarg);
+				return -1;
+			}
 			break;
 		case OPT_NO_PROBE:
 			o->probe = false;
@@ -118,6 +137,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 			usage(stderr);
 			return -1;
 		}
+	}
+	if (o->report && (o->format == FORMAT_PROMETHEUS || o->format == FORMAT_NFD)) {
+		fprintf(stderr, "kvm-ok: --report is text or JSON\n");
+		return -1;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "kvm-ok: unexpected argument \"%s\"; kvm-ok takes options only (see kvm-ok --help)\n",
@@ -174,14 +197,18 @@ int main(int argc, char **argv)
 		if (!opts.quiet)
 			fprintf(stderr, "kvm-ok: snapshot written to %s (replay: kvm-ok --sysroot DIR)\n", opts.collect);
 	}
-	if (opts.report && opts.json)
+	if (opts.report && opts.format == FORMAT_JSON)
 		report_json(stdout, &facts, &diag, &report, KVMHOST_VERSION);
 	else if (opts.report)
 		report_text(stdout, &facts, &diag, &report, KVMHOST_VERSION);
-	else if (opts.json)
+	else if (opts.format == FORMAT_JSON)
 		output_json(stdout, &facts, &diag, KVMHOST_VERSION);
+	else if (opts.format == FORMAT_PROMETHEUS)
+		fleet_prometheus(stdout, &facts, &diag, KVMHOST_VERSION);
+	else if (opts.format == FORMAT_NFD)
+		fleet_nfd(stdout, &facts, &diag);
 	else if (!opts.quiet)
-		output_text(stdout, &diag, opts.verbose);
+		output_text(stdout, &diag, opts.verbose, output_wants_colour(stdout));
 
 	status = verdict_exit_status(diag.verdict);
 	host_release(&facts);

@@ -1,11 +1,28 @@
 /* output.c - text and JSON forms of a diagnosis */
 #include "output.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "errno_name.h"
 #include "json.h"
 
-void output_text(FILE *out, const struct diagnosis *d, bool verbose)
+#define COLOUR_HINT	"\033[1;33m"
+#define COLOUR_GOOD	"\033[1;32m"
+#define COLOUR_BAD	"\033[1;31m"
+#define COLOUR_OFF	"\033[0m"
+
+bool output_wants_colour(FILE *out)
 {
+	const char *no_colour = getenv("NO_COLOR");
+
+	return isatty(fileno(out)) && !(no_colour && *no_colour);
+}
+
+void output_text(FILE *out, const struct diagnosis *d, bool verbose, bool colour)
+{
+	const char *line = d->verdict == VERDICT_USABLE ? VERDICT_LINE_USABLE : VERDICT_LINE_UNUSABLE;
+
 	for (int i = 0; i < d->nchecks; i++) {
 		const struct check *c = &d->checks[i];
 
@@ -16,8 +33,11 @@ void output_text(FILE *out, const struct diagnosis *d, bool verbose)
 	}
 	fprintf(out, "INFO: reason %s: %s\n", reason_name(d->reason), d->summary);
 	for (int i = 0; i < d->nhints; i++)
-		fprintf(out, "HINT: %s\n", d->hints[i]);
-	fprintf(out, "%s\n", d->verdict == VERDICT_USABLE ? VERDICT_LINE_USABLE : VERDICT_LINE_UNUSABLE);
+		fprintf(out, "%sHINT:%s %s\n", colour ? COLOUR_HINT : "", colour ? COLOUR_OFF : "", d->hints[i]);
+	if (colour)
+		fprintf(out, "%s%s%s\n", d->verdict == VERDICT_USABLE ? COLOUR_GOOD : COLOUR_BAD, line, COLOUR_OFF);
+	else
+		fprintf(out, "%s\n", line);
 }
 
 static void json_cpu(FILE *out, const struct host_facts *f)

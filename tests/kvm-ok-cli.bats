@@ -112,11 +112,14 @@ teardown() {
 	run make -C "$TOP" --no-print-directory install DESTDIR="$dest" PREFIX=/opt/kvmtk
 	assert_success
 	for f in bin/kvm-ok sbin/modload bin/runner lib/kvm-host-toolkit/microguest.elf share/man/man1/runner.1 \
-		share/man/man1/kvm-ok.1 share/man/man8/modload.8 \
+		share/man/man1/kvm-ok.1 share/man/man8/modload.8 share/bash-completion/completions/kvm-ok \
+		share/bash-completion/completions/modload share/bash-completion/completions/runner \
 		lib/systemd/system/kvm-modload.service lib/udev/rules.d/65-kvm.rules; do
 		[ -f "$dest/opt/kvmtk/$f" ] || fail "not installed: $f"
 	done
 	[ -x "$dest/etc/init.d/kvm" ] || fail "no init script"
+	[ -x "$dest/etc/ansible/facts.d/kvm.fact" ] || fail "no Ansible fact script"
+	[ -x "$dest/usr/share/bug/kvm-host-toolkit/script" ] || fail "no reportbug hook"
 	grep -qx "ExecStart=/opt/kvmtk/sbin/modload --quiet" "$dest/opt/kvmtk/lib/systemd/system/kvm-modload.service" ||
 		fail "the unit does not run the installed modload"
 	grep -qx "MODLOAD=/opt/kvmtk/sbin/modload" "$dest/etc/init.d/kvm" || fail "the init script does not run the installed modload"

@@ -1,0 +1,67 @@
+/* fleet.c - Prometheus metrics and node-feature-discovery labels */
+#include "fleet.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static const char *const all_reasons[] = {
+	"usable", "no-cpu-support", "disabled-by-firmware", "no-kvm-device", "module-not-loaded",
+	"device-permission", "device-not-kvm", "device-broken", "not-accelerated", "needs-root",
+	"unsupported-arch", "not-probed",
+};
+
+/* A Prometheus label value: backslash, quote and newline escaped. */
+static void label_value(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(out, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", out);
+		else if (isprint((unsigned char)*s))
+			fputc(*s, out);
+	}
+}
+
+void fleet_prometheus(FILE *out, const struct host_facts *f, const struct diagnosis *d, const char *version)
+{
+	const struct kvm_probe *p = &f->probe;
+
+	fputs("# HELP kvm_ok_usable Whether KVM acceleration can be used on this host: 1 yes, 0 no, -1 kvm-ok could not decide.\n"
+	      "# TYPE kvm_ok_usable gauge\n", out);
+	fprintf(out, "kvm_ok_usable %d\n", d->verdict == VERDICT_USABLE ? 1 : d->verdict == VERDICT_UNUSABLE ? 0 : -1);
+	fputs("# HELP kvm_ok_reason The reason for kvm-ok's verdict: 1 for the current one, 0 for the others.\n"
+	      "# TYPE kvm_ok_reason gauge\n", out);
+	for (size_t i = 0; i < sizeof(all_reasons) / sizeof(all_reasons[0]); i++)
+		fprintf(out, "kvm_ok_reason{reason=\"%s\"} %d\n", all_reasons[i],
+			strcmp(all_reasons[i], reason_name(d->reason)) == 0);
+	if (p->ran && p->failed_step == PROBE_COMPLETE && !p->timed_out && p->slowdown > 0) {
+		fputs("# HELP kvm_ok_guest_speed_ratio Time of kvm-ok's test loop in a KVM guest over the same loop "
+		      "natively (1 is native speed; above 10 is emulation).\n"
+		      "# TYPE kvm_ok_guest_speed_ratio gauge\n", out);
+		fprintf(out, "kvm_ok_guest_speed_ratio %.6g\n", p->slowdown);
+	}
+	fputs("# HELP kvm_ok_info kvm-ok's version and what it found about the CPU; always 1.\n"
+	      "# TYPE kvm_ok_info gauge\n", out);
+	fputs("kvm_ok_info{version=\"", out);
+	label_value(out, version);
+	fputs("\",cpu_vendor=\"", out);
+	label_value(out, f->cpu.known ? f->cpu.vendor : "unknown");
+	fprintf(out, "\",extension=\"%s\",cpuid_vt=\"%s\"} 1\n",
+		f->cpu.known && f->cpu.vt_kind != CPU_VT_NONE ? cpu_vt_name(f->cpu.vt_kind) : "none",
+		f->cpu.known && f->cpu.has_vt ? "true" : "false");
+}
+
+void fleet_nfd(FILE *out, const struct host_facts *f, const struct diagnosis *d)
+{
+	const char *prefix = "feature.node.kubernetes.io/kvm-ok";
+	const struct kvm_probe *p = &f->probe;
+
+	fprintf(out, "%s.usable=%s\n", prefix, d->verdict == VERDICT_USABLE ? "true" : "false");
+	fprintf(out, "%s.reason=%s\n", prefix, reason_name(d->reason));
+	fprintf(out, "%s.device=%s\n", prefix,
+		f->node.kind == KVM_NODE_CHAR || f->node.kind == KVM_NODE_STANDIN ? "true" : "false");
+	fprintf(out, "%s.accelerated=%s\n", prefix, kvm_probe_accelerated(p) ? "true" : "false");
+	if (f->cpu.known && f->cpu.vt_kind != CPU_VT_NONE)
+		fprintf(out, "%s.extension=%s\n", prefix, f->cpu.vt_kind == CPU_VT_VMX ? "vmx" : "svm");
+}

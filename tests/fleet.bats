@@ -1,0 +1,109 @@
+#!/usr/bin/env bats
+# kvm-ok for fleets: Prometheus textfile metrics, node-feature-discovery
+# labels, the Ansible fact script; colour only on a terminal; bash
+# completion; make dist.
+
+load helpers/common
+
+teardown() {
+	remove_host
+	rm -rf "${WORK_TMP:-/nonexistent}"
+}
+
+@test "--format=prometheus: HELP and TYPE for every metric, the reason set, the speed ratio" {
+	host_from_fixture amd-kvm-pvm-not-accelerated
+	kvm_ok_on_host --format=prometheus
+	assert_failure 1
+	assert_line "# TYPE kvm_ok_usable gauge"
+	assert_line "kvm_ok_usable 0"
+	assert_line 'kvm_ok_reason{reason="not-accelerated"} 1'
+	assert_line 'kvm_ok_reason{reason="usable"} 0'
+	assert_line "kvm_ok_guest_speed_ratio 6054"
+	assert_line 'kvm_ok_info{version="'"$(cat "$TOP/VERSION")"'",cpu_vendor="AuthenticAMD",extension="SVM",cpuid_vt="false"} 1'
+	# the exposition format: every sample's metric has HELP and TYPE lines before it
+	awk '/^# HELP /{help[$3]=1} /^# TYPE /{type[$3]=1; if (!help[$3]) exit 1}
+	     /^[a-z]/{m=$1; sub(/\{.*/, "", m); if (!type[m]) exit 1}' <<<"$output" || fail "a metric without HELP/TYPE"
+	if command -v promtool >/dev/null; then
+		promtool check metrics <<<"$output" || fail "promtool rejects the metrics"
+	fi
+	remove_host
+	host_from_fixture intel-usable
+	kvm_ok_on_host --format=prometheus
+	assert_success
+	assert_line "kvm_ok_usable 1"
+}
+
+@test "--format=nfd: node-feature-discovery labels, valid label values" {
+	host_from_fixture intel-usable
+	kvm_ok_on_host --format=nfd
+	assert_success
+	assert_line "feature.node.kubernetes.io/kvm-ok.usable=true"
+	assert_line "feature.node.kubernetes.io/kvm-ok.accelerated=true"
+	assert_line "feature.node.kubernetes.io/kvm-ok.reason=usable"
+	assert_line "feature.node.kubernetes.io/kvm-ok.extension=vmx"
+	remove_host
+	host_from_fixture amd-kvm-pvm-not-accelerated
+	kvm_ok_on_host --format=nfd
+	assert_line "feature.node.kubernetes.io/kvm-ok.usable=false"
+	assert_line "feature.node.kubernetes.io/kvm-ok.device=true"
+	assert_line "feature.node.kubernetes.io/kvm-ok.accelerated=false"
+	while IFS='=' read -r name value; do
+		[[ $name =~ ^feature\.node\.kubernetes\.io/[A-Za-z0-9._-]+$ ]] || fail "bad label name $name"
+		[[ $value =~ ^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$ ]] || fail "bad label value $value"
+	done <<<"$output"
+}
+
+@test "--format: an unknown format is a usage error" {
+	run "$KVM_OK" --format=xml
+	assert_failure 2
+	assert_output --partial "kvm-ok: --format xml: give text, json, prometheus or nfd"
+}
+
+@test "the Ansible fact script prints kvm-ok's JSON and exits 0" {
+	WORK_TMP=$(mktemp -d)
+	sed "s|@BINDIR@|$BUILD|g" "$TOP/kvm-ok/kvm.fact.in" > "$WORK_TMP/kvm.fact"
+	run sh "$WORK_TMP/kvm.fact"
+	assert_success
+	jq -e '.verdict and .reason' <<<"$output" >/dev/null || fail "not kvm-ok's JSON: $output"
+}
+
+@test "colour only on a terminal, and never with NO_COLOR" {
+	command -v script >/dev/null || skip "no script(1)"
+	host_from_fixture amd-kvm-pvm-not-accelerated
+	kvm_ok_on_host
+	[[ $output != *$'\e['* ]] || fail "colour on a pipe"
+	run script -qec "$KVM_OK --sysroot $HOST" /dev/null
+	[[ $output == *$'\e[1;31mKVM acceleration can NOT be used\e[0m'* ]] || fail "no colour on a terminal: $output"
+	[[ $output == *$'\e[1;33mHINT:\e[0m'* ]] || fail "hints not coloured"
+	NO_COLOR=1 run script -qec "$KVM_OK --sysroot $HOST" /dev/null
+	[[ $output != *$'\e['* ]] || fail "colour despite NO_COLOR"
+}
+
+@test "bash completion offers each tool's options" {
+	for tool in kvm-ok modload runner; do
+		run bash -c 'source "$1"; COMP_WORDS=("$2" "--"); COMP_CWORD=1; f=$(complete -p "$2" | awk "{print \$3}"); $f; printf "%s\n" "${COMPREPLY[@]}"' _ "$TOP/completions/$tool" "$tool"
+		assert_success
+		case $tool in
+		kvm-ok) assert_line --report; assert_line --collect; assert_line --format ;;
+		modload) assert_line --dry-run; assert_line --unload; assert_line --status ;;
+		runner) assert_line --accel=kvm; assert_line --selftest; assert_line --explain ;;
+		esac
+	done
+	run bash -c 'source "$1"; COMP_WORDS=(kvm-ok --format ""); COMP_CWORD=2; _kvm_ok; printf "%s\n" "${COMPREPLY[@]}"' _ "$TOP/completions/kvm-ok"
+	assert_line prometheus
+	assert_line nfd
+}
+
+@test "make dist: a tarball that builds" {
+	git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1 || skip "not a git checkout"
+	WORK_TMP=$(mktemp -d)
+	run make -C "$TOP" --no-print-directory dist DISTDIR="$WORK_TMP"
+	assert_success
+	version=$(cat "$TOP/VERSION")
+	tar -xzf "$WORK_TMP/kvm-host-toolkit-$version.tar.gz" -C "$WORK_TMP"
+	[ -f "$WORK_TMP/kvm-host-toolkit-$version/Makefile" ] || fail "no Makefile in the tarball"
+	run make -C "$WORK_TMP/kvm-host-toolkit-$version" --no-print-directory all
+	assert_success
+	run "$WORK_TMP/kvm-host-toolkit-$version/build/kvm-ok" --version
+	assert_output "kvm-ok $version"
+}
