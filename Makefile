@@ -36,7 +36,7 @@ RUNNER_SRC := runner/main.c runner/qemu_args.c runner/supervise.c runner/vmlinux
 TEST_OBJ   := $(LIB_SRC:%.c=$(B)/test-obj/%.o)
 TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/fake_kernel.so
 
-.PHONY: all run check test lint deps deps-check install uninstall dist clean
+.PHONY: all run check check-package test lint deps deps-check install uninstall dist clean
 
 all: $(TOOLS)
 
@@ -73,7 +73,7 @@ $(B)/runner: $(RUNNER_SRC:%.c=$(B)/obj/%.o) $(B)/libkvmhost.a
 
 # the runner's micro guest: 32-bit freestanding code with a PVH note
 GUEST_CFLAGS := -m32 -ffreestanding -fno-pic -fno-stack-protector -fno-asynchronous-unwind-tables \
-	-nostdlib -static -O2 -Wall -Wextra -Werror -Wl,-Ttext=0x100000 -Wl,--build-id=none -Wl,-e,pvh_entry
+	-nostdlib -static -s -O2 -Wall -Wextra -Werror -Wl,-Ttext=0x100000 -Wl,--build-id=none -Wl,-e,pvh_entry
 $(B)/microguest.elf: runner/guest/entry.S runner/guest/guest.c
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $@"
@@ -109,6 +109,11 @@ check: deps-check
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test
 
+# build the Debian package, lint it, install it, run it, remove it (root)
+check-package:
+	@bash tools/install-deps package
+	tests/package/check
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
 	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(INITDIR)
@@ -122,8 +127,8 @@ install: all
 	install -m 0644 man/modload.8 $(DESTDIR)$(MANDIR)/man8/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' modload/kvm-modload.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/kvm-modload.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/kvm-modload.service
-	sed 's|@SBINDIR@|$(SBINDIR)|g' modload/kvm.init.in > $(DESTDIR)$(INITDIR)/kvm
-	chmod 0755 $(DESTDIR)$(INITDIR)/kvm
+	sed 's|@SBINDIR@|$(SBINDIR)|g' modload/kvm-modload.init.in > $(DESTDIR)$(INITDIR)/kvm-modload
+	chmod 0755 $(DESTDIR)$(INITDIR)/kvm-modload
 	install -m 0644 modload/65-kvm.rules $(DESTDIR)$(UDEVRULESDIR)/
 	install -d $(DESTDIR)$(BUGDIR)
 	sed 's|@BINDIR@|$(BINDIR)|g' kvm-ok/reportbug-script.in > $(DESTDIR)$(BUGDIR)/script
@@ -137,7 +142,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kvm-ok $(DESTDIR)$(SBINDIR)/modload $(DESTDIR)$(BINDIR)/runner \
 	  $(DESTDIR)$(LIBDIR)/microguest.elf $(DESTDIR)$(MANDIR)/man1/runner.1 \
 	  $(DESTDIR)$(MANDIR)/man1/kvm-ok.1 $(DESTDIR)$(MANDIR)/man8/modload.8 \
-	  $(DESTDIR)$(SYSTEMDUNITDIR)/kvm-modload.service $(DESTDIR)$(INITDIR)/kvm \
+	  $(DESTDIR)$(SYSTEMDUNITDIR)/kvm-modload.service $(DESTDIR)$(INITDIR)/kvm-modload \
 	  $(DESTDIR)$(UDEVRULESDIR)/65-kvm.rules $(DESTDIR)$(BUGDIR)/script \
 	  $(DESTDIR)$(COMPLETIONDIR)/kvm-ok $(DESTDIR)$(COMPLETIONDIR)/modload $(DESTDIR)$(COMPLETIONDIR)/runner \
 	  $(DESTDIR)$(ANSIBLEFACTSDIR)/kvm.fact

@@ -117,12 +117,12 @@ teardown() {
 		lib/systemd/system/kvm-modload.service lib/udev/rules.d/65-kvm.rules; do
 		[ -f "$dest/opt/kvmtk/$f" ] || fail "not installed: $f"
 	done
-	[ -x "$dest/etc/init.d/kvm" ] || fail "no init script"
+	[ -x "$dest/etc/init.d/kvm-modload" ] || fail "no init script"
 	[ -x "$dest/etc/ansible/facts.d/kvm.fact" ] || fail "no Ansible fact script"
 	[ -x "$dest/usr/share/bug/kvm-host-toolkit/script" ] || fail "no reportbug hook"
 	grep -qx "ExecStart=/opt/kvmtk/sbin/modload --quiet" "$dest/opt/kvmtk/lib/systemd/system/kvm-modload.service" ||
 		fail "the unit does not run the installed modload"
-	grep -qx "MODLOAD=/opt/kvmtk/sbin/modload" "$dest/etc/init.d/kvm" || fail "the init script does not run the installed modload"
+	grep -qx "MODLOAD=/opt/kvmtk/sbin/modload" "$dest/etc/init.d/kvm-modload" || fail "the init script does not run the installed modload"
 	run "$dest/opt/kvmtk/bin/kvm-ok" --version
 	assert_output "kvm-ok $(cat "$TOP/VERSION")"
 	run make -C "$TOP" --no-print-directory uninstall DESTDIR="$dest" PREFIX=/opt/kvmtk
