@@ -25,6 +25,11 @@ CFLAGS     ?= -O2 -g
 CFLAGS     += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) \
               -DKVMHOST_VERSION='"$(VERSION)"' -DKVMHOST_VERSION_STRING='"$(VERSION)"'
 LDLIBS     += $(PKG_LIBS) -lm
+# SANITIZE="-fsanitize=..." builds everything (but the micro guest) with sanitizers
+SANITIZE   ?=
+CFLAGS     += $(SANITIZE)
+LDFLAGS    += $(SANITIZE)
+SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 B          := build
 LIB_SRC    := $(wildcard lib/*.c)
@@ -36,7 +41,7 @@ RUNNER_SRC := runner/main.c runner/qemu_args.c runner/supervise.c runner/vmlinux
 TEST_OBJ   := $(LIB_SRC:%.c=$(B)/test-obj/%.o)
 TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/fake_kernel.so
 
-.PHONY: all run check check-package test lint deps deps-check install uninstall dist clean
+.PHONY: all run check check-package check-sanitizers test lint deps deps-check install uninstall dist clean
 
 all: $(TOOLS)
 
@@ -108,6 +113,21 @@ check: deps-check
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory check-sanitizers
+
+# the whole suite once more, built with AddressSanitizer (leaks included) and
+# UndefinedBehaviorSanitizer; any report fails it
+SAN_LOGS   := $(CURDIR)/build-san/sanitizer-logs
+check-sanitizers:
+	@echo "== the test suite again, under AddressSanitizer and UndefinedBehaviorSanitizer"
+	@$(MAKE) --no-print-directory B=build-san SANITIZE="$(SAN_FLAGS)" all $(subst $(B)/,build-san/,$(TEST_TOOLS))
+	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
+	BUILD=$(CURDIR)/build-san \
+	ASAN_OPTIONS=detect_leaks=1:verify_asan_link_order=0:log_path=$(SAN_LOGS)/asan \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SAN_LOGS)/ubsan \
+	  tests/run
+	@if [ -n "$$(ls -A $(SAN_LOGS))" ]; then echo "sanitizer reports:"; cat $(SAN_LOGS)/*; exit 1; fi
 
 # build the Debian package, lint it, install it, run it, remove it (root)
 check-package:
@@ -156,4 +176,4 @@ dist:
 	@echo "$(DISTDIR)/$(DIST).tar.gz (the committed tree, HEAD)"
 
 clean:
-	rm -rf $(B)
+	rm -rf $(B) build-san
