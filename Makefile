@@ -41,7 +41,7 @@ RUNNER_SRC := runner/main.c runner/qemu_args.c runner/supervise.c runner/vmlinux
 TEST_OBJ   := $(LIB_SRC:%.c=$(B)/test-obj/%.o)
 TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/fake_kernel.so
 
-.PHONY: all run check check-package check-sanitizers test lint deps deps-check install uninstall dist clean
+.PHONY: all run check check-package check-sanitizers fuzz fuzz-build fuzz-regress test lint deps deps-check install uninstall dist clean
 
 all: $(TOOLS)
 
@@ -100,7 +100,7 @@ run: deps
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
-	  --inline-suppr --suppress=missingIncludeSystem --std=c11 -D__x86_64__ -Ilib lib kvm-ok modload runner tests/fake-kernel
+	  --inline-suppr --suppress=missingIncludeSystem --std=c11 -D__x86_64__ -Ilib lib kvm-ok modload runner tests/fake-kernel tests/fuzz
 	@for page in man/*.[18]; do \
 	  out=$$(groff -ww -z -man $$page 2>&1); \
 	  if [ -n "$$out" ]; then echo "$$page: $$out"; exit 1; fi; \
@@ -112,6 +112,7 @@ test: all $(TEST_TOOLS)
 check: deps-check
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory fuzz-regress
 	@$(MAKE) --no-print-directory test
 	@$(MAKE) --no-print-directory check-sanitizers
 
@@ -128,6 +129,43 @@ check-sanitizers:
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SAN_LOGS)/ubsan \
 	  tests/run
 	@if [ -n "$$(ls -A $(SAN_LOGS))" ]; then echo "sanitizer reports:"; cat $(SAN_LOGS)/*; exit 1; fi
+
+# libFuzzer harnesses (clang) for every parser of outside data
+FUZZERS      := cpuinfo cpuid_raw sysfs probe_record snapshot runner_args
+FUZZ_SECONDS ?= 30
+FUZZ_FLAGS   := -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=c11 \
+	-D_GNU_SOURCE -Ilib -Irunner -Itests/fuzz $(PKG_CFLAGS) -DKVMHOST_VERSION='"$(VERSION)"' \
+	-DKVMHOST_VERSION_STRING='"$(VERSION)"'
+FUZZ_LIB_SRC := $(LIB_SRC) runner/qemu_args.c tests/fuzz/fuzz_util.c
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRC) $(wildcard lib/*.h) tests/fuzz/fuzz_util.h
+	@mkdir -p $(dir $@)
+	@echo "  FUZZER  $@"
+	@clang $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(PKG_LIBS) -lm -llzma
+
+fuzz-build: $(FUZZERS:%=$(B)/fuzz/fuzz_%)
+
+# run each fuzzer FUZZ_SECONDS (seeds and regressions in tests/fuzz/corpus/NAME,
+# new finds in build/fuzz/corpus/NAME, crashes in build/fuzz/crashes/)
+fuzz: fuzz-build
+	@rm -rf $(B)/fuzz/crashes && mkdir -p $(B)/fuzz/crashes
+	@for f in $(FUZZERS); do \
+	  mkdir -p $(B)/fuzz/corpus/$$f; \
+	  echo "== fuzz_$$f for $(FUZZ_SECONDS) s"; \
+	  ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0 \
+	  $(B)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=$(B)/fuzz/crashes/$$f- $(B)/fuzz/corpus/$$f tests/fuzz/corpus/$$f > $(B)/fuzz/$$f.log 2>&1; \
+	  status=$$?; grep -E "^stat::number_of_executed_units|^Done" $(B)/fuzz/$$f.log | tail -n 1; \
+	  if [ $$status -ne 0 ]; then tail -n 40 $(B)/fuzz/$$f.log; \
+	    echo "fuzz_$$f found a crash: $$(ls $(B)/fuzz/crashes); add it to tests/fuzz/corpus/$$f as a regression"; exit 1; fi; \
+	done
+
+# every committed seed and regression input, once: part of make check
+fuzz-regress: fuzz-build
+	@for f in $(FUZZERS); do \
+	  ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0 \
+	  $(B)/fuzz/fuzz_$$f -runs=0 tests/fuzz/corpus/$$f >/dev/null 2>$(B)/fuzz/regress-$$f.log || \
+	    { echo "fuzz_$$f fails on its committed corpus:"; tail -n 30 $(B)/fuzz/regress-$$f.log; exit 1; }; \
+	done; echo "fuzz regressions: all committed inputs pass ($(FUZZERS))"
 
 # build the Debian package, lint it, install it, run it, remove it (root)
 check-package:

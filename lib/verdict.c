@@ -654,7 +654,7 @@ static void decide(const struct host_facts *f, struct diagnosis *d)
 		conclude(d, VERDICT_UNKNOWN, REASON_NOT_PROBED,
 			 "/dev/kvm exists but was not probed, so acceleration is not proven");
 		if (p->record_error[0])
-			hint(d, "Give the fixture host a probe record (%s) as described in kvm-ok(1), FILES.", KVM_PROBE_RECORD + 1);
+			hint(d, "Give the fixture host a probe record (%s) as described in kvm-ok(1), FILES.", &KVM_PROBE_RECORD[1]);
 		else
 			hint(d, "Run kvm-ok without --no-probe to test the device with a tiny guest.");
 		return;
