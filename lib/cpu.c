@@ -165,7 +165,8 @@ static int load_raw(const struct sysroot *root, struct cpu_raw_data_t *raw, stru
 }
 
 /* libcpuid 0.6 refuses vendors it has no tables for (Zhaoxin's
- * "  Shanghai  " among them).  For those, and only those, the few fields
+ * "  Shanghai  " among them, or any vendor KVM does not support).  For
+ * those, and only those, the few fields
  * kvm-ok needs are taken from the raw leaves as the kernel does: vendor
  * (leaf 0), signature and VMX/hypervisor bits (leaf 1), SVM (0x80000001),
  * brand (0x80000002-4). */
@@ -179,7 +180,11 @@ static bool identify_unsupported_vendor(const struct cpu_raw_data_t *raw, struct
 	memcpy(id->vendor_str + 4, &raw->basic_cpuid[0][3], 4);
 	memcpy(id->vendor_str + 8, &raw->basic_cpuid[0][2], 4);
 	id->vendor_str[12] = '\0';
-	if (cpu_vt_kind_of_vendor(id->vendor_str) == CPU_VT_NONE || raw->basic_cpuid[0][0] < 1)
+	/* a vendor string of 12 printable characters: a CPU, if one KVM may not know */
+	for (int i = 0; i < 12; i++)
+		if (!isprint((unsigned char)id->vendor_str[i]))
+			return false;
+	if (raw->basic_cpuid[0][0] < 1)
 		return false;
 	id->vendor = VENDOR_UNKNOWN;
 	id->stepping = (int)(sig & 0xf);

@@ -1,19 +1,31 @@
 /* kernel.c - kernel release */
 #include "kernel.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool kernel_release_parse(const char *text, struct kernel_release *k)
 {
-	int major, minor;
+	char *end;
+	long major, minor;
 
 	memset(k, 0, sizeof(*k));
 	snprintf(k->release, sizeof(k->release), "%s", text);
-	if (sscanf(text, "%d.%d", &major, &minor) != 2 || major < 0 || minor < 0)
+	if (!isdigit((unsigned char)text[0]))
 		return false;
-	k->major = major;
-	k->minor = minor;
+	major = strtol(text, &end, 10);
+	if (*end != '.' || !isdigit((unsigned char)end[1]))
+		return false;
+	minor = strtol(end + 1, NULL, 10);
+	if (major > 10000 || minor > 10000)
+		return false;
+	for (const char *c = k->release; *c; c++)
+		if (*c < 0x21 || *c > 0x7e)
+			return false;
+	k->major = (int)major;
+	k->minor = (int)minor;
 	k->known = true;
 	return true;
 }

@@ -39,6 +39,38 @@ static int by_address(const void *a, const void *b)
 	return kx < ky ? -1 : kx > ky;
 }
 
+/* libpci reads each device's attribute files: all must be regular files,
+ * or a FIFO planted in a broken host would block it. */
+static bool tree_is_safe(const char *devices, char *why, size_t why_size)
+{
+	static const char *const attrs[] = { "vendor", "device", "class", "revision", "subsystem_vendor",
+					     "subsystem_device", "irq", "resource", "config", "label", "numa_node",
+					     "physfn", "modalias" };
+	struct dirent *e;
+	DIR *d = opendir(devices);
+	bool safe = true;
+
+	if (!d)
+		return true;	/* libpci says what is wrong */
+	while (safe && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		for (size_t i = 0; safe && i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+			char path[4600];
+			struct stat st;
+
+			snprintf(path, sizeof(path), "%s/%s/%s", devices, e->d_name, attrs[i]);
+			if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+				snprintf(why, why_size, "%.150s/%.60s/%s: not a regular file", "/sys/bus/pci/devices",
+					 e->d_name, attrs[i]);
+				safe = false;
+			}
+		}
+	}
+	closedir(d);
+	return safe;
+}
+
 void pci_list_read(const struct sysroot *root, struct pci_list *list)
 {
 	static struct pci_access *pacc;	/* static: survives the longjmp */
@@ -49,6 +81,13 @@ void pci_list_read(const struct sysroot *root, struct pci_list *list)
 	if (!sysroot_path(root, "/sys/bus/pci", path, sizeof(path)) || stat(path, &st) < 0) {
 		snprintf(list->error, sizeof(list->error), "/sys/bus/pci: no PCI bus");
 		return;
+	}
+	{
+		char devices[4200];
+
+		snprintf(devices, sizeof(devices), "%s/devices", path);
+		if (!tree_is_safe(devices, list->error, sizeof(list->error)))
+			return;
 	}
 	pacc = pci_alloc();
 	pacc->error = on_pci_error;
