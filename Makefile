@@ -39,7 +39,7 @@ LIBDIR     ?= $(PREFIX)/lib/kvm-host-toolkit
 RUNNER_SRC := runner/main.c runner/qemu_args.c runner/supervise.c runner/vmlinux.c
 # test builds: the same sources with KVMHOST_TESTING hooks (see tests/)
 TEST_OBJ   := $(LIB_SRC:%.c=$(B)/test-obj/%.o)
-TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/fake_kernel.so
+TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/runner $(B)/test/fake_kernel.so
 
 .PHONY: all run check check-package check-sanitizers fuzz fuzz-build fuzz-regress test lint deps deps-check install uninstall dist clean
 
@@ -58,6 +58,10 @@ $(B)/test-obj/%.o: %.c $(wildcard lib/*.h) VERSION
 $(B)/test/kvm-ok: $(B)/test-obj/kvm-ok/main.o $(TEST_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/test/runner: $(RUNNER_SRC:%.c=$(B)/test-obj/%.o) $(TEST_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -llzma
 
 $(B)/test/fake_kernel.so: tests/fake-kernel/fake_kernel.c lib/errno_name.c lib/errno_name.h
 	@mkdir -p $(dir $@)
