@@ -41,7 +41,7 @@ RUNNER_SRC := runner/main.c runner/qemu_args.c runner/supervise.c runner/vmlinux
 TEST_OBJ   := $(LIB_SRC:%.c=$(B)/test-obj/%.o)
 TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/runner $(B)/test/fake_kernel.so
 
-.PHONY: all run check check-package check-sanitizers fuzz fuzz-build fuzz-regress test lint deps deps-check install uninstall dist clean
+.PHONY: all bench run check check-package check-sanitizers fuzz fuzz-build fuzz-regress test lint deps deps-check install uninstall dist clean
 
 all: $(TOOLS)
 
@@ -170,6 +170,11 @@ fuzz-regress: fuzz-build
 	  $(B)/fuzz/fuzz_$$f -runs=0 tests/fuzz/corpus/$$f >/dev/null 2>$(B)/fuzz/regress-$$f.log || \
 	    { echo "fuzz_$$f fails on its committed corpus:"; tail -n 30 $(B)/fuzz/regress-$$f.log; exit 1; }; \
 	done; echo "fuzz regressions: all committed inputs pass ($(FUZZERS))"
+
+# this toolkit against its peers: bench/results/results.md and bench.png
+bench: all
+	@bash tools/install-deps bench
+	bench/run
 
 # build the Debian package, lint it, install it, run it, remove it (root)
 check-package:

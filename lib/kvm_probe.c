@@ -197,7 +197,9 @@ static void probe_live(const struct sysroot *root, struct kvm_probe *p)
 	close(pipefd[0]);
 	*p = *shared;
 	if (done == 'x') {
-		waitpid(pid, &status, 0);
+		/* the child may still be tearing its VM down (that can take tens of
+		 * milliseconds): reap it if it is gone, never wait for it */
+		waitpid(pid, &status, WNOHANG);
 	} else if (waitpid(pid, &status, WNOHANG) == pid && WIFSIGNALED(status)) {
 		snprintf(p->detail, sizeof(p->detail), "the probe process was killed by signal %d during %s",
 			 WTERMSIG(status), probe_step_text(p->failed_step));

@@ -2,11 +2,12 @@
  *
  * libkmod's own kmod_module_get_initstate() always reads the live
  * /sys/module, so the state is read here through the sysroot; what is
- * installed for the kernel is asked of libkmod, pointed at the root's
- * module tree and modprobe configuration.
+ * installed for the kernel is asked of libkmod (loaded on first use),
+ * pointed at the root's module tree and modprobe configuration.
  */
 #include "modules.h"
 
+#include <dlfcn.h>
 #include <libkmod.h>
 #include <stdio.h>
 #include <string.h>
@@ -76,6 +77,42 @@ const char *module_state_code(enum module_state state)
 	return codes[state];
 }
 
+/* libkmod is loaded only when a lookup is needed: kvm-ok and the runner
+ * start faster without it (and without the libraries it pulls in). */
+struct kmod_api {
+	struct kmod_ctx *(*new_ctx)(const char *, const char *const *);
+	void (*set_log_fn)(struct kmod_ctx *, void (*)(void *, int, const char *, int, const char *, const char *,
+						       va_list), const void *);
+	int (*lookup)(struct kmod_ctx *, const char *, struct kmod_list **);
+	struct kmod_list *(*list_next)(const struct kmod_list *, const struct kmod_list *);
+	struct kmod_module *(*get_module)(const struct kmod_list *);
+	const char *(*get_path)(const struct kmod_module *);
+	struct kmod_module *(*module_unref)(struct kmod_module *);
+	int (*unref_list)(struct kmod_list *);
+	struct kmod_ctx *(*unref_ctx)(struct kmod_ctx *);
+};
+
+static bool kmod_api_load(struct kmod_api *k)
+{
+	static void *handle;
+
+	if (!handle)
+		handle = dlopen("libkmod.so.2", RTLD_NOW | RTLD_LOCAL);
+	if (!handle)
+		return false;
+	*(void **)&k->new_ctx = dlsym(handle, "kmod_new");
+	*(void **)&k->set_log_fn = dlsym(handle, "kmod_set_log_fn");
+	*(void **)&k->lookup = dlsym(handle, "kmod_module_new_from_lookup");
+	*(void **)&k->list_next = dlsym(handle, "kmod_list_next");
+	*(void **)&k->get_module = dlsym(handle, "kmod_module_get_module");
+	*(void **)&k->get_path = dlsym(handle, "kmod_module_get_path");
+	*(void **)&k->module_unref = dlsym(handle, "kmod_module_unref");
+	*(void **)&k->unref_list = dlsym(handle, "kmod_module_unref_list");
+	*(void **)&k->unref_ctx = dlsym(handle, "kmod_unref");
+	return k->new_ctx && k->set_log_fn && k->lookup && k->list_next && k->get_module && k->get_path &&
+	       k->module_unref && k->unref_list && k->unref_ctx;
+}
+
 static void log_nothing(void *data, int priority, const char *file, int line,
 			const char *fn, const char *format, va_list args)
 {
@@ -90,6 +127,7 @@ enum module_availability module_availability(const struct sysroot *root, const c
 	const char *configs[3] = { modprobe_d[0], modprobe_d[1], NULL };
 	enum module_availability result = MODULE_AVAIL_MISSING;
 	struct kmod_list *list = NULL, *item;
+	struct kmod_api kmod;
 	struct kmod_ctx *ctx;
 	struct stat st;
 	char rel[300];
@@ -105,18 +143,20 @@ enum module_availability module_availability(const struct sysroot *root, const c
 	if (!sysroot_path(root, "/etc/modprobe.d", modprobe_d[0], sizeof(modprobe_d[0])) ||
 	    !sysroot_path(root, "/lib/modprobe.d", modprobe_d[1], sizeof(modprobe_d[1])))
 		return MODULE_AVAIL_UNKNOWN;
+	if (!kmod_api_load(&kmod))
+		return MODULE_AVAIL_UNKNOWN;
 
-	ctx = kmod_new(tree, sysroot_is_live(root) ? NULL : configs);
+	ctx = kmod.new_ctx(tree, sysroot_is_live(root) ? NULL : configs);
 	if (!ctx)
 		return MODULE_AVAIL_UNKNOWN;
-	kmod_set_log_fn(ctx, log_nothing, NULL);
-	if (kmod_module_new_from_lookup(ctx, name, &list) < 0 || !list) {
-		kmod_unref(ctx);
+	kmod.set_log_fn(ctx, log_nothing, NULL);
+	if (kmod.lookup(ctx, name, &list) < 0 || !list) {
+		kmod.unref_ctx(ctx);
 		return MODULE_AVAIL_MISSING;
 	}
-	kmod_list_foreach(item, list) {
-		struct kmod_module *mod = kmod_module_get_module(item);
-		const char *file = kmod_module_get_path(mod);
+	for (item = list; item; item = kmod.list_next(list, item)) {
+		struct kmod_module *mod = kmod.get_module(item);
+		const char *file = kmod.get_path(mod);
 
 		if (file) {
 			result = MODULE_AVAIL_FILE;
@@ -125,9 +165,9 @@ enum module_availability module_availability(const struct sysroot *root, const c
 		} else if (result != MODULE_AVAIL_FILE) {
 			result = MODULE_AVAIL_BUILTIN;
 		}
-		kmod_module_unref(mod);
+		kmod.module_unref(mod);
 	}
-	kmod_module_unref_list(list);
-	kmod_unref(ctx);
+	kmod.unref_list(list);
+	kmod.unref_ctx(ctx);
 	return result;
 }
