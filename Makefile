@@ -36,7 +36,7 @@ LIB_SRC    := $(wildcard lib/*.c)
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/obj/%.o)
 TOOLS      := $(B)/kvm-ok $(B)/modload $(B)/runner $(B)/microguest.elf
 LIBDIR     ?= $(PREFIX)/lib/kvm-host-toolkit
-RUNNER_SRC := runner/main.c runner/qemu_args.c runner/supervise.c runner/vmlinux.c
+RUNNER_SRC := runner/main.c runner/qemu_args.c runner/supervise.c runner/vmlinux.c runner/debian_root.c
 # test builds: the same sources with KVMHOST_TESTING hooks (see tests/)
 TEST_OBJ   := $(LIB_SRC:%.c=$(B)/test-obj/%.o)
 TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/runner $(B)/test/fake_kernel.so
@@ -61,7 +61,7 @@ $(B)/test/kvm-ok: $(B)/test-obj/kvm-ok/main.o $(TEST_OBJ)
 
 $(B)/test/runner: $(RUNNER_SRC:%.c=$(B)/test-obj/%.o) $(TEST_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -llzma
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -llzma -lcrypt
 
 $(B)/test/fake_kernel.so: tests/fake-kernel/fake_kernel.c lib/errno_name.c lib/errno_name.h
 	@mkdir -p $(dir $@)
@@ -78,7 +78,7 @@ $(B)/modload: $(B)/obj/modload/main.o $(B)/libkvmhost.a
 
 $(B)/obj/runner/main.o: CFLAGS += -DKVMHOST_LIBDIR='"$(LIBDIR)"'
 $(B)/runner: $(RUNNER_SRC:%.c=$(B)/obj/%.o) $(B)/libkvmhost.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -llzma
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -llzma -lcrypt
 
 # the runner's micro guest: 32-bit freestanding code with a PVH note
 GUEST_CFLAGS := -m32 -ffreestanding -fno-pic -fno-stack-protector -fno-asynchronous-unwind-tables \

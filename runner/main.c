@@ -16,6 +16,7 @@
 
 #include "host.h"
 #include "output.h"
+#include "debian_root.h"
 #include "qemu_args.h"
 #include "supervise.h"
 #include "verdict.h"
@@ -60,7 +61,8 @@ enum accel_mode { MODE_AUTO, MODE_KVM, MODE_TCG };
 struct options {
 	enum accel_mode mode;
 	bool mode_given, quiet, explain, selftest;
-	const char *engine, *sysroot, *kernel, *initrd, *append;
+	const char *engine, *sysroot, *kernel, *initrd, *append, *disk;
+	struct debian_root_options debian;	/* --make-debian-root IMAGE */
 	int probe_timeout_ms;
 	int qemu_argc;
 	char **qemu_argv;
@@ -83,6 +85,10 @@ static void usage(FILE *out)
 		"  --initrd FILE        its initramfs\n"
 		"  --append STRING      more kernel arguments\n"
 		"  --selftest           boot the bundled micro guest and report speeds\n"
+		"  --disk IMAGE         boot a disk made by --make-debian-root (its kernel beside it)\n"
+		"  --make-debian-root IMAGE  debootstrap a bootable Debian disk image (root; see runner(1)):\n"
+		"       [--suite bookworm] [--size 2G] [--packages a,b] [--mirror URL]\n"
+		"       [--root-password-file FILE] [--first-boot SCRIPT]; IMAGE.qcow2 gives qcow2\n"
 		"  --probe-timeout MS   bound of the /dev/kvm probe (as kvm-ok)\n"
 		"  --sysroot DIR        judge KVM on the host image under DIR (tests)\n"
 		"  -h, --help           show this help\n"
@@ -154,6 +160,29 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->explain = true;
 		} else if (strcmp(arg, "--selftest") == 0) {
 			o->selftest = true;
+		} else if ((v = option_value(argc, argv, &i, "--make-debian-root")) || (v = option_value(argc, argv, &i, "--suite")) ||
+			   (v = option_value(argc, argv, &i, "--size")) || (v = option_value(argc, argv, &i, "--packages")) ||
+			   (v = option_value(argc, argv, &i, "--mirror")) ||
+			   (v = option_value(argc, argv, &i, "--root-password-file")) ||
+			   (v = option_value(argc, argv, &i, "--first-boot")) || (v = option_value(argc, argv, &i, "--disk"))) {
+			const char *opt = argv[i][0] == '-' ? argv[i] : argv[i - 1];
+
+			if (strncmp(opt, "--make-debian-root", 18) == 0)
+				o->debian.image = v;
+			else if (strncmp(opt, "--suite", 7) == 0)
+				o->debian.suite = v;
+			else if (strncmp(opt, "--size", 6) == 0)
+				o->debian.size = v;
+			else if (strncmp(opt, "--packages", 10) == 0)
+				o->debian.packages = v;
+			else if (strncmp(opt, "--mirror", 8) == 0)
+				o->debian.mirror = v;
+			else if (strncmp(opt, "--root-password-file", 20) == 0)
+				o->debian.root_password_file = v;
+			else if (strncmp(opt, "--first-boot", 12) == 0)
+				o->debian.first_boot = v;
+			else
+				o->disk = v;
 		} else if (is_option(arg, "--qemu") || is_option(arg, "--kernel") || is_option(arg, "--initrd") ||
 			   is_option(arg, "--append") || is_option(arg, "--sysroot") ||
 			   is_option(arg, "--probe-timeout")) {
@@ -188,6 +217,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 		} else {
 			break;
 		}
+	}
+	if ((o->debian.suite || o->debian.size || o->debian.packages || o->debian.mirror ||
+	     o->debian.root_password_file || o->debian.first_boot) && !o->debian.image) {
+		fprintf(stderr, "%s: --suite, --size, --packages, --mirror, --root-password-file and --first-boot "
+			"go with --make-debian-root\n", prog);
+		return -1;
+	}
+	if (o->disk && o->kernel) {
+		fprintf(stderr, "%s: --disk boots the kernel kept beside the image; drop --kernel\n", prog);
+		return -1;
 	}
 	o->qemu_argc = argc - i;
 	o->qemu_argv = argv + i;
@@ -486,6 +525,41 @@ static int build_command(const struct options *o, const struct qemu_choice *c, c
 	return 0;
 }
 
+/* --disk IMAGE: the kernel and initramfs kept beside it, the image as a
+ * virtio disk, user networking; the fast profile does the rest. */
+static char disk_kernel[4200], disk_initrd[4200], disk_drive[4300], disk_append[4200];
+static char *disk_args[] = { "-drive", disk_drive, "-device", "virtio-blk-device,drive=root",
+			     "-netdev", "user,id=net0", "-device", "virtio-net-device,netdev=net0" };
+
+static int disk_profile(struct options *o)
+{
+	size_t n = strlen(o->disk);
+	const char *format = n > 6 && strcmp(o->disk + n - 6, ".qcow2") == 0 ? "qcow2" : "raw";
+	char **merged;
+
+	snprintf(disk_kernel, sizeof(disk_kernel), "%s.vmlinuz", o->disk);
+	snprintf(disk_initrd, sizeof(disk_initrd), "%s.initrd", o->disk);
+	if (access(o->disk, R_OK) < 0 || access(disk_kernel, R_OK) < 0) {
+		fprintf(stderr, "%s: --disk %s: %s (the image and its kernel %s, as --make-debian-root leaves them)\n",
+			prog, o->disk, strerror(errno), disk_kernel);
+		return -1;
+	}
+	snprintf(disk_drive, sizeof(disk_drive), "id=root,file=%s,format=%s,if=none", o->disk, format);
+	snprintf(disk_append, sizeof(disk_append), "root=/dev/vda rw%s%s", o->append ? " " : "", o->append ? o->append : "");
+	o->kernel = disk_kernel;
+	o->initrd = access(disk_initrd, R_OK) == 0 ? disk_initrd : NULL;
+	o->append = disk_append;
+	/* the disk and network devices go before the user's own arguments */
+	merged = calloc((size_t)o->qemu_argc + 9, sizeof(*merged));
+	if (!merged)
+		return -1;
+	memcpy(merged, disk_args, sizeof(disk_args));
+	memcpy(merged + 8, o->qemu_argv, (size_t)o->qemu_argc * sizeof(*merged));
+	o->qemu_argv = merged;
+	o->qemu_argc += 8;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -510,6 +584,16 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (o.debian.image) {
+		o.debian.prog = prog;
+		if (!o.debian.suite)
+			o.debian.suite = "bookworm";
+		if (!o.debian.size)
+			o.debian.size = "2G";
+		return make_debian_root(&o.debian);
+	}
+	if (o.disk && disk_profile(&o) < 0)
+		return EXIT_USAGE;
 	engine = engine_path(&o);
 	if (!o.explain && (rc = check_engine(engine)) != 0)
 		return rc;

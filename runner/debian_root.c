@@ -1,0 +1,389 @@
+/* debian_root.c - debootstrap, configure, mkfs.ext4 -d, qemu-img convert
+ *
+ * Every helper runs by absolute path through fork/execv (no shell), its
+ * output kept in a log that is shown when it fails.  The image is written
+ * under a temporary name and renamed at the end, so a failure never leaves
+ * a half-written IMAGE behind.
+ */
+#include "debian_root.h"
+
+#include <crypt.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct build {
+	const struct debian_root_options *o;
+	char root[64];		/* the debootstrap target */
+	char log[96];		/* the current step's output */
+	char tmp_image[4200];	/* IMAGE.partial */
+	char tmp_raw[4200];	/* the raw image before qemu-img convert */
+	double start;
+	int step, steps;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static void begin(struct build *b, const char *what)
+{
+	b->step++;
+	fprintf(stderr, "%s: [%d/%d] %s (%.0f s)\n", b->o->prog, b->step, b->steps, what, now_s() - b->start);
+}
+
+static void show_log_tail(struct build *b)
+{
+	char line[512];
+	FILE *f = fopen(b->log, "r");
+	long lines = 0, skip;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		lines++;
+	rewind(f);
+	skip = lines > 20 ? lines - 20 : 0;
+	while (fgets(line, sizeof(line), f))
+		if (skip-- <= 0)
+			fprintf(stderr, "  | %s", line);
+	fclose(f);
+}
+
+/* Runs argv with output to the step's log; 0 when it exited 0. */
+static int run_tool(struct build *b, char *const argv[])
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd = open(b->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static int fail(struct build *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: step %d failed: ", b->o->prog, b->step);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+static int write_file(struct build *b, const char *rel, const char *text, mode_t mode)
+{
+	char path[4200];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", b->root, rel);
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		if (fd >= 0)
+			close(fd);
+		return fail(b, "%s: %s", path, strerror(errno));
+	}
+	close(fd);
+	return 0;
+}
+
+/* root's password: locked ("!") unless a file gives one, hashed here. */
+static int set_root_password(struct build *b)
+{
+	char path[4200], *shadow, *line;
+	const char *hash = "!";
+	FILE *f;
+	long len;
+
+	if (b->o->root_password_file) {
+		char password[256] = "", salt[64];
+
+		f = fopen(b->o->root_password_file, "r");
+		if (!f || !fgets(password, sizeof(password), f)) {
+			if (f)
+				fclose(f);
+			return fail(b, "--root-password-file %s: %s", b->o->root_password_file,
+				    f ? "empty" : strerror(errno));
+		}
+		fclose(f);
+		password[strcspn(password, "\r\n")] = '\0';
+		if (!crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof(salt)) || !(hash = crypt(password, salt)) ||
+		    hash[0] == '*')
+			return fail(b, "could not hash the root password");
+		memset(password, 0, sizeof(password));
+	}
+	snprintf(path, sizeof(path), "%s/etc/shadow", b->root);
+	f = fopen(path, "r");
+	if (!f)
+		return fail(b, "%s: %s", path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	shadow = calloc(1, (size_t)len + 512);
+	if (!shadow || fread(shadow, 1, (size_t)len, f) != (size_t)len) {
+		fclose(f);
+		free(shadow);
+		return fail(b, "%s: could not read", path);
+	}
+	fclose(f);
+	line = strstr(shadow, "root:");
+	if (line != shadow && (!line || line[-1] != '\n')) {
+		free(shadow);
+		return fail(b, "%s: no root entry", path);
+	}
+	{
+		char *field = line + 5, *end = strchr(field, ':');
+		char *rebuilt = calloc(1, (size_t)len + 512);
+
+		if (!end || !rebuilt) {
+			free(shadow);
+			free(rebuilt);
+			return fail(b, "%s: malformed root entry", path);
+		}
+		snprintf(rebuilt, (size_t)len + 512, "%.*s%s%s", (int)(field - shadow), shadow, hash, end);
+		free(shadow);
+		if (write_file(b, "etc/shadow", rebuilt, 0640) < 0) {
+			free(rebuilt);
+			return -1;
+		}
+		free(rebuilt);
+	}
+	return 0;
+}
+
+static int configure(struct build *b)
+{
+	if (write_file(b, "etc/hostname", "debian\n", 0644) < 0 ||
+	    write_file(b, "etc/hosts", "127.0.0.1\tlocalhost\n127.0.1.1\tdebian\n::1\tlocalhost ip6-localhost ip6-loopback\n", 0644) < 0 ||
+	    write_file(b, "etc/fstab", "# made by runner --make-debian-root\n/dev/vda\t/\text4\terrors=remount-ro\t0\t1\n", 0644) < 0 ||
+	    set_root_password(b) < 0)
+		return -1;
+	if (b->o->first_boot) {
+		char path[4200], buf[65536];
+		ssize_t n;
+		int in = open(b->o->first_boot, O_RDONLY | O_CLOEXEC);
+
+		if (in < 0)
+			return fail(b, "--first-boot %s: %s", b->o->first_boot, strerror(errno));
+		n = read(in, buf, sizeof(buf) - 1);
+		close(in);
+		if (n < 0)
+			return fail(b, "--first-boot %s: %s", b->o->first_boot, strerror(errno));
+		buf[n] = '\0';
+		snprintf(path, sizeof(path), "%s/usr/local/sbin", b->root);
+		mkdir(path, 0755);
+		if (write_file(b, "usr/local/sbin/first-boot", buf, 0755) < 0 ||
+		    write_file(b, "etc/systemd/system/first-boot.service",
+			       "[Unit]\nDescription=The first-boot script of runner --make-debian-root\n"
+			       "After=multi-user.target\nConditionPathExists=!/var/lib/first-boot.done\n\n"
+			       "[Service]\nType=oneshot\nExecStartPre=/usr/bin/touch /var/lib/first-boot.done\n"
+			       "ExecStart=/usr/local/sbin/first-boot\nStandardOutput=journal+console\n\n"
+			       "[Install]\nWantedBy=multi-user.target\n", 0644) < 0)
+			return -1;
+		snprintf(path, sizeof(path), "%s/etc/systemd/system/multi-user.target.wants", b->root);
+		mkdir(path, 0755);
+		snprintf(path, sizeof(path), "%s/etc/systemd/system/multi-user.target.wants/first-boot.service", b->root);
+		if (symlink("/etc/systemd/system/first-boot.service", path) < 0 && errno != EEXIST)
+			return fail(b, "%s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+/* The newest /boot/vmlinuz-* and its initrd.img-*, copied beside IMAGE. */
+static int copy_boot_files(struct build *b)
+{
+	char boot[128], best[256] = "", src[4200], dst[4200];
+	static const char *const kinds[2][2] = { { "vmlinuz-", ".vmlinuz" }, { "initrd.img-", ".initrd" } };
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(boot, sizeof(boot), "%s/boot", b->root);
+	if (!(d = opendir(boot)))
+		return fail(b, "%s: %s", boot, strerror(errno));
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, "vmlinuz-", 8) == 0 && strcmp(e->d_name + 8, best) > 0)
+			snprintf(best, sizeof(best), "%s", e->d_name + 8);
+	closedir(d);
+	if (!best[0])
+		return fail(b, "no kernel in %s (was linux-image-amd64 installed?)", boot);
+	for (int k = 0; k < 2; k++) {
+		char buf[65536];
+		int in, out;
+		ssize_t n;
+
+		snprintf(src, sizeof(src), "%s/%s%s", boot, kinds[k][0], best);
+		snprintf(dst, sizeof(dst), "%s%s", b->o->image, kinds[k][1]);
+		in = open(src, O_RDONLY | O_CLOEXEC);
+		out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (in < 0 || out < 0) {
+			if (in >= 0)
+				close(in);
+			if (out >= 0)
+				close(out);
+			return fail(b, "%s -> %s: %s", src, dst, strerror(errno));
+		}
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, (size_t)n) != n) {
+				n = -1;
+				break;
+			}
+		close(in);
+		if (close(out) < 0 || n < 0)
+			return fail(b, "%s: %s", dst, strerror(errno));
+	}
+	fprintf(stderr, "%s:   kernel %s: %s.vmlinuz and %s.initrd\n", b->o->prog, best, b->o->image, b->o->image);
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static void clean_up(struct build *b, bool failed)
+{
+	if (b->root[0])
+		nftw(b->root, remove_entry, 32, FTW_DEPTH | FTW_PHYS);
+	if (b->log[0])
+		unlink(b->log);
+	if (b->tmp_raw[0])
+		unlink(b->tmp_raw);
+	if (failed && b->tmp_image[0])
+		unlink(b->tmp_image);
+	if (failed) {
+		char path[4200];
+
+		snprintf(path, sizeof(path), "%s.vmlinuz", b->o->image);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s.initrd", b->o->image);
+		unlink(path);
+	}
+}
+
+static int build_image(struct build *b)
+{
+	const struct debian_root_options *o = b->o;
+	bool qcow2 = ends_with(o->image, ".qcow2");
+	char include[1024], root_dir_arg[80];
+	char *debootstrap[8] = { DEBOOTSTRAP_PATH, "--variant=minbase", include, (char *)o->suite, b->root, NULL, NULL };
+	char *mkfs[] = { MKFS_EXT4_PATH, "-q", "-F", "-L", "debian-root", "-d", root_dir_arg,
+			 qcow2 ? b->tmp_raw : b->tmp_image, (char *)o->size, NULL };
+
+	snprintf(include, sizeof(include), "--include=linux-image-amd64,systemd-sysv,udev%s%s",
+		 o->packages ? "," : "", o->packages ? o->packages : "");
+	if (o->mirror)
+		debootstrap[5] = (char *)o->mirror;
+	snprintf(root_dir_arg, sizeof(root_dir_arg), "%s", b->root);
+
+	begin(b, "debootstrap: a minimal Debian with its kernel and systemd (a few minutes)");
+	if (run_tool(b, debootstrap) < 0) {
+		fail(b, "debootstrap of %s did not succeed; its last lines:", o->suite);
+		show_log_tail(b);
+		return -1;
+	}
+	begin(b, "configuration: hostname, fstab, root password, serial console");
+	if (configure(b) < 0)
+		return -1;
+	begin(b, "the kernel and initramfs beside the image");
+	if (copy_boot_files(b) < 0)
+		return -1;
+	begin(b, "mkfs.ext4 -d: the file system, populated without mounting");
+	if (run_tool(b, mkfs) < 0) {
+		fail(b, "mkfs.ext4 did not succeed; its last lines:");
+		show_log_tail(b);
+		return -1;
+	}
+	if (qcow2) {
+		char *convert[] = { QEMU_IMG_PATH, "convert", "-q", "-O", "qcow2", b->tmp_raw, b->tmp_image, NULL };
+
+		begin(b, "qemu-img convert: to qcow2");
+		if (run_tool(b, convert) < 0) {
+			fail(b, "qemu-img convert did not succeed; its last lines:");
+			show_log_tail(b);
+			return -1;
+		}
+	}
+	begin(b, "the image in place");
+	if (rename(b->tmp_image, o->image) < 0)
+		return fail(b, "%s: %s", o->image, strerror(errno));
+	return 0;
+}
+
+int make_debian_root(const struct debian_root_options *o)
+{
+	struct build b = { .o = o, .start = now_s() };
+	bool qcow2 = ends_with(o->image, ".qcow2");
+	int rc;
+
+	b.steps = qcow2 ? 6 : 5;
+	if (geteuid() != 0) {
+		fprintf(stderr, "%s: --make-debian-root runs debootstrap, which needs root: sudo %s --make-debian-root ...\n",
+			o->prog, o->prog);
+		return 1;
+	}
+	if (access(DEBOOTSTRAP_PATH, X_OK) < 0 || access(MKFS_EXT4_PATH, X_OK) < 0 ||
+	    (qcow2 && access(QEMU_IMG_PATH, X_OK) < 0)) {
+		fprintf(stderr, "%s: --make-debian-root needs %s, %s%s: apt-get install debootstrap e2fsprogs%s\n", o->prog,
+			DEBOOTSTRAP_PATH, MKFS_EXT4_PATH, qcow2 ? " and " QEMU_IMG_PATH : "", qcow2 ? " qemu-utils" : "");
+		return 1;
+	}
+	if (access(o->image, F_OK) == 0) {
+		fprintf(stderr, "%s: %s exists already: give a new image name\n", o->prog, o->image);
+		return 1;
+	}
+	snprintf(b.root, sizeof(b.root), "/var/tmp/runner-debian-root.XXXXXX");
+	if (!mkdtemp(b.root)) {
+		fprintf(stderr, "%s: a work directory in /var/tmp: %s\n", o->prog, strerror(errno));
+		return 1;
+	}
+	chmod(b.root, 0755);
+	snprintf(b.log, sizeof(b.log), "%s.log", b.root);
+	snprintf(b.tmp_image, sizeof(b.tmp_image), "%s.partial", o->image);
+	if (qcow2)
+		snprintf(b.tmp_raw, sizeof(b.tmp_raw), "%s.raw-partial", o->image);
+	rc = build_image(&b);
+	clean_up(&b, rc < 0);
+	if (rc == 0)
+		fprintf(stderr, "%s: %s made in %.0f s; boot it with: %s --disk %s\n", o->prog, o->image,
+			now_s() - b.start, o->prog, o->image);
+	return rc < 0 ? 1 : 0;
+}

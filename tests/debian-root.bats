@@ -1,0 +1,75 @@
+#!/usr/bin/env bats
+# runner --make-debian-root and --disk: a Debian disk built with debootstrap,
+# then booted under TCG; its first-boot script reports the Debian version
+# and powers the guest off.  Slow (a few minutes); skipped where the Debian
+# archive cannot be reached or without root.
+
+load helpers/common
+
+setup_file() {
+	local top dir
+	top=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	dir=$BATS_FILE_TMPDIR
+	if [ "$(id -u)" -ne 0 ]; then echo "needs root (debootstrap)" > "$dir/skip"; return; fi
+	for t in /usr/sbin/debootstrap /sbin/mkfs.ext4 /usr/bin/qemu-system-x86_64 /sbin/debugfs; do
+		[ -x "$t" ] || { echo "$t is missing" > "$dir/skip"; return; }
+	done
+	printf '#!/bin/sh\necho "@@@ DEBIAN $(cat /etc/debian_version) $(uname -r)" > /dev/console\nsystemctl poweroff\n' > "$dir/first-boot"
+	"$top/build/runner" --make-debian-root "$dir/debian.img" --size 1500M --first-boot "$dir/first-boot" \
+		> "$dir/make.log" 2>&1
+	echo $? > "$dir/make.status"
+	if [ "$(cat "$dir/make.status")" != 0 ] && grep -qE "Failed getting release file|Couldn't download|Could not resolve|unable to fetch" "$dir/make.log"; then
+		echo "the Debian archive cannot be reached: $(grep -m1 -E 'Failed|download|resolve|fetch' "$dir/make.log")" > "$dir/skip"
+		return
+	fi
+	[ -f "$dir/debian.img" ] || return
+	XDG_CACHE_HOME=$dir/cache timeout 400 "$top/build/runner" --accel=tcg --disk "$dir/debian.img" > "$dir/boot.log" 2>&1
+	echo $? > "$dir/boot.status"
+}
+
+setup() {
+	if [ -f "$BATS_FILE_TMPDIR/skip" ]; then skip "$(cat "$BATS_FILE_TMPDIR/skip")"; fi
+}
+
+@test "make-debian-root: the image, its kernel and initramfs, step by step, nothing partial left" {
+	dir=$BATS_FILE_TMPDIR
+	assert_equal "$(cat "$dir/make.status")" 0
+	for step in 1 2 3 4 5; do
+		grep -q "^runner: \[$step/5\] " "$dir/make.log" || fail "no step $step: $(cat "$dir/make.log")"
+	done
+	[ -f "$dir/debian.img" ] && [ -f "$dir/debian.img.vmlinuz" ] && [ -f "$dir/debian.img.initrd" ] || fail "files missing"
+	[ ! -e "$dir/debian.img.partial" ] || fail "a partial image was left"
+	grep -q "^runner: $dir/debian.img made in [0-9]* s; boot it with: runner --disk $dir/debian.img$" "$dir/make.log"
+}
+
+@test "make-debian-root: root is locked, the hostname and fstab are set (read without mounting)" {
+	img=$BATS_FILE_TMPDIR/debian.img
+	run /sbin/debugfs -R "cat /etc/shadow" "$img"
+	assert_line --regexp '^root:!:'
+	run /sbin/debugfs -R "cat /etc/hostname" "$img"
+	assert_line debian
+	run /sbin/debugfs -R "cat /etc/fstab" "$img"
+	assert_line --regexp '^/dev/vda[[:space:]]+/[[:space:]]+ext4'
+}
+
+@test "runner --disk: the image boots under TCG, reports its Debian version, and powers off cleanly" {
+	dir=$BATS_FILE_TMPDIR
+	assert_equal "$(cat "$dir/boot.status")" 0
+	grep -qE "^@@@ DEBIAN 12\.[0-9]+ 6\.1\." <(tr -d '\r' < "$dir/boot.log") || fail "no report from the guest: $(tail -n 30 "$dir/boot.log")"
+	grep -qE "^runner: first guest output [0-9]+ ms after QEMU started$" "$dir/boot.log"
+}
+
+@test "make-debian-root: an existing image is refused" {
+	run "$BUILD/runner" --make-debian-root "$BATS_FILE_TMPDIR/debian.img"
+	assert_failure 1
+	assert_output "runner: $BATS_FILE_TMPDIR/debian.img exists already: give a new image name"
+}
+
+@test "make-debian-root: a failing step says which, shows debootstrap's lines, and leaves nothing behind" {
+	run "$BUILD/runner" --make-debian-root "$BATS_FILE_TMPDIR/bad.img" --mirror http://127.0.0.1:9/debian
+	assert_failure 1
+	assert_line --partial "runner: step 1 failed: debootstrap of bookworm did not succeed; its last lines:"
+	assert_line --regexp "^  \| "
+	[ -z "$(ls "$BATS_FILE_TMPDIR" | grep '^bad\.img')" ] || fail "left behind: $(ls "$BATS_FILE_TMPDIR")"
+	[ -z "$(ls /var/tmp | grep '^runner-debian-root\.')" ] || fail "work directory left in /var/tmp"
+}
