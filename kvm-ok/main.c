@@ -14,6 +14,7 @@
 #include "collect.h"
 #include "fleet.h"
 #include "output.h"
+#include "readiness.h"
 #include "report.h"
 #include "verdict.h"
 
@@ -24,7 +25,7 @@
 #define EXIT_USAGE 2
 
 struct options {
-	bool quiet, verbose, probe, report, include_serials;
+	bool quiet, verbose, probe, report, include_serials, all;
 	enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_PROMETHEUS, FORMAT_NFD } format;
 	int probe_timeout_ms;
 	const char *sysroot, *collect;
@@ -42,6 +43,8 @@ static void usage(FILE *out)
 	      "      --no-probe       do not run the test guest on /dev/kvm (verdict then unknown)\n"
 	      "      --probe-timeout MS  give up on /dev/kvm after MS milliseconds (default 50;\n"
 	      "                       2000 under QEMU's TCG emulation)\n"
+	      "      --all            add the host readiness section (networking devices, IOMMU,\n"
+	      "                       SEV/TDX, nested, KVM limits, memory); -v adds it too\n"
 	      "      --report         print the bug-report block (firmware, model, CPU, kernel, KVM, PCI, QEMU)\n"
 	      "      --collect DEST   also write a snapshot of this host (a directory, or DEST.tar.gz)\n"
 	      "                       that --sysroot DEST replays\n"
@@ -56,11 +59,12 @@ static void usage(FILE *out)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_JSON = 256, OPT_FORMAT, OPT_NO_PROBE, OPT_PROBE_TIMEOUT, OPT_SYSROOT, OPT_REPORT, OPT_COLLECT, OPT_SERIALS };
+	enum { OPT_JSON = 256, OPT_FORMAT, OPT_ALL, OPT_NO_PROBE, OPT_PROBE_TIMEOUT, OPT_SYSROOT, OPT_REPORT, OPT_COLLECT, OPT_SERIALS };
 	static const struct option longopts[] = {
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "all", no_argument, NULL, OPT_ALL },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "no-probe", no_argument, NULL, OPT_NO_PROBE },
 		{ "probe-timeout", required_argument, NULL, OPT_PROBE_TIMEOUT },
@@ -86,6 +90,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_JSON:
 			o->format = FORMAT_JSON;
+			break;
+		case OPT_ALL:
+			o->all = true;
 			break;
 		case OPT_FORMAT:
 			if (strcmp(optarg, "text") == 0)
@@ -169,6 +176,7 @@ int main(int argc, char **argv)
 	struct host_facts facts;
 	struct diagnosis diag;
 	static struct report_facts report;
+	static struct readiness ready;
 	int status;
 
 	if (parse_options(argc, argv, &opts) < 0)
@@ -184,6 +192,8 @@ int main(int argc, char **argv)
 	host_gather(&root, &host_opts, &facts);
 	diagnose(&facts, &diag);
 
+	if (opts.all || opts.verbose)
+		readiness_gather(&facts, &ready);
 	if (opts.report || opts.collect)
 		report_gather(&root, opts.include_serials, &report);
 	if (opts.collect) {
@@ -202,13 +212,14 @@ int main(int argc, char **argv)
 	else if (opts.report)
 		report_text(stdout, &facts, &diag, &report, KVMHOST_VERSION);
 	else if (opts.format == FORMAT_JSON)
-		output_json(stdout, &facts, &diag, KVMHOST_VERSION);
+		output_json(stdout, &facts, &diag, KVMHOST_VERSION, opts.all || opts.verbose ? &ready : NULL);
 	else if (opts.format == FORMAT_PROMETHEUS)
 		fleet_prometheus(stdout, &facts, &diag, KVMHOST_VERSION);
 	else if (opts.format == FORMAT_NFD)
 		fleet_nfd(stdout, &facts, &diag);
 	else if (!opts.quiet)
-		output_text(stdout, &diag, opts.verbose, output_wants_colour(stdout));
+		output_text(stdout, &diag, opts.verbose, output_wants_colour(stdout),
+			    opts.all || opts.verbose ? &ready : NULL);
 
 	status = verdict_exit_status(diag.verdict);
 	host_release(&facts);

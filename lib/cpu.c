@@ -237,6 +237,11 @@ void cpu_identify_host(const struct sysroot *root, struct cpu_identity *cpu)
 
 	if (cpu->vt_kind == CPU_VT_SVM && raw.ext_cpuid[0][0] >= 0x8000000Au)
 		cpu->has_npt = (raw.ext_cpuid[10][3] & CPUID_NPT_EDX_BIT) != 0;
+	if (cpu->vt_kind == CPU_VT_SVM && raw.ext_cpuid[0][0] >= 0x8000001Fu) {
+		cpu->sev = (raw.ext_cpuid[31][0] >> 1) & 1;
+		cpu->sev_es = (raw.ext_cpuid[31][0] >> 3) & 1;
+		cpu->sev_snp = (raw.ext_cpuid[31][0] >> 4) & 1;
+	}
 
 	if (!cpu->hypervisor_bit)
 		return;

@@ -23,6 +23,7 @@ struct cpu_identity {
 	enum cpu_vt_kind vt_kind;	/* what this vendor would offer */
 	bool has_vt;			/* the VMX or SVM bit is set */
 	bool has_npt;			/* AMD nested paging (0x8000000A EDX 0) */
+	bool sev, sev_es, sev_snp;	/* AMD 0x8000001F EAX bits 1, 3, 4 */
 	bool hypervisor_bit;		/* leaf 1 ECX bit 31 */
 	bool hypervisor_leaf_known;	/* leaf 0x40000000 was read */
 	char hypervisor_signature[13];	/* "KVMKVMKVM", "Microsoft Hv", ... */

@@ -100,10 +100,17 @@ static void read_recorded_node(const struct sysroot *root, struct kvm_node *node
 
 void kvm_node_inspect(const struct sysroot *root, struct kvm_node *node)
 {
+	dev_node_inspect(root, KVM_DEVICE_PATH, node);
+	if (node->kind == KVM_NODE_STANDIN)
+		read_recorded_node(root, node);
+}
+
+void dev_node_inspect(const struct sysroot *root, const char *dev_path, struct kvm_node *node)
+{
 	struct stat st;
 
 	memset(node, 0, sizeof(*node));
-	if (sysroot_lstat(root, KVM_DEVICE_PATH, &st) < 0) {
+	if (sysroot_lstat(root, dev_path, &st) < 0) {
 		node->error = errno;
 		node->kind = errno == ENOENT ? KVM_NODE_ABSENT : KVM_NODE_ERROR;
 		return;
@@ -113,10 +120,10 @@ void kvm_node_inspect(const struct sysroot *root, struct kvm_node *node)
 		ssize_t n;
 
 		node->is_symlink = true;
-		if (sysroot_path(root, KVM_DEVICE_PATH, path, sizeof(path)) &&
+		if (sysroot_path(root, dev_path, path, sizeof(path)) &&
 		    (n = readlink(path, node->target, sizeof(node->target) - 1)) >= 0)
 			node->target[n] = '\0';
-		if (sysroot_stat(root, KVM_DEVICE_PATH, &st) < 0) {
+		if (sysroot_stat(root, dev_path, &st) < 0) {
 			node->error = errno;
 			node->kind = errno == ELOOP ? KVM_NODE_LOOP
 				   : errno == ENOENT ? KVM_NODE_DANGLING : KVM_NODE_ERROR;
@@ -143,7 +150,6 @@ void kvm_node_inspect(const struct sysroot *root, struct kvm_node *node)
 		node->minor = minor(st.st_rdev);
 	} else if (S_ISREG(st.st_mode) && !sysroot_is_live(root)) {
 		node->kind = KVM_NODE_STANDIN;
-		read_recorded_node(root, node);
 	} else {
 		node->kind = KVM_NODE_WRONG_TYPE;
 		node->type = type_name(st.st_mode);

@@ -41,6 +41,9 @@ struct kvm_node {
 /* Looks at /dev/kvm under the root without opening it. */
 void kvm_node_inspect(const struct sysroot *root, struct kvm_node *node);
 
+/* The same for any device node (/dev/net/tun, /dev/vhost-net, ...). */
+void dev_node_inspect(const struct sysroot *root, const char *path, struct kvm_node *node);
+
 /* "crw-rw---- root:kvm" style text for messages. */
 void kvm_node_describe(const struct kvm_node *node, char *buf, size_t size);
 

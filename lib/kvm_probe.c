@@ -112,6 +112,10 @@ static void probe_in_child(const struct sysroot *root, struct kvm_probe *p, uint
 	}
 	if (p->api_version != KVM_API_VERSION_EXPECTED)
 		return;
+	p->nr_vcpus = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	p->max_vcpus = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	p->nr_memslots = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
+	p->irqchip = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP);
 	p->failed_step = PROBE_CREATE_VM;
 	hang_here_if_asked(PROBE_CREATE_VM);
 	vm = ioctl(kvm, KVM_CREATE_VM, 0);
@@ -288,6 +292,19 @@ static int record_line(char *line, int *open_error, int *vm_error, int *guest_er
 		return record_bool(line, value, &p->timed_out, p);
 	if (strcmp(line, "guest_finished") == 0)
 		return record_bool(line, value, &p->guest.finished, p);
+	if (strcmp(line, "nr_vcpus") == 0 || strcmp(line, "max_vcpus") == 0 || strcmp(line, "nr_memslots") == 0 ||
+	    strcmp(line, "irqchip") == 0) {
+		long v = strtol(value, &eq, 10);
+		int *slot = line[0] == 'i' ? &p->irqchip : line[1] == 'r' && line[3] == 'v' ? &p->nr_vcpus
+			  : line[0] == 'm' ? &p->max_vcpus : &p->nr_memslots;
+
+		if (eq == value || *eq || v < 0 || v > 1000000) {
+			snprintf(p->record_error, sizeof(p->record_error), "%.20s: \"%.40s\" is not a count", line, value);
+			return -1;
+		}
+		*slot = (int)v;
+		return 0;
+	}
 	if (strcmp(line, "api_version") == 0) {
 		char *end;
 		long v = strtol(value, &end, 10);

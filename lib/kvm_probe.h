@@ -35,6 +35,7 @@ struct kvm_probe {
 	int error;		/* errno of the failed step */
 	char detail[128];	/* what exactly failed */
 	int api_version;	/* -1 when not known */
+	int nr_vcpus, max_vcpus, nr_memslots, irqchip; /* KVM_CHECK_EXTENSION; 0 unknown */
 	struct loop_timing guest, native;
 	double slowdown;	/* guest / native time per iteration; 0 unknown */
 	int deadline_ms;	/* the bound it ran under */

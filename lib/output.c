@@ -6,6 +6,7 @@
 
 #include "errno_name.h"
 #include "json.h"
+#include "readiness.h"
 
 #define COLOUR_HINT	"\033[1;33m"
 #define COLOUR_GOOD	"\033[1;32m"
@@ -19,7 +20,7 @@ bool output_wants_colour(FILE *out)
 	return isatty(fileno(out)) && !(no_colour && *no_colour);
 }
 
-void output_text(FILE *out, const struct diagnosis *d, bool verbose, bool colour)
+void output_text(FILE *out, const struct diagnosis *d, bool verbose, bool colour, const struct readiness *readiness)
 {
 	const char *line = d->verdict == VERDICT_USABLE ? VERDICT_LINE_USABLE : VERDICT_LINE_UNUSABLE;
 
@@ -34,6 +35,8 @@ void output_text(FILE *out, const struct diagnosis *d, bool verbose, bool colour
 	fprintf(out, "INFO: reason %s: %s\n", reason_name(d->reason), d->summary);
 	for (int i = 0; i < d->nhints; i++)
 		fprintf(out, "%sHINT:%s %s\n", colour ? COLOUR_HINT : "", colour ? COLOUR_OFF : "", d->hints[i]);
+	if (readiness)
+		readiness_text(out, readiness);
 	if (colour)
 		fprintf(out, "%s%s%s\n", d->verdict == VERDICT_USABLE ? COLOUR_GOOD : COLOUR_BAD, line, COLOUR_OFF);
 	else
@@ -94,7 +97,8 @@ static void json_probe(FILE *out, const struct kvm_probe *p)
 	fputc('}', out);
 }
 
-void output_json(FILE *out, const struct host_facts *f, const struct diagnosis *d, const char *version)
+void output_json(FILE *out, const struct host_facts *f, const struct diagnosis *d, const char *version,
+		 const struct readiness *readiness)
 {
 	bool first = true;
 
@@ -128,6 +132,10 @@ void output_json(FILE *out, const struct host_facts *f, const struct diagnosis *
 	if (f->x86_64) {
 		json_cpu(out, f);
 		json_probe(out, &f->probe);
+	}
+	if (readiness) {
+		json_key(out, "readiness", &(bool){ false });
+		readiness_json(out, readiness);
 	}
 	fputs("}\n", out);
 }

@@ -14,12 +14,17 @@
 /* INFO: and HINT: lines, then exactly one of the two verdict lines (the
  * negative one for "unknown" too: acceleration is never claimed unproven).
  * verbose: every check with its state, not only the decisive ones. */
-void output_text(FILE *out, const struct diagnosis *d, bool verbose, bool colour);
+struct readiness;
+
+/* readiness (or NULL): the host readiness section, printed before the
+ * verdict line so that the verdict stays last. */
+void output_text(FILE *out, const struct diagnosis *d, bool verbose, bool colour, const struct readiness *readiness);
 
 /* Colour for a terminal: stdout is one and NO_COLOR is unset or empty. */
 bool output_wants_colour(FILE *out);
 
 /* One JSON object, documented in kvm-ok(1). */
-void output_json(FILE *out, const struct host_facts *f, const struct diagnosis *d, const char *version);
+void output_json(FILE *out, const struct host_facts *f, const struct diagnosis *d, const char *version,
+		 const struct readiness *readiness);
 
 #endif

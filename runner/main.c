@@ -324,7 +324,7 @@ static void refuse(const struct qemu_choice *c, const struct decision *d)
 {
 	fprintf(stderr, "%s: refusing to start QEMU: %s asks for KVM, which is not usable here:\n", prog,
 		c->accel == USER_ACCEL_KVM ? c->accel_text : "--accel=kvm");
-	output_text(stderr, &d->diag, false, output_wants_colour(stderr));
+	output_text(stderr, &d->diag, false, output_wants_colour(stderr), NULL);
 }
 
 static void fallback_note(const struct decision *d)

@@ -9,6 +9,7 @@
 #include "host.h"
 #include "kmsg.h"
 #include "output.h"
+#include "readiness.h"
 #include "report.h"
 #include "verdict.h"
 
@@ -27,6 +28,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	static struct host_facts facts;
 	static struct report_facts report;
 	static struct diagnosis d;
+	static struct readiness readiness;
 	const unsigned char *part[NFILES];
 	size_t len[NFILES];
 	struct kmsg_lines log;
@@ -60,8 +62,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	if (d.verdict == VERDICT_USABLE && !kvm_probe_accelerated(&facts.probe))
 		abort();
 	report_gather(&root, false, &report);
-	output_text(null, &d, true, false);
-	output_json(null, &facts, &d, "fuzz");
+	readiness_gather(&facts, &readiness);
+	output_text(null, &d, true, false, &readiness);
+	output_json(null, &facts, &d, "fuzz", &readiness);
 	report_text(null, &facts, &d, &report, "fuzz");
 	report_json(null, &facts, &d, &report, "fuzz");
 	kmsg_kvm_lines(&root, &log);

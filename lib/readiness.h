@@ -1,0 +1,33 @@
+/* readiness.h - host readiness beyond the CPU: what virt-host-validate checks, and more */
+#ifndef KVMHOST_READINESS_H
+#define KVMHOST_READINESS_H
+
+#include <stdio.h>
+
+#include "host.h"
+
+enum ready_state { READY_PASS, READY_WARN, READY_FAIL, READY_UNKNOWN, READY_INFO };
+
+#define READINESS_MAX 16
+
+struct ready_check {
+	const char *name;		/* stable: "tun", "vhost-net", "iommu", ... */
+	enum ready_state state;
+	char detail[320];
+	char hint[320];			/* the cause and the fix, for every non-PASS */
+};
+
+struct readiness {
+	struct ready_check checks[READINESS_MAX];
+	int n;
+};
+
+/* Runs the checks on the host f describes (the same root). */
+void readiness_gather(const struct host_facts *f, struct readiness *r);
+
+const char *ready_state_name(enum ready_state s);	/* "PASS", "WARN", ... */
+
+void readiness_text(FILE *out, const struct readiness *r);
+void readiness_json(FILE *out, const struct readiness *r);	/* an array */
+
+#endif
