@@ -123,7 +123,7 @@ static void check_iommu(const struct host_facts *f, struct readiness *r)
 	dmar = sysroot_stat(root, "/sys/firmware/acpi/tables/DMAR", &st) == 0;
 	ivrs = sysroot_stat(root, "/sys/firmware/acpi/tables/IVRS", &st) == 0;
 	if (groups > 0) {
-		c = add(r, "iommu", READY_PASS, "device assignment ready: %d IOMMU groups, %d IOMMU unit%s (ACPI %s)", groups,
+		add(r, "iommu", READY_PASS, "device assignment ready: %d IOMMU groups, %d IOMMU unit%s (ACPI %s)", groups,
 			units, units == 1 ? "" : "s", dmar ? "DMAR" : ivrs ? "IVRS" : "table not seen");
 	} else if (!dmar && !ivrs) {
 		if (f->cpu.hypervisor_bit) {
@@ -168,12 +168,12 @@ static bool param_on(const struct sysroot *root, const char *module, const char 
 static void check_confidential(const struct host_facts *f, struct readiness *r)
 {
 	const struct sysroot *root = &f->root;
-	struct ready_check *c;
 	struct stat st;
 	bool known;
 
 	if (f->cpu.vt_kind == CPU_VT_SVM) {
 		bool sev_on, es_on, snp_on, dev;
+		struct ready_check *c;
 
 		if (!f->cpu.sev) {
 			add(r, "sev", READY_INFO, "AMD SEV: the CPU has none (CPUID 0x8000001F)");
@@ -245,13 +245,14 @@ static void check_memory(const struct host_facts *f, struct readiness *r)
 {
 	const struct sysroot *root = &f->root;
 	char full[4096], list[256] = "", thp[128], controllers[512];
-	size_t used = 0;
-	struct dirent *e;
 	struct ready_check *c;
 	bool any_free = false;
 	DIR *d;
 
 	if (sysroot_path(root, "/sys/kernel/mm/hugepages", full, sizeof(full)) && (d = opendir(full))) {
+		size_t used = 0;
+		struct dirent *e;
+
 		while ((e = readdir(d)) != NULL) {
 			char path[512], nr[32], fr[32];
 
