@@ -61,6 +61,27 @@ static const char *value_of(const char *line, size_t len, const char *key)
 	return p + 1;
 }
 
+/* Keeps the first value seen for a key: leading spaces dropped, cut to
+ * the buffer, control and non-ASCII bytes shown as '?'. */
+static void first_value(const char *v, const char *end, char *out, size_t size)
+{
+	size_t n = (size_t)(end - v);
+
+	if (out[0])
+		return;
+	while (n > 0 && *v == ' ') {
+		v++;
+		n--;
+	}
+	if (n > size - 1)
+		n = size - 1;
+	memcpy(out, v, n);
+	out[n] = '\0';
+	for (char *c = out; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+			*c = '?';
+}
+
 static unsigned char flag_bits(const char *p, const char *end)
 {
 	unsigned char bits = ENTRY_FLAGS;
@@ -123,28 +144,9 @@ void cpuinfo_parse(const char *text, struct cpuinfo *info)
 			if (entries_add(&e, (int)strtol(v, NULL, 10)) < 0)
 				goto nomem;
 		} else if ((v = value_of(line, len, "vendor_id"))) {
-			if (!info->vendor[0]) {
-				size_t n = (size_t)(line + len - v);
-
-				while (n > 0 && *v == ' ') {
-					v++;
-					n--;
-				}
-				snprintf(info->vendor, sizeof(info->vendor), "%.*s", (int)(n < 15 ? n : 15), v);
-			}
+			first_value(v, line + len, info->vendor, sizeof(info->vendor));
 		} else if ((v = value_of(line, len, "microcode"))) {
-			if (!info->microcode[0]) {
-				size_t n = (size_t)(line + len - v);
-
-				while (n > 0 && *v == ' ') {
-					v++;
-					n--;
-				}
-				snprintf(info->microcode, sizeof(info->microcode), "%.*s", (int)(n < 23 ? n : 23), v);
-				for (char *c = info->microcode; *c; c++)
-					if (*c < 0x21 || *c > 0x7e)
-						*c = '?';
-			}
+			first_value(v, line + len, info->microcode, sizeof(info->microcode));
 		} else if ((v = value_of(line, len, "flags"))) {
 			/* a flags line before any "processor" line still describes a CPU */
 			if (e.count == 0 && entries_add(&e, 0) < 0)

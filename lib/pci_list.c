@@ -128,28 +128,16 @@ void pci_list_read(const struct sysroot *root, struct pci_list *list)
 	qsort(list->dev, (size_t)list->count, sizeof(list->dev[0]), by_address);
 }
 
-static int count_entries(const struct sysroot *root, const char *path)
-{
-	char full[4096];
-	struct dirent *e;
-	int n = 0;
-	DIR *dir;
-
-	if (!sysroot_path(root, path, full, sizeof(full)) || !(dir = opendir(full)))
-		return 0;
-	while ((e = readdir(dir)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n;
-}
-
 void iommu_read(const struct sysroot *root, struct iommu_info *io)
 {
 	struct stat st;
 
-	io->units = count_entries(root, "/sys/class/iommu");
-	io->groups = count_entries(root, "/sys/kernel/iommu_groups");
+	io->units = sysroot_count_entries(root, "/sys/class/iommu");
+	io->groups = sysroot_count_entries(root, "/sys/kernel/iommu_groups");
+	if (io->units < 0)
+		io->units = 0;
+	if (io->groups < 0)
+		io->groups = 0;
 	io->dmar = sysroot_stat(root, "/sys/firmware/acpi/tables/DMAR", &st) == 0;
 	io->ivrs = sysroot_stat(root, "/sys/firmware/acpi/tables/IVRS", &st) == 0;
 }

@@ -84,22 +84,6 @@ static void check_device(const struct host_facts *f, struct readiness *r, const 
 	add(r, name, READY_PASS, "%s: character device, usable by %s (%s)", path, n.user, what);
 }
 
-static int count_dir(const struct sysroot *root, const char *path)
-{
-	char full[4096];
-	struct dirent *e;
-	int n = 0;
-	DIR *d;
-
-	if (!sysroot_path(root, path, full, sizeof(full)) || !(d = opendir(full)))
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
 static bool cmdline_has(const char *cmdline, const char *param)
 {
 	size_t len = strlen(param);
@@ -114,7 +98,8 @@ static void check_iommu(const struct host_facts *f, struct readiness *r)
 {
 	const struct sysroot *root = &f->root;
 	bool intel = f->cpu.vt_kind == CPU_VT_VMX, dmar, ivrs;
-	int units = count_dir(root, "/sys/class/iommu"), groups = count_dir(root, "/sys/kernel/iommu_groups");
+	int units = sysroot_count_entries(root, "/sys/class/iommu");
+	int groups = sysroot_count_entries(root, "/sys/kernel/iommu_groups");
 	char cmdline[4096] = "";
 	struct stat st;
 	struct ready_check *c;

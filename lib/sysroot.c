@@ -1,6 +1,7 @@
 /* sysroot.c - host paths under an optional root directory */
 #include "sysroot.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -121,6 +122,22 @@ ssize_t sysroot_read_text(const struct sysroot *root, const char *path, char *bu
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
 		n--;
 	buf[n] = '\0';
+	return n;
+}
+
+int sysroot_count_entries(const struct sysroot *root, const char *path)
+{
+	char full[4096];
+	struct dirent *e;
+	int n = 0;
+	DIR *dir;
+
+	if (!sysroot_path(root, path, full, sizeof(full)) || !(dir = opendir(full)))
+		return -1;
+	while ((e = readdir(dir)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(dir);
 	return n;
 }
 

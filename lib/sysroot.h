@@ -43,6 +43,10 @@ int sysroot_stat(const struct sysroot *root, const char *path, struct stat *st);
  * FIFO or a device in a broken host can neither block nor flood us). */
 ssize_t sysroot_read_text(const struct sysroot *root, const char *path, char *buf, size_t size);
 
+/* The number of entries (but . and ..) of a directory under the root, or
+ * -1 when it cannot be read. */
+int sysroot_count_entries(const struct sysroot *root, const char *path);
+
 /* Reads a whole file of less than max bytes into a new NUL-terminated buffer.
  * Returns the buffer (free it), with *len set, or NULL with errno
  * (EFBIG when it holds max bytes or more). */
