@@ -9,19 +9,12 @@ teardown() {
 	remove_host
 }
 
-# kvm-ok on $HOST, bounded; fails on a hang or a crash.
-decided() {
-	run timeout 20 "$KVM_OK" --sysroot "$HOST" "$@"
-	[ "$status" -ne 124 ] || fail "kvm-ok hung"
-	[ "$status" -le 2 ] || fail "kvm-ok crashed or misbehaved: exit $status: $output"
-}
-
 # ---- /proc/cpuinfo ----------------------------------------------------------
 
 @test "matrix: cpuinfo truncated mid-line" {
 	host_from_fixture intel-module-not-loaded
 	head -c 700 "$FIXTURES/intel-module-not-loaded/proc/cpuinfo" > "$HOST/proc/cpuinfo"
-	decided -v
+	kvm_ok_decided -v
 	assert_failure 1
 	assert_line --regexp "^INFO: \[(pass|unknown)\] cpuinfo-vt: "
 }
@@ -29,14 +22,14 @@ decided() {
 @test "matrix: cpuinfo with a NUL byte: read up to it" {
 	host_from_fixture intel-module-not-loaded
 	{ printf 'processor\t: 0\nflags\t\t: fpu vmx\n\0processor\t: 1\nflags\t\t: fpu\n'; } > "$HOST/proc/cpuinfo"
-	decided -v
+	kvm_ok_decided -v
 	assert_line "INFO: [pass] cpuinfo-vt: /proc/cpuinfo: vmx flag on all 1 CPU"
 }
 
 @test "matrix: cpuinfo with processor lines but no flags lines" {
 	host_from_fixture intel-module-not-loaded
 	grep -v '^flags' "$FIXTURES/intel-module-not-loaded/proc/cpuinfo" > "$HOST/proc/cpuinfo"
-	decided -v
+	kvm_ok_decided -v
 	assert_failure 1
 	assert_line "INFO: [unknown] cpuinfo-vt: /proc/cpuinfo: 4 CPUs but no flags line"
 }
@@ -44,21 +37,21 @@ decided() {
 @test "matrix: a flags line and no processor line counts as one CPU" {
 	host_from_fixture intel-module-not-loaded
 	printf 'flags\t\t: fpu vmx lm\n' > "$HOST/proc/cpuinfo"
-	decided -v
+	kvm_ok_decided -v
 	assert_line "INFO: [pass] cpuinfo-vt: /proc/cpuinfo: vmx flag on all 1 CPU"
 }
 
 @test "matrix: 1024 CPUs in cpuinfo" {
 	host_from_fixture intel-module-not-loaded
 	for i in $(seq 0 1023); do printf 'processor\t: %d\nflags\t\t: fpu vmx lm\n\n' "$i"; done > "$HOST/proc/cpuinfo"
-	decided -v
+	kvm_ok_decided -v
 	assert_line "INFO: [pass] cpuinfo-vt: /proc/cpuinfo: vmx flag on all 1024 CPUs"
 }
 
 @test "matrix: cpuinfo missing" {
 	host_from_fixture intel-module-not-loaded
 	rm "$HOST/proc/cpuinfo"
-	decided -v
+	kvm_ok_decided -v
 	assert_failure 1
 	assert_line "INFO: [unknown] cpuinfo-vt: /proc/cpuinfo: No such file or directory"
 }
@@ -67,7 +60,7 @@ decided() {
 	host_from_fixture intel-module-not-loaded
 	rm "$HOST/proc/cpuinfo"
 	mkdir "$HOST/proc/cpuinfo"
-	decided -v
+	kvm_ok_decided -v
 	assert_line "INFO: [unknown] cpuinfo-vt: /proc/cpuinfo: not a regular file"
 }
 
@@ -85,7 +78,7 @@ decided() {
 @test "matrix: the lock MSR locked off on one CPU only (misreporting firmware)" {
 	host_from_fixture intel-module-not-loaded
 	write_msr "$HOST/dev/cpu/3/msr" 0x3a 0x1
-	decided -v
+	kvm_ok_decided -v
 	assert_failure 1
 	assert_line "INFO: [fail] firmware: IA32_FEATURE_CONTROL (MSR 0x3a) = 0x5 on CPU 3: DISABLED by firmware (1 of 4 CPUs read)"
 	assert_line --partial "reason disabled-by-firmware"
@@ -94,7 +87,7 @@ decided() {
 @test "matrix: the msr file of one CPU missing" {
 	host_from_fixture intel-module-not-loaded
 	rm "$HOST/dev/cpu/2/msr"
-	decided -v
+	kvm_ok_decided -v
 	assert_line --regexp "^INFO: \[(pass|unknown)\] firmware: IA32_FEATURE_CONTROL"
 }
 
@@ -102,7 +95,7 @@ decided() {
 	host_from_fixture intel-module-not-loaded
 	rm -rf "$HOST/dev/cpu"
 	mkdir -p "$HOST/dev/cpu/0/msr"
-	decided -v
+	kvm_ok_decided -v
 	assert_line --regexp "^INFO: \[unknown\] firmware: IA32_FEATURE_CONTROL \(MSR 0x3a\) not read: /dev/cpu/0/msr: "
 }
 
@@ -110,7 +103,7 @@ decided() {
 	host_from_fixture intel-module-not-loaded
 	rm -rf "$HOST/dev/cpu"
 	for c in 0 1 2 3; do mkdir -p "$HOST/dev/cpu/$c"; write_msr "$HOST/dev/cpu/$c/msr" 0x3a short; done
-	decided -v
+	kvm_ok_decided -v
 	assert_line "INFO: [unknown] firmware: IA32_FEATURE_CONTROL (MSR 0x3a) not read: /dev/cpu/0/msr: short read (fewer than 8 bytes)"
 }
 
@@ -119,7 +112,7 @@ decided() {
 	rm -rf "$HOST/dev/cpu"
 	mkdir -p "$HOST/dev/cpu/0"
 	write_msr "$HOST/dev/cpu/0/msr" 0x3a 0xffffffffffffffff
-	decided -v
+	kvm_ok_decided -v
 	assert_line --partial "= 0xffffffffffffffff on CPU 0: locked, enabled"
 }
 
@@ -138,7 +131,7 @@ decided() {
 @test "matrix: /dev/kvm a character device with the wrong numbers (/dev/zero)" {
 	host_from_fixture intel-device-not-kvm
 	ln -sfn /dev/zero "$HOST/dev/kvm"
-	decided -v
+	kvm_ok_decided -v
 	assert_failure 1
 	assert_line --regexp "^INFO: \[warn\] device: /dev/kvm: character device, .*device 1:5 \(KVM is 10:232\), symlink to /dev/zero$"
 	assert_line --partial "reason device-not-kvm"
@@ -149,7 +142,7 @@ decided() {
 	host_from_fixture intel-device-missing
 	mkdir -p "$HOST/dev"
 	mknod "$HOST/dev/kvm" b 7 250 || skip "mknod not permitted"
-	decided
+	kvm_ok_decided
 	assert_failure 1
 	assert_line "INFO: /dev/kvm is a block device, not a character device"
 }
@@ -167,7 +160,7 @@ decided() {
 @test "matrix: probe record: API version 11" {
 	host_from_fixture intel-usable
 	printf 'api_version=11\n' > "$HOST/kvm-probe"
-	decided -v
+	kvm_ok_decided -v
 	assert_failure 1
 	assert_line --partial "KVM_GET_API_VERSION answered 11, expected 12"
 	assert_line --partial "reason device-not-kvm"
@@ -176,7 +169,7 @@ decided() {
 @test "matrix: probe record: a line that is not key=value" {
 	host_from_fixture intel-usable
 	printf 'this is not a record\n' > "$HOST/kvm-probe"
-	decided
+	kvm_ok_decided
 	assert_failure 2
 	assert_line --partial "\"this is not a record\" is not key=value"
 }
@@ -184,7 +177,7 @@ decided() {
 @test "matrix: probe record: the guest failed" {
 	host_from_fixture intel-usable
 	printf 'guest=EPROTO\n' > "$HOST/kvm-probe"
-	decided
+	kvm_ok_decided
 	assert_failure 1
 	assert_line --partial "reason device-broken: a test guest could not run"
 }
@@ -192,7 +185,7 @@ decided() {
 @test "matrix: probe record: stopped at the deadline, a lower bound" {
 	host_from_fixture intel-usable
 	printf 'guest_ns_per_iteration=900\nnative_ns_per_iteration=0.3\nguest_finished=no\n' > "$HOST/kvm-probe"
-	decided
+	kvm_ok_decided
 	assert_failure 1
 	assert_line --partial "test loop: more than 900 ns per iteration"
 	assert_line --partial "reason not-accelerated"
@@ -201,7 +194,7 @@ decided() {
 @test "matrix: probe record: an overlong line" {
 	host_from_fixture intel-usable
 	printf 'guest_ns_per_iteration=%0300d\n' 1 > "$HOST/kvm-probe"
-	decided
+	kvm_ok_decided
 	assert_failure 2
 	assert_line --partial "a line is longer than 255 bytes"
 }
@@ -209,14 +202,14 @@ decided() {
 @test "matrix: probe record: binary garbage" {
 	host_from_fixture intel-usable
 	head -c 4000 /dev/urandom > "$HOST/kvm-probe"
-	decided
+	kvm_ok_decided
 	[ "$status" -ne 0 ] || fail "garbage taken for a usable device"
 }
 
 @test "matrix: probe record: a usable-looking record with a zero native time" {
 	host_from_fixture intel-usable
 	printf 'guest_ns_per_iteration=0.3\nnative_ns_per_iteration=0\n' > "$HOST/kvm-probe"
-	decided
+	kvm_ok_decided
 	assert_failure 2
 	assert_line --partial "native_ns_per_iteration: \"0\" is not a positive number"
 }
@@ -226,7 +219,7 @@ decided() {
 @test "matrix: a module still coming up" {
 	host_from_fixture intel-usable
 	echo coming > "$HOST/sys/module/kvm_intel/initstate"
-	decided -v
+	kvm_ok_decided -v
 	assert_line --partial "kvm_intel still loading"
 }
 
@@ -234,14 +227,14 @@ decided() {
 	host_from_fixture intel-usable
 	rm "$HOST/sys/module/kvm_intel/initstate"
 	mkdir "$HOST/sys/module/kvm_intel/initstate"
-	decided -v
+	kvm_ok_decided -v
 	assert_line --partial "kvm_intel in an unreadable state"
 }
 
 @test "matrix: a nested parameter with garbage is not reported" {
 	host_from_fixture intel-usable
 	echo maybe > "$HOST/sys/module/kvm_intel/parameters/nested"
-	decided -v
+	kvm_ok_decided -v
 	assert_line "INFO: [info] modules: KVM modules: kvm loaded; kvm_intel loaded"
 	refute_output --partial "nested=maybe"
 }
@@ -250,21 +243,21 @@ decided() {
 	host_from_fixture intel-usable
 	rm -rf "$HOST/sys/module/kvm_intel"
 	echo x > "$HOST/sys/module/kvm_intel"
-	decided -v
+	kvm_ok_decided -v
 	assert_line --partial "kvm_intel not loaded"
 }
 
 @test "matrix: empty osrelease" {
 	host_from_fixture intel-module-not-loaded
 	: > "$HOST/proc/sys/kernel/osrelease"
-	decided -v
+	kvm_ok_decided -v
 	assert_line "INFO: [unknown] kernel: /proc/sys/kernel/osrelease: unreadable or malformed"
 }
 
 @test "matrix: an osrelease with absurd numbers" {
 	host_from_fixture intel-module-not-loaded
 	echo "99999999999999999999.1-x" > "$HOST/proc/sys/kernel/osrelease"
-	decided -v
+	kvm_ok_decided -v
 	assert_line "INFO: [unknown] kernel: /proc/sys/kernel/osrelease: unreadable or malformed"
 }
 
@@ -273,14 +266,14 @@ decided() {
 @test "matrix: an empty cpuid.raw" {
 	host_from_fixture intel-module-not-loaded
 	: > "$HOST/cpuid.raw"
-	decided -v
+	kvm_ok_decided -v
 	assert_line --partial "INFO: [unknown] cpu: CPUID could not be read"
 }
 
 @test "matrix: a CPUID dump of a vendor never seen" {
 	host_from_fixture intel-module-not-loaded
 	"$TOP/tests/helpers/make-cpuid-raw" "Vortex86 SoC" 00000522 00000000 00000000 00000000 "Vortex86DX3" > "$HOST/cpuid.raw"
-	decided -v
+	kvm_ok_decided -v
 	assert_failure 1
 	assert_line --partial 'CPU vendor "Vortex86 SoC" has no KVM support'
 	assert_line --partial "reason no-cpu-support"
@@ -289,7 +282,7 @@ decided() {
 @test "matrix: two megabytes of garbage as cpuid.raw" {
 	host_from_fixture intel-module-not-loaded
 	yes "basic_cpuid[1]=garbage garbage" | head -c 2000000 > "$HOST/cpuid.raw"
-	decided -v
+	kvm_ok_decided -v
 	assert_line --partial "INFO: [unknown] cpu: CPUID could not be read"
 }
 
@@ -297,14 +290,14 @@ decided() {
 	host_from_fixture intel-module-not-loaded
 	rm "$HOST/cpuid.raw"
 	mkfifo "$HOST/cpuid.raw"
-	decided -v
+	kvm_ok_decided -v
 	assert_line --partial "cpuid.raw: not a regular file"
 }
 
 @test "matrix: a garbage hypervisor leaf" {
 	host_from_fixture guest-kvm-no-nested
 	echo "hypervisor_cpuid[0]=zz" > "$HOST/cpuid.hypervisor"
-	decided -v
+	kvm_ok_decided -v
 	assert_line "INFO: [info] hypervisor: running under a hypervisor (signature not recorded)"
 }
 
@@ -313,14 +306,14 @@ decided() {
 @test "matrix: binary bytes in a DMI file are shown cleaned" {
 	host_from_fixture intel-report-full
 	printf 'Dell\001\002\377Inc.\n' > "$HOST/sys/class/dmi/id/bios_vendor"
-	decided --report
+	kvm_ok_decided --report
 	assert_line "BIOS vendor: Dell???Inc."
 }
 
 @test "matrix: an empty DMI directory: present, fields not set" {
 	host_from_fixture intel-report-full
 	rm -f "$HOST"/sys/class/dmi/id/*
-	decided --report
+	kvm_ok_decided --report
 	assert_line "SMBIOS: present"
 	assert_line "BIOS vendor: (not set)"
 }
@@ -329,14 +322,14 @@ decided() {
 	host_from_fixture intel-report-full
 	rm "$HOST/sys/bus/pci/devices/0000:03:00.0/vendor"
 	mkfifo "$HOST/sys/bus/pci/devices/0000:03:00.0/vendor"
-	decided --report
+	kvm_ok_decided --report
 	assert_line "PCI: /sys/bus/pci/devices/0000:03:00.0/vendor: not a regular file"
 }
 
 @test "matrix: garbage in PCI attribute files" {
 	host_from_fixture intel-report-full
 	printf '\377\376zzz\n' > "$HOST/sys/bus/pci/devices/0000:19:00.0/vendor"
-	decided --report
+	kvm_ok_decided --report
 	assert_line --regexp "^PCI 0000:19:00.0: "
 }
 
@@ -346,6 +339,6 @@ decided() {
 		d=$HOST/sys/bus/pci/devices/0000:$(printf %02x $((i / 32 + 0x40))):$(printf %02x $((i % 32))).0
 		mkdir -p "$d"; echo 0x1af4 > "$d/vendor"; echo 0x1041 > "$d/device"; echo 0x020000 > "$d/class"
 	done
-	decided --report
+	kvm_ok_decided --report
 	assert_line "PCI: 48 more devices not listed"
 }

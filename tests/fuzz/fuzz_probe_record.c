@@ -2,19 +2,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_util.h"
+
 #include "kvm_probe.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	char *text = malloc(size + 1);
+	char *text = fuzz_cstring(data, size);
 	struct kvm_probe p;
 
 	if (!text)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	memset(&p, 0, sizeof(p));
 	p.deadline_ms = KVM_PROBE_DEADLINE_MS;
 	p.ran = true;

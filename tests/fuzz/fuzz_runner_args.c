@@ -3,21 +3,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_util.h"
+
 #include "qemu_args.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	char *copy = malloc(size + 1), *argv[64];
+	char *copy = fuzz_cstring(data, size), *argv[64];
 	struct argv_builder b = { 0 };
 	struct qemu_choice c;
 	int argc = 0;
 
 	if (!copy)
 		return 0;
-	memcpy(copy, data, size);
-	copy[size] = '\0';
 	/* NUL-separated arguments */
 	for (size_t i = 0; i <= size && argc < 64; i += strlen(copy + i) + 1)
 		argv[argc++] = copy + i;

@@ -51,6 +51,17 @@ void fuzz_remove(const char *dir, const char *rel)
 	unlink(path);
 }
 
+char *fuzz_cstring(const uint8_t *data, size_t size)
+{
+	char *text = malloc(size + 1);
+
+	if (text) {
+		memcpy(text, data, size);
+		text[size] = '\0';
+	}
+	return text;
+}
+
 int fuzz_split(const uint8_t *data, size_t size, const uint8_t **part, size_t *len, int max)
 {
 	static const char sep[] = "\n---\n";

@@ -17,6 +17,9 @@ int fuzz_write(const char *dir, const char *rel, const uint8_t *data, size_t len
 /* Removes DIR/rel if it exists. */
 void fuzz_remove(const char *dir, const char *rel);
 
+/* A NUL-terminated copy of the input (free it), or NULL. */
+char *fuzz_cstring(const uint8_t *data, size_t size);
+
 /* Splits data at "\n---\n" separators into at most max parts; returns the
  * count.  part[i]/len[i] point into data. */
 int fuzz_split(const uint8_t *data, size_t size, const uint8_t **part, size_t *len, int max);

@@ -69,6 +69,14 @@ kvm_ok_on_host() {
 	run "$KVM_OK" --sysroot "$HOST" "$@"
 }
 
+# The same, bounded: fails the test on a hang or a crash (an exit above 2),
+# whatever the broken host holds.
+kvm_ok_decided() {
+	run timeout 10 "$KVM_OK" --sysroot "$HOST" "$@"
+	[ "$status" -ne 124 ] || fail "kvm-ok hung"
+	[ "$status" -le 2 ] || fail "kvm-ok crashed or misbehaved: exit $status: $output"
+}
+
 # An unprivileged identity and a group it is not in, for permission tests.
 require_root_for_identity() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to run kvm-ok as another user (setpriv)"
