@@ -36,7 +36,7 @@ LIB_SRC    := $(wildcard lib/*.c)
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/obj/%.o)
 TOOLS      := $(B)/kvm-ok $(B)/modload $(B)/runner $(B)/microguest.elf
 LIBDIR     ?= $(PREFIX)/lib/kvm-host-toolkit
-RUNNER_SRC := runner/main.c runner/qemu_args.c runner/supervise.c runner/vmlinux.c runner/debian_root.c
+RUNNER_SRC := runner/main.c runner/host_tsc.c runner/qemu_args.c runner/supervise.c runner/vmlinux.c runner/debian_root.c
 # test builds: the same sources with KVMHOST_TESTING hooks (see tests/)
 TEST_OBJ   := $(LIB_SRC:%.c=$(B)/test-obj/%.o)
 TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/runner $(B)/test/fake_kernel.so

@@ -17,6 +17,7 @@
 #include "host.h"
 #include "output.h"
 #include "debian_root.h"
+#include "host_tsc.h"
 #include "qemu_args.h"
 #include "supervise.h"
 #include "verdict.h"
@@ -230,8 +231,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	o->qemu_argc = argc - i;
 	o->qemu_argv = argv + i;
-	if ((o->initrd || o->append) && !o->kernel) {
-		fprintf(stderr, "%s: --initrd and --append go with --kernel\n", prog);
+	if (o->initrd && !o->kernel) {
+		fprintf(stderr, "%s: --initrd goes with --kernel\n", prog);
+		return -1;
+	}
+	if (o->append && !o->kernel && !o->disk) {
+		fprintf(stderr, "%s: --append goes with --kernel or --disk\n", prog);
 		return -1;
 	}
 	if (o->selftest && (o->kernel || o->qemu_argc > 0)) {
@@ -491,6 +496,26 @@ static int selftest(const struct options *o, const char *engine)
 	return 0;
 }
 
+/* The guest runs under TCG: the runner's choice, or the user's own. */
+static bool on_tcg(const struct qemu_choice *c, const struct decision *d)
+{
+	return c->accel == USER_ACCEL_TCG || (d->add_accel && !d->kvm);
+}
+
+/* " tsc_early_khz=N": the TCG guest's TSC rate, which it cannot calibrate
+ * reliably on microvm (see host_tsc.h); a note when it cannot be measured. */
+static void tsc_argument(char *arg, size_t size, bool quiet)
+{
+	char why[128];
+	long khz = host_tsc_khz(why, sizeof(why));
+
+	if (khz > 0)
+		snprintf(arg, size, " tsc_early_khz=%ld", khz);
+	else if (!quiet)
+		fprintf(stderr, "%s: the host's TSC rate was not measured (%s): on a busy host the guest "
+			"may fail to calibrate its clock and stall early in its boot\n", prog, why);
+}
+
 static int build_command(const struct options *o, const struct qemu_choice *c, const struct decision *d,
 			 const char *engine, struct argv_builder *b, char *vmlinux, size_t vmlinux_size,
 			 char *append, size_t append_size)
@@ -510,7 +535,11 @@ static int build_command(const struct options *o, const struct qemu_choice *c, c
 	if (o->kernel) {
 		const char *kernel = fast ? fast_kernel(o->kernel, vmlinux, vmlinux_size, o->quiet) : o->kernel;
 
-		snprintf(append, append_size, "%s%s%s", fast ? FAST_KERNEL_ARGS : "",
+		char tsc[48] = "";
+
+		if (fast && on_tcg(c, d))
+			tsc_argument(tsc, sizeof(tsc), o->quiet);
+		snprintf(append, append_size, "%s%s%s%s", fast ? FAST_KERNEL_ARGS : "", tsc,
 			 fast && o->append ? " " : "", o->append ? o->append : "");
 		if (argv_add(b, "-kernel") < 0 || argv_add(b, kernel) < 0)
 			return -1;
@@ -544,7 +573,10 @@ static int disk_profile(struct options *o)
 			prog, o->disk, strerror(errno), disk_kernel);
 		return -1;
 	}
-	snprintf(disk_drive, sizeof(disk_drive), "id=root,file=%s,format=%s,if=none", o->disk, format);
+	/* no monitor to resume a VM that QEMU paused on a host I/O error (its
+	 * default for ENOSPC): the guest is told of the error instead */
+	snprintf(disk_drive, sizeof(disk_drive), "id=root,file=%s,format=%s,if=none,werror=report,rerror=report",
+		 o->disk, format);
 	snprintf(disk_append, sizeof(disk_append), "root=/dev/vda rw%s%s", o->append ? " " : "", o->append ? o->append : "");
 	o->kernel = disk_kernel;
 	o->initrd = access(disk_initrd, R_OK) == 0 ? disk_initrd : NULL;

@@ -207,11 +207,59 @@ runner_on() {
 		fail "no note about the bzImage: $(cat "$RECORD_DIR/out")"
 }
 
+# The --explain line with the measured TSC rate replaced by N, in $command;
+# the rate itself in $tsc_khz.
+explained_command() {
+	command=$(grep '^command: ' <<<"$output")
+	tsc_khz=$(sed -n 's/.* tsc_early_khz=\([0-9]*\).*/\1/p' <<<"$command")
+	command=$(sed 's/ tsc_early_khz=[0-9]*/ tsc_early_khz=N/' <<<"$command")
+}
+
 @test "runner --kernel: the fast profile's command line" {
 	echo "not a kernel" > "$RECORD_DIR/bzImage"
 	run "$RUNNER" --accel=tcg --qemu "$FAKE_QEMU" --explain --kernel "$RECORD_DIR/bzImage" --append "root=/dev/vda" -- -m 1G
 	assert_success
-	assert_line "command: $FAKE_QEMU -M microvm,x-option-roms=off,isa-serial=on -nodefaults -no-user-config -display none -serial stdio -accel tcg,thread=multi -cpu qemu64 -kernel $RECORD_DIR/bzImage -append 'console=ttyS0 quiet tsc=reliable no_timer_check lpj=5000000 mitigations=off cryptomgr.notests nokaslr 8250.nr_uarts=1 random.trust_cpu=on root=/dev/vda' -m 1G"
+	explained_command
+	assert_equal "$command" "command: $FAKE_QEMU -M microvm,x-option-roms=off,isa-serial=on -nodefaults -no-user-config -display none -serial stdio -accel tcg,thread=multi -cpu qemu64 -kernel $RECORD_DIR/bzImage -append 'console=ttyS0 quiet tsc=reliable no_timer_check lpj=5000000 mitigations=off cryptomgr.notests nokaslr 8250.nr_uarts=1 random.trust_cpu=on tsc_early_khz=N root=/dev/vda' -m 1G"
+}
+
+@test "runner --kernel under TCG: the guest is told the host's TSC rate, as the host kernel measured it" {
+	echo "not a kernel" > "$RECORD_DIR/bzImage"
+	run "$RUNNER" --accel=tcg --qemu "$FAKE_QEMU" --explain --kernel "$RECORD_DIR/bzImage"
+	assert_success
+	explained_command
+	[ -n "$tsc_khz" ] || fail "no tsc_early_khz: $output"
+	# the host kernel's own calibration, when its log can be read
+	mhz=$(dmesg 2>/dev/null | sed -n 's/.*tsc: Refined TSC clocksource calibration: \([0-9.]*\) MHz.*/\1/p; s/.*tsc: Detected \([0-9.]*\) MHz processor.*/\1/p' | tail -n 1)
+	[ -n "$mhz" ] || skip "the kernel log names no TSC rate to compare with (measured $tsc_khz kHz)"
+	awk -v m="$tsc_khz" -v k="$mhz" 'BEGIN { d = m - k * 1000; if (d < 0) d = -d; exit !(d <= k * 1000 * 0.002) }' ||
+		fail "measured $tsc_khz kHz, the host kernel says $mhz MHz"
+}
+
+@test "runner --kernel: the user's -accel tcg gets the TSC rate too; a guest on KVM does not need it" {
+	echo "not a kernel" > "$RECORD_DIR/bzImage"
+	run "$RUNNER" --qemu "$FAKE_QEMU" --explain --kernel "$RECORD_DIR/bzImage" -- -accel tcg
+	assert_success
+	explained_command
+	[ -n "$tsc_khz" ] || fail "no tsc_early_khz with -accel tcg: $output"
+	runner_on intel-usable --explain --kernel "$RECORD_DIR/bzImage"
+	assert_success
+	assert_line --partial " -accel kvm -cpu host -kernel "
+	refute_line --partial "tsc_early_khz"
+}
+
+@test "runner --disk: the image's own kernel, the disk and network, --append after root=" {
+	img=$RECORD_DIR/guest.img
+	echo "not a kernel" > "$img.vmlinuz"
+	: > "$img.initrd"
+	truncate -s 1M "$img"
+	run "$RUNNER" --accel=tcg --qemu "$FAKE_QEMU" --explain --disk "$img" --append "systemd.show_status=1" -- -m 1G
+	assert_success
+	explained_command
+	assert_equal "$command" "command: $FAKE_QEMU -M microvm,x-option-roms=off,isa-serial=on -nodefaults -no-user-config -display none -serial stdio -accel tcg,thread=multi -cpu qemu64 -kernel $img.vmlinuz -initrd $img.initrd -append 'console=ttyS0 quiet tsc=reliable no_timer_check lpj=5000000 mitigations=off cryptomgr.notests nokaslr 8250.nr_uarts=1 random.trust_cpu=on tsc_early_khz=N root=/dev/vda rw systemd.show_status=1' -drive id=root,file=$img,format=raw,if=none,werror=report,rerror=report -device virtio-blk-device,drive=root -netdev user,id=net0 -device virtio-net-device,netdev=net0 -m 1G"
+	run "$RUNNER" --accel=tcg --qemu "$FAKE_QEMU" --explain --disk "$RECORD_DIR/none.img"
+	assert_failure 2
+	assert_line "runner: --disk $RECORD_DIR/none.img: No such file or directory (the image and its kernel $RECORD_DIR/none.img.vmlinuz, as --make-debian-root leaves them)"
 }
 
 @test "runner --kernel with the user's -machine: plain pass-through, no fast profile" {
@@ -246,6 +294,12 @@ runner_on() {
 	run "$RUNNER" --accel=fast
 	assert_failure 2
 	run "$RUNNER" --initrd x
+	assert_failure 2
+	assert_line "runner: --initrd goes with --kernel"
+	run "$RUNNER" --append x
+	assert_failure 2
+	assert_line "runner: --append goes with --kernel or --disk"
+	run "$RUNNER" --initrd x --disk y
 	assert_failure 2
 	run "$RUNNER" --selftest -- -m 1
 	assert_failure 2

@@ -15,6 +15,14 @@ FIXTURES=$TOP/tests/fixtures/hosts
 
 # Copies fixture NAME into $HOST (world-readable, so tests may run the tool
 # as an unprivileged user) and writes its MSR files.
+# Runs a command of a setup_file (where a failing command would end the
+# setup) and writes its exit status to FILE for the tests to judge.
+record_status() {
+	local file=$1
+	shift
+	if "$@"; then echo 0 > "$file"; else echo $? > "$file"; fi
+}
+
 host_from_fixture() {
 	local name=$1
 	[ -d "$FIXTURES/$name" ] || { echo "no fixture host $name" >&2; return 1; }
