@@ -496,6 +496,12 @@ static int selftest(const struct options *o, const char *engine)
 	return 0;
 }
 
+/* --disk IMAGE: the kernel and initramfs kept beside it, the image as a
+ * virtio disk, user networking; the fast profile does the rest. */
+static char disk_kernel[4200], disk_initrd[4200], disk_drive[4300], disk_append[4200];
+static const char *const disk_args[] = { "-drive", disk_drive, "-device", "virtio-blk-device,drive=root",
+			     "-netdev", "user,id=net0", "-device", "virtio-net-device,netdev=net0" };
+
 /* The guest runs under TCG: the runner's choice, or the user's own. */
 static bool on_tcg(const struct qemu_choice *c, const struct decision *d)
 {
@@ -548,23 +554,19 @@ static int build_command(const struct options *o, const struct qemu_choice *c, c
 		if (append[0] && (argv_add(b, "-append") < 0 || argv_add(b, append) < 0))
 			return -1;
 	}
+	/* --disk: the disk and network devices go before the user's own arguments */
+	if (o->disk && add_all(b, disk_args, sizeof(disk_args) / sizeof(*disk_args)) < 0)
+		return -1;
 	for (int i = 0; i < o->qemu_argc; i++)
 		if (argv_add(b, o->qemu_argv[i]) < 0)
 			return -1;
 	return 0;
 }
 
-/* --disk IMAGE: the kernel and initramfs kept beside it, the image as a
- * virtio disk, user networking; the fast profile does the rest. */
-static char disk_kernel[4200], disk_initrd[4200], disk_drive[4300], disk_append[4200];
-static char *disk_args[] = { "-drive", disk_drive, "-device", "virtio-blk-device,drive=root",
-			     "-netdev", "user,id=net0", "-device", "virtio-net-device,netdev=net0" };
-
 static int disk_profile(struct options *o)
 {
 	size_t n = strlen(o->disk);
 	const char *format = n > 6 && strcmp(o->disk + n - 6, ".qcow2") == 0 ? "qcow2" : "raw";
-	char **merged;
 
 	snprintf(disk_kernel, sizeof(disk_kernel), "%s.vmlinuz", o->disk);
 	snprintf(disk_initrd, sizeof(disk_initrd), "%s.initrd", o->disk);
@@ -581,14 +583,6 @@ static int disk_profile(struct options *o)
 	o->kernel = disk_kernel;
 	o->initrd = access(disk_initrd, R_OK) == 0 ? disk_initrd : NULL;
 	o->append = disk_append;
-	/* the disk and network devices go before the user's own arguments */
-	merged = calloc((size_t)o->qemu_argc + 9, sizeof(*merged));
-	if (!merged)
-		return -1;
-	memcpy(merged, disk_args, sizeof(disk_args));
-	memcpy(merged + 8, o->qemu_argv, (size_t)o->qemu_argc * sizeof(*merged));
-	o->qemu_argv = merged;
-	o->qemu_argc += 8;
 	return 0;
 }
 
