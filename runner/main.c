@@ -57,6 +57,10 @@ static const char *const linux_profile[] = {
 #define FAST_KERNEL_ARGS "console=ttyS0 quiet tsc=reliable no_timer_check lpj=5000000 mitigations=off " \
 			 "cryptomgr.notests nokaslr 8250.nr_uarts=1 random.trust_cpu=on"
 
+/* the longest --append: the rest of x86 Linux's 2048-byte command line
+ * holds FAST_KERNEL_ARGS, tsc_early_khz= and --disk's root= */
+#define MAX_APPEND 1536
+
 enum accel_mode { MODE_AUTO, MODE_KVM, MODE_TCG };
 
 struct options {
@@ -237,6 +241,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (o->append && !o->kernel && !o->disk) {
 		fprintf(stderr, "%s: --append goes with --kernel or --disk\n", prog);
+		return -1;
+	}
+	if (o->append && strlen(o->append) > MAX_APPEND) {
+		fprintf(stderr, "%s: --append: %zu bytes; an x86 Linux kernel takes a command line of at most 2048, "
+			"and the runner's own arguments need up to %d of them\n", prog, strlen(o->append),
+			2048 - MAX_APPEND);
 		return -1;
 	}
 	if (o->selftest && (o->kernel || o->qemu_argc > 0)) {
@@ -498,7 +508,7 @@ static int selftest(const struct options *o, const char *engine)
 
 /* --disk IMAGE: the kernel and initramfs kept beside it, the image as a
  * virtio disk, user networking; the fast profile does the rest. */
-static char disk_kernel[4200], disk_initrd[4200], disk_drive[4300], disk_append[4200];
+static char disk_kernel[4200], disk_initrd[4200], disk_drive[2 * 4096 + 128], disk_append[4200];
 static const char *const disk_args[] = { "-drive", disk_drive, "-device", "virtio-blk-device,drive=root",
 			     "-netdev", "user,id=net0", "-device", "virtio-net-device,netdev=net0" };
 
@@ -567,6 +577,8 @@ static int disk_profile(struct options *o)
 {
 	size_t n = strlen(o->disk);
 	const char *format = n > 6 && strcmp(o->disk + n - 6, ".qcow2") == 0 ? "qcow2" : "raw";
+	char file[2 * 4096 + 1];
+	size_t len = 0;
 
 	snprintf(disk_kernel, sizeof(disk_kernel), "%s.vmlinuz", o->disk);
 	snprintf(disk_initrd, sizeof(disk_initrd), "%s.initrd", o->disk);
@@ -575,10 +587,21 @@ static int disk_profile(struct options *o)
 			prog, o->disk, strerror(errno), disk_kernel);
 		return -1;
 	}
+	/* QEMU reads a comma in an option value as ",," */
+	for (const char *p = o->disk; *p; p++) {
+		if (len + 3 > sizeof(file)) {
+			fprintf(stderr, "%s: --disk %s: the path is too long\n", prog, o->disk);
+			return -1;
+		}
+		if (*p == ',')
+			file[len++] = ',';
+		file[len++] = *p;
+	}
+	file[len] = '\0';
 	/* no monitor to resume a VM that QEMU paused on a host I/O error (its
 	 * default for ENOSPC): the guest is told of the error instead */
 	snprintf(disk_drive, sizeof(disk_drive), "id=root,file=%s,format=%s,if=none,werror=report,rerror=report",
-		 o->disk, format);
+		 file, format);
 	snprintf(disk_append, sizeof(disk_append), "root=/dev/vda rw%s%s", o->append ? " " : "", o->append ? o->append : "");
 	o->kernel = disk_kernel;
 	o->initrd = access(disk_initrd, R_OK) == 0 ? disk_initrd : NULL;

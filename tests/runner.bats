@@ -257,6 +257,12 @@ explained_command() {
 	assert_success
 	explained_command
 	assert_equal "$command" "command: $FAKE_QEMU -M microvm,x-option-roms=off,isa-serial=on -nodefaults -no-user-config -display none -serial stdio -accel tcg,thread=multi -cpu qemu64 -kernel $img.vmlinuz -initrd $img.initrd -append 'console=ttyS0 quiet tsc=reliable no_timer_check lpj=5000000 mitigations=off cryptomgr.notests nokaslr 8250.nr_uarts=1 random.trust_cpu=on tsc_early_khz=N root=/dev/vda rw systemd.show_status=1' -drive id=root,file=$img,format=raw,if=none,werror=report,rerror=report -device virtio-blk-device,drive=root -netdev user,id=net0 -device virtio-net-device,netdev=net0 -m 1G"
+	# a comma in the path is doubled in -drive, as QEMU reads it
+	mkdir "$RECORD_DIR/a,b"
+	cp "$img" "$img.vmlinuz" "$RECORD_DIR/a,b/"
+	run "$RUNNER" --accel=tcg --qemu "$FAKE_QEMU" --explain --disk "$RECORD_DIR/a,b/guest.img"
+	assert_success
+	assert_line --partial " -drive id=root,file=$RECORD_DIR/a,,b/guest.img,format=raw,if=none,werror=report,rerror=report "
 	run "$RUNNER" --accel=tcg --qemu "$FAKE_QEMU" --explain --disk "$RECORD_DIR/none.img"
 	assert_failure 2
 	assert_line "runner: --disk $RECORD_DIR/none.img: No such file or directory (the image and its kernel $RECORD_DIR/none.img.vmlinuz, as --make-debian-root leaves them)"
@@ -301,6 +307,9 @@ explained_command() {
 	assert_line "runner: --append goes with --kernel or --disk"
 	run "$RUNNER" --initrd x --disk y
 	assert_failure 2
+	run "$RUNNER" --kernel x --append "$(printf '%01537d' 0)"
+	assert_failure 2
+	assert_line "runner: --append: 1537 bytes; an x86 Linux kernel takes a command line of at most 2048, and the runner's own arguments need up to 512 of them"
 	run "$RUNNER" --selftest -- -m 1
 	assert_failure 2
 }
