@@ -13,8 +13,6 @@ BUILD=${BUILD:-$TOP/build}
 KVM_OK=$BUILD/kvm-ok
 FIXTURES=$TOP/tests/fixtures/hosts
 
-# Copies fixture NAME into $HOST (world-readable, so tests may run the tool
-# as an unprivileged user) and writes its MSR files.
 # Runs a command of a setup_file (where a failing command would end the
 # setup) and writes its exit status to FILE for the tests to judge.
 record_status() {
@@ -23,6 +21,8 @@ record_status() {
 	if "$@"; then echo 0 > "$file"; else echo $? > "$file"; fi
 }
 
+# Copies fixture NAME into $HOST (world-readable, so tests may run the tool
+# as an unprivileged user) and writes its MSR files.
 host_from_fixture() {
 	local name=$1
 	[ -d "$FIXTURES/$name" ] || { echo "no fixture host $name" >&2; return 1; }
