@@ -97,7 +97,7 @@ insmod /lib/modules/$release/kernel/arch/x86/kvm/kvm-amd.ko"
 
 @test "vm svm: kvm-ok in the guest: KVM acceleration can be used" {
 	guest_run svm "kvm-ok -v"
-	assert_equal "$guest_status" 0
+	[ "$guest_status" = 0 ] || fail "kvm-ok -v exited $guest_status: $output"
 	assert_line "INFO: [pass] cpuid-vt: CPUID: the CPU supports SVM, with nested paging (NPT)"
 	assert_line "INFO: [pass] create-vm: KVM_CREATE_VM succeeded"
 	assert_line --regexp "^INFO: \[pass\] acceleration: test loop: .* \(accelerated\)$"
