@@ -19,7 +19,7 @@
  * entering and leaving the guest, which is taken off every later chunk (in
  * a nested or emulated KVM on a busy host that alone can take a quarter of
  * a millisecond, and would pass for a slow loop).  It then grows the count
- * until the loop itself lasts a quarter of a millisecond, and times four
+ * until the loop itself lasts a quarter of a millisecond, and times two
  * more chunks of that size (preemption only ever slows a chunk, so the
  * fastest counts; on a busy host one or two of them are often cut by a
  * time slice): one figure for both hardware-accelerated KVM (~1 ns per
@@ -63,7 +63,7 @@
 #define CHUNK_MAX	(1ull << 28)
 #define CHUNK_TARGET_NS	250000ull	/* a guest chunk long enough to time well */
 #define NATIVE_TARGET_NS 100000ull	/* the same for the native loop */
-#define REPEATS		4		/* more runs at that size; the fastest counts */
+#define REPEATS		2		/* more runs at that size; the fastest counts */
 #define NULL_CHUNKS	3		/* one-iteration chunks: the cost of a round trip */
 
 static const uint8_t guest_code[] = {
