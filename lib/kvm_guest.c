@@ -204,6 +204,8 @@ static int run_chunks(int vcpu_fd, struct kvm_run *run, uint64_t budget_ns, stru
 					t->ns_per_iteration = (double)(monotonic_ns() - chunk_start) / (double)count;
 					t->iterations = count;
 					t->finished = false;
+				} else if (t->ns_per_iteration == 0) {
+					*t = raw;
 				}
 				return 0;
 			}
