@@ -124,6 +124,37 @@ static bool is_option(const char *arg, const char *name)
 	return strncmp(arg, name, len) == 0 && (arg[len] == '\0' || arg[len] == '=');
 }
 
+/* The option ARG names, when it takes a string: where its value goes. */
+static const char **string_option(struct options *o, const char *arg, const char **name)
+{
+	const struct {
+		const char *name;
+		const char **slot;
+	} table[] = {
+		{ "--qemu", &o->engine },
+		{ "--kernel", &o->kernel },
+		{ "--initrd", &o->initrd },
+		{ "--append", &o->append },
+		{ "--sysroot", &o->sysroot },
+		{ "--disk", &o->disk },
+		{ "--make-debian-root", &o->debian.image },
+		{ "--suite", &o->debian.suite },
+		{ "--size", &o->debian.size },
+		{ "--packages", &o->debian.packages },
+		{ "--mirror", &o->debian.mirror },
+		{ "--root-password-file", &o->debian.root_password_file },
+		{ "--first-boot", &o->debian.first_boot },
+	};
+
+	for (size_t k = 0; k < sizeof(table) / sizeof(table[0]); k++) {
+		if (is_option(arg, table[k].name)) {
+			*name = table[k].name;
+			return table[k].slot;
+		}
+	}
+	return NULL;
+}
+
 static int set_mode(struct options *o, enum accel_mode mode)
 {
 	if (o->mode_given && o->mode != mode) {
@@ -143,7 +174,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	for (i = 1; i < argc; i++) {
-		const char *arg = argv[i], *v;
+		const char *arg = argv[i], *v, *name, **slot;
 
 		if (strcmp(arg, "--") == 0) {
 			i++;
@@ -165,51 +196,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->explain = true;
 		} else if (strcmp(arg, "--selftest") == 0) {
 			o->selftest = true;
-		} else if ((v = option_value(argc, argv, &i, "--make-debian-root")) || (v = option_value(argc, argv, &i, "--suite")) ||
-			   (v = option_value(argc, argv, &i, "--size")) || (v = option_value(argc, argv, &i, "--packages")) ||
-			   (v = option_value(argc, argv, &i, "--mirror")) ||
-			   (v = option_value(argc, argv, &i, "--root-password-file")) ||
-			   (v = option_value(argc, argv, &i, "--first-boot")) || (v = option_value(argc, argv, &i, "--disk"))) {
-			const char *opt = argv[i][0] == '-' ? argv[i] : argv[i - 1];
-
-			if (strncmp(opt, "--make-debian-root", 18) == 0)
-				o->debian.image = v;
-			else if (strncmp(opt, "--suite", 7) == 0)
-				o->debian.suite = v;
-			else if (strncmp(opt, "--size", 6) == 0)
-				o->debian.size = v;
-			else if (strncmp(opt, "--packages", 10) == 0)
-				o->debian.packages = v;
-			else if (strncmp(opt, "--mirror", 8) == 0)
-				o->debian.mirror = v;
-			else if (strncmp(opt, "--root-password-file", 20) == 0)
-				o->debian.root_password_file = v;
-			else if (strncmp(opt, "--first-boot", 12) == 0)
-				o->debian.first_boot = v;
-			else
-				o->disk = v;
-		} else if (is_option(arg, "--qemu") || is_option(arg, "--kernel") || is_option(arg, "--initrd") ||
-			   is_option(arg, "--append") || is_option(arg, "--sysroot") ||
-			   is_option(arg, "--probe-timeout")) {
-			const char *name = arg[2] == 'q' ? "--qemu" : arg[2] == 'k' ? "--kernel" : arg[2] == 'i' ? "--initrd"
-					 : arg[2] == 'a' ? "--append" : arg[2] == 's' ? "--sysroot" : "--probe-timeout";
-
-			v = option_value(argc, argv, &i, name);
-			if (!v) {
+		} else if ((slot = string_option(o, arg, &name)) != NULL) {
+			if (!(*slot = option_value(argc, argv, &i, name))) {
 				fprintf(stderr, "%s: %s needs a value\n", prog, name);
 				return -1;
 			}
-			if (name[2] == 'q')
-				o->engine = v;
-			else if (name[2] == 'k')
-				o->kernel = v;
-			else if (name[2] == 'i')
-				o->initrd = v;
-			else if (name[2] == 'a')
-				o->append = v;
-			else if (name[2] == 's')
-				o->sysroot = v;
-			else if ((o->probe_timeout_ms = atoi(v)) < 10 || o->probe_timeout_ms > 60000) {
+		} else if (is_option(arg, "--probe-timeout")) {
+			v = option_value(argc, argv, &i, "--probe-timeout");
+			if (!v) {
+				fprintf(stderr, "%s: --probe-timeout needs a value\n", prog);
+				return -1;
+			}
+			if ((o->probe_timeout_ms = atoi(v)) < 10 || o->probe_timeout_ms > 60000) {
 				fprintf(stderr, "%s: --probe-timeout %s: give milliseconds from 10 to 60000\n", prog, v);
 				return -1;
 			}

@@ -307,6 +307,9 @@ explained_command() {
 	assert_line "runner: --append goes with --kernel or --disk"
 	run "$RUNNER" --initrd x --disk y
 	assert_failure 2
+	run "$RUNNER" --make-debian-root
+	assert_failure 2
+	assert_line "runner: --make-debian-root needs a value"
 	run "$RUNNER" --kernel x --append "$(printf '%01537d' 0)"
 	assert_failure 2
 	assert_line "runner: --append: 1537 bytes; an x86 Linux kernel takes a command line of at most 2048, and the runner's own arguments need up to 512 of them"
