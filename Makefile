@@ -15,14 +15,22 @@ INITDIR    ?= /etc/init.d
 BUGDIR     ?= /usr/share/bug/kvm-host-toolkit
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 ANSIBLEFACTSDIR ?= /etc/ansible/facts.d
+# the udev rule for /dev/kvm: yes, no, or auto (only where this machine's udev
+# has no rule for kvm of its own; systemd's udev has one)
+UDEV_RULE  ?= auto
 DESTDIR    ?=
 
 CC         ?= gcc
+# V=1 shows every compiler command line (the Debian build does, for blhc)
+V          ?= 0
+Q          := $(if $(filter 1,$(V)),,@)
+# WERROR= builds without -Werror (distribution builds, newer compilers)
+WERROR     ?= -Werror
 PKGS       := libcpuid libkmod libpci
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS     ?= -O2 -g
-CFLAGS     += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) \
+CFLAGS     += -std=c11 -Wall -Wextra $(WERROR) -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) \
               -DKVMHOST_VERSION='"$(VERSION)"' -DKVMHOST_VERSION_STRING='"$(VERSION)"'
 LDLIBS     += $(PKG_LIBS) -lm
 # SANITIZE="-fsanitize=..." builds everything (but the micro guest) with sanitizers
@@ -48,12 +56,12 @@ all: $(TOOLS)
 $(B)/obj/%.o: %.c $(wildcard lib/*.h) $(wildcard runner/*.h) VERSION
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/test-obj/%.o: %.c $(wildcard lib/*.h) VERSION
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (test build)"
-	@$(CC) $(CPPFLAGS) $(CFLAGS) -DKVMHOST_TESTING -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DKVMHOST_TESTING -c -o $@ $<
 
 $(B)/test/kvm-ok: $(B)/test-obj/kvm-ok/main.o $(TEST_OBJ)
 	@mkdir -p $(dir $@)
@@ -82,11 +90,11 @@ $(B)/runner: $(RUNNER_SRC:%.c=$(B)/obj/%.o) $(B)/libkvmhost.a
 
 # the runner's micro guest: 32-bit freestanding code with a PVH note
 GUEST_CFLAGS := -m32 -ffreestanding -fno-pic -fno-stack-protector -fno-asynchronous-unwind-tables \
-	-nostdlib -static -s -O2 -Wall -Wextra -Werror -Wl,-Ttext=0x100000 -Wl,--build-id=none -Wl,-e,pvh_entry
+	-nostdlib -static -s -O2 -Wall -Wextra $(WERROR) -Wl,-Ttext=0x100000 -Wl,--build-id=none -Wl,-e,pvh_entry
 $(B)/microguest.elf: runner/guest/entry.S runner/guest/guest.c
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $@"
-	@$(CC) $(GUEST_CFLAGS) -o $@ $^
+	$(Q)$(CC) $(GUEST_CFLAGS) -o $@ $^
 
 deps:
 	@bash tools/install-deps run
@@ -106,7 +114,7 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem --std=c11 -D__x86_64__ -Ilib lib kvm-ok modload runner tests/fake-kernel tests/fuzz
 	@for page in man/*.[18]; do \
-	  out=$$(groff -ww -z -man $$page 2>&1); \
+	  out=$$(groff -ww -z -man $$page 2>&1; mandoc -Tlint -W style $$page 2>&1); \
 	  if [ -n "$$out" ]; then echo "$$page: $$out"; exit 1; fi; \
 	done
 
@@ -196,7 +204,11 @@ install: all
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/kvm-modload.service
 	sed 's|@SBINDIR@|$(SBINDIR)|g' modload/kvm-modload.init.in > $(DESTDIR)$(INITDIR)/kvm-modload
 	chmod 0755 $(DESTDIR)$(INITDIR)/kvm-modload
-	install -m 0644 modload/65-kvm.rules $(DESTDIR)$(UDEVRULESDIR)/
+	@if [ "$(UDEV_RULE)" = yes ] || { [ "$(UDEV_RULE)" = auto ] && \
+	    ! grep -qs '^KERNEL=="kvm"' /lib/udev/rules.d/50-udev-default.rules /usr/lib/udev/rules.d/50-udev-default.rules; }; then \
+	  echo "install -m 0644 modload/65-kvm.rules $(DESTDIR)$(UDEVRULESDIR)/"; \
+	  install -m 0644 modload/65-kvm.rules $(DESTDIR)$(UDEVRULESDIR)/; \
+	else echo "(65-kvm.rules not installed: UDEV_RULE=$(UDEV_RULE); udev's own 50-udev-default.rules gives /dev/kvm to group kvm)"; fi
 	install -d $(DESTDIR)$(BUGDIR)
 	sed 's|@BINDIR@|$(BINDIR)|g' kvm-ok/reportbug-script.in > $(DESTDIR)$(BUGDIR)/script
 	chmod 0755 $(DESTDIR)$(BUGDIR)/script

@@ -1,8 +1,12 @@
-/* collect.c - writing a replayable snapshot, never through a symlink
+/* collect.c - writing a replayable snapshot, whole or not at all, never
+ * through a symlink
  *
- * The snapshot is written below a directory this run creates, with
- * mkdirat/openat relative to it, O_EXCL and O_NOFOLLOW: nothing planted in
- * the destination can redirect a write.
+ * The snapshot is written below a temporary directory this run creates
+ * beside DEST (.BASE.XXXXXX, mode 0700), with mkdirat/openat relative to
+ * it, O_EXCL and O_NOFOLLOW: nothing planted there can redirect a write.  A
+ * .tar.gz goes to .BASE.XXXXXX.part first.  Only a complete snapshot is
+ * renamed to DEST (RENAME_NOREPLACE); a failure or SIGINT/SIGTERM/SIGHUP
+ * removes the temporaries.
  */
 #include "collect.h"
 
@@ -10,12 +14,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <libcpuid.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "errno_name.h"
@@ -26,7 +32,7 @@
 struct snapshot {
 	const struct sysroot *src;	/* what is snapshot: the live host, or a sysroot */
 	int dir;		/* the snapshot's top directory */
-	char path[4096];	/* its path, for libcpuid */
+	char path[4600];	/* its path, for libcpuid */
 	int error;		/* the first errno met */
 	char failed[256];	/* and where */
 };
@@ -109,7 +115,7 @@ static void collect_cpu(struct snapshot *s, const struct host_facts *f)
 	if (!sysroot_is_live(s->src)) {
 		copy_file(s, "/cpuid.raw", 1 << 20);
 	} else if (cpuid_get_raw_data(&raw) == 0) {
-		char path[4200];
+		char path[4700];
 
 		snprintf(path, sizeof(path), "%s/cpuid.raw", s->path);
 		if (cpuid_serialize_raw_data(&raw, path) != 0)
@@ -301,21 +307,13 @@ static void collect_pci_iommu(struct snapshot *s, const struct report_facts *r)
 		put_text(s, "sys/kernel/debug/tboot_log", "%s", "");
 }
 
-static int write_snapshot(const char *dir, const struct host_facts *f, const struct report_facts *r,
+/* Writes the snapshot into the new, empty directory dirfd (at path). */
+static int write_snapshot(int dirfd, const char *path, const struct host_facts *f, const struct report_facts *r,
 			  bool include_serials, char *why, size_t why_size)
 {
-	struct snapshot s = { .src = &f->root, .dir = -1 };
+	struct snapshot s = { .src = &f->root, .dir = dirfd };
 
-	if (mkdir(dir, 0755) < 0) {
-		snprintf(why, why_size, "%s; give a directory that does not exist yet", strerror(errno));
-		return -1;
-	}
-	s.dir = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (s.dir < 0) {
-		snprintf(why, why_size, "%s", strerror(errno));
-		return -1;
-	}
-	snprintf(s.path, sizeof(s.path), "%s", dir);
+	snprintf(s.path, sizeof(s.path), "%s", path);
 	put_text(&s, "SNAPSHOT", "kvm-ok host snapshot: replay with kvm-ok --sysroot DIR\nversion: %s\nserials: %s\n",
 		 KVMHOST_VERSION_STRING, include_serials ? "included" : "omitted");
 	collect_cpu(&s, f);
@@ -326,9 +324,8 @@ static int write_snapshot(const char *dir, const struct host_facts *f, const str
 	collect_device(&s, f);
 	collect_pci_iommu(&s, r);
 	put_text(&s, "qemu-version", "%s\n", r->qemu);
-	close(s.dir);
 	if (s.error) {
-		snprintf(why, why_size, "%s: %s", s.failed, strerror(s.error));
+		snprintf(why, why_size, "writing %s: %s", s.failed, strerror(s.error));
 		return -1;
 	}
 	return 0;
@@ -347,29 +344,242 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* ---- whole or not at all ------------------------------------------------------ */
+
+/* Where the snapshot goes: DEST's directory (opened once: every name below
+ * is relative to it) and the temporary names beside DEST. */
+struct destination {
+	int parent;			/* DEST's directory */
+	char parent_path[4096];
+	const char *base;		/* DEST's last component */
+	char staging[300];		/* .BASE.XXXXXX: the snapshot being written */
+	char staging_path[4400];
+	char part[320];			/* .BASE.XXXXXX.part: the archive being written */
+	bool have_staging, have_part;
+};
+
+static const int caught_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static sigset_t held;
+
+/* Blocks the signals that would end the run (those not ignored), so that a
+ * Ctrl-C or a kill cannot leave a half snapshot or host data behind: they
+ * are acted on, after the cleanup, when the snapshot is done or abandoned. */
+static void hold_signals(sigset_t *old)
+{
+	sigemptyset(&held);
+	for (size_t i = 0; i < sizeof(caught_signals) / sizeof(caught_signals[0]); i++) {
+		struct sigaction now;
+
+		if (sigaction(caught_signals[i], NULL, &now) == 0 && now.sa_handler != SIG_IGN)
+			sigaddset(&held, caught_signals[i]);
+	}
+	sigprocmask(SIG_BLOCK, &held, old);
+}
+
+static int pending_signal(void)
+{
+	sigset_t pending;
+
+	sigpending(&pending);
+	for (size_t i = 0; i < sizeof(caught_signals) / sizeof(caught_signals[0]); i++)
+		if (sigismember(&held, caught_signals[i]) && sigismember(&pending, caught_signals[i]))
+			return caught_signals[i];
+	return 0;
+}
+
+static void remove_temporaries(struct destination *d)
+{
+	if (d->have_part)
+		unlinkat(d->parent, d->part, 0);
+	if (d->have_staging)
+		nftw(d->staging_path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	d->have_part = d->have_staging = false;
+}
+
+/* Opens DEST's directory and refuses a DEST that exists in any form (a
+ * dangling symlink included). */
+static int open_destination(const char *dest, struct destination *d, char *why, size_t why_size)
+{
+	const char *slash = strrchr(dest, '/');
+	struct stat st;
+
+	memset(d, 0, sizeof(*d));
+	d->base = slash ? slash + 1 : dest;
+	if (slash == dest)
+		snprintf(d->parent_path, sizeof(d->parent_path), "/");
+	else if (slash)
+		snprintf(d->parent_path, sizeof(d->parent_path), "%.*s", (int)(slash - dest), dest);
+	else
+		snprintf(d->parent_path, sizeof(d->parent_path), ".");
+	if (!d->base[0] || strcmp(d->base, ".") == 0 || strcmp(d->base, "..") == 0 || strlen(d->base) > 200) {
+		snprintf(why, why_size, "give the name of a new directory or .tar.gz file (at most 200 bytes)");
+		return -1;
+	}
+	d->parent = open(d->parent_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->parent < 0) {
+		int e = errno;
+
+		snprintf(why, why_size, "its directory %s: %s (%s)%s", d->parent_path, strerror(e), errno_name(e),
+			 e == ENOENT ? ": create it first" : e == EACCES ? ": choose a directory you may write to" : "");
+		return -1;
+	}
+	if (fstatat(d->parent, d->base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		snprintf(why, why_size, "%s exists already%s; give a new name (kvm-ok never writes over or through "
+			 "what is there)", dest, S_ISLNK(st.st_mode) ? " (a symbolic link)" : "");
+		close(d->parent);
+		return -1;
+	}
+	return 0;
+}
+
+/* mkdtemp beside DEST, relative to its directory: .BASE.XXXXXX, mode 0700
+ * while it holds host data. */
+static int make_staging(struct destination *d, char *why, size_t why_size)
+{
+	static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	for (unsigned int seed = (unsigned int)(ts.tv_nsec ^ getpid()), tries = 0; tries < 100; tries++) {
+		char suffix[7];
+
+		for (int i = 0; i < 6; i++)
+			suffix[i] = letters[rand_r(&seed) % (sizeof(letters) - 1)];
+		suffix[6] = '\0';
+		snprintf(d->staging, sizeof(d->staging), ".%s.%s", d->base, suffix);
+		snprintf(d->part, sizeof(d->part), "%s.part", d->staging);
+		if (mkdirat(d->parent, d->staging, 0700) == 0) {
+			d->have_staging = true;
+			snprintf(d->staging_path, sizeof(d->staging_path), "%s/%s", d->parent_path, d->staging);
+			return 0;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	snprintf(why, why_size, "creating a temporary directory in %s: %s (%s)%s", d->parent_path, strerror(errno),
+		 errno_name(errno), errno == EACCES || errno == EPERM || errno == EROFS ?
+		 ": choose a directory you may write to" : "");
+	return -1;
+}
+
+/* The archive: tar's output into .BASE.XXXXXX.part (O_EXCL, O_NOFOLLOW),
+ * flushed to disk; tar's own message when it fails. */
+static int write_archive(struct destination *d, char *why, size_t why_size)
+{
+	char *tar[] = { TAR_PATH, "-czf", "-", "-C", d->staging_path, "snapshot", NULL };
+	char err[400];
+	int fd, status;
+
+	fd = openat(d->parent, d->part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(why, why_size, "creating %s/%s: %s", d->parent_path, d->part, strerror(errno));
+		return -1;
+	}
+	d->have_part = true;
+	status = spawn_run(tar, fd, err, sizeof(err), 60000);
+	if (status != 0) {
+		snprintf(why, why_size, "%s -czf %s", TAR_PATH, status < 0 && errno == ETIMEDOUT ?
+			 "took more than 60 s" : status < 0 ? "could not run" : "failed");
+		if (err[0])
+			snprintf(why + strlen(why), why_size - strlen(why), ": %s", err);
+		close(fd);
+		return -1;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		snprintf(why, why_size, "writing %s/%s: %s", d->parent_path, d->part, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Renames the finished snapshot into place, never over something that
+ * appeared meanwhile. */
+static int publish(struct destination *d, const char *from, const char *dest, char *why, size_t why_size)
+{
+	if (renameat2(d->parent, from, d->parent, d->base, RENAME_NOREPLACE) < 0) {
+		snprintf(why, why_size, "renaming it to %s: %s%s", dest, strerror(errno),
+			 errno == EEXIST ? " (it appeared meanwhile; nothing was replaced)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+#ifdef KVMHOST_TESTING
+/* Test builds only (build/test/): KVMHOST_TEST_COLLECT_PAUSE_MS=N waits N ms
+ * once the snapshot is staged, so a test can signal a run in that window. */
+static void pause_if_asked(void)
+{
+	const char *ms = getenv("KVMHOST_TEST_COLLECT_PAUSE_MS");
+	struct timespec t;
+
+	if (!ms)
+		return;
+	t.tv_sec = atoi(ms) / 1000;
+	t.tv_nsec = (long)(atoi(ms) % 1000) * 1000000L;
+	while (nanosleep(&t, &t) < 0 && errno == EINTR)
+		;
+}
+#else
+static void pause_if_asked(void)
+{
+}
+#endif
+
+static int write_all_or_nothing(const char *dest, struct destination *d, const struct host_facts *f,
+				const struct report_facts *r, bool include_serials, char *why, size_t why_size)
+{
+	bool archive = ends_with(dest, ".tar.gz");
+	char top[4500];
+	int dirfd, rc;
+
+	if (make_staging(d, why, why_size) < 0)
+		return -1;
+	snprintf(top, sizeof(top), "%s%s", d->staging_path, archive ? "/snapshot" : "");
+	if (archive && mkdir(top, 0755) < 0) {
+		snprintf(why, why_size, "creating %s: %s", top, strerror(errno));
+		return -1;
+	}
+	dirfd = open(top, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dirfd < 0) {
+		snprintf(why, why_size, "opening %s: %s", top, strerror(errno));
+		return -1;
+	}
+	rc = write_snapshot(dirfd, top, f, r, include_serials, why, why_size);
+	pause_if_asked();
+	if (rc == 0 && !archive && fchmod(dirfd, 0755) < 0) {
+		snprintf(why, why_size, "%s: %s", top, strerror(errno));
+		rc = -1;
+	}
+	close(dirfd);
+	if (rc < 0 || pending_signal())
+		return -1;
+	if (archive)
+		return write_archive(d, why, why_size) < 0 || pending_signal() ? -1 :
+		       publish(d, d->part, dest, why, why_size) < 0 ? -1 : (d->have_part = false, 0);
+	if (publish(d, d->staging, dest, why, why_size) < 0)
+		return -1;
+	d->have_staging = false;
+	return 0;
+}
+
 int collect_snapshot(const char *dest, const struct host_facts *f, const struct report_facts *r,
 		     bool include_serials, char *why, size_t why_size)
 {
-	char tmp[] = "/tmp/kvm-ok-collect.XXXXXX", top[64], out[256];
-	char *tar[] = { TAR_PATH, "-czf", (char *)dest, "-C", tmp, "snapshot", NULL };
-	int rc;
+	struct destination d;
+	sigset_t old;
+	int rc, sig;
 
-	if (!ends_with(dest, ".tar.gz"))
-		return write_snapshot(dest, f, r, include_serials, why, why_size);
-	if (access(dest, F_OK) == 0) {
-		snprintf(why, why_size, "%s exists already; give a new file name", dest);
+	if (open_destination(dest, &d, why, why_size) < 0)
 		return -1;
-	}
-	if (!mkdtemp(tmp)) {
-		snprintf(why, why_size, "a temporary directory: %s", strerror(errno));
-		return -1;
-	}
-	snprintf(top, sizeof(top), "%s/snapshot", tmp);
-	rc = write_snapshot(top, f, r, include_serials, why, why_size);
-	if (rc == 0 && spawn_capture(tar, out, sizeof(out), 60000) != 0) {
-		snprintf(why, why_size, "%s -czf failed%s%s", TAR_PATH, out[0] ? ": " : "", out);
+	hold_signals(&old);
+	rc = write_all_or_nothing(dest, &d, f, r, include_serials, why, why_size);
+	remove_temporaries(&d);
+	close(d.parent);
+	sig = pending_signal();
+	if (sig) {
+		snprintf(why, why_size, "interrupted by signal %d: nothing written", sig);
 		rc = -1;
 	}
-	nftw(tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	sigprocmask(SIG_SETMASK, &old, NULL);	/* a held signal ends the run here, as it would have */
 	return rc;
 }

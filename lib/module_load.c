@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "modules.h"
+
 #define MAX_DEPS 64	/* dependencies of one module tracked for rollback */
 
 /* libkmod's print_action callback carries no user data: the result being
@@ -30,13 +32,11 @@ static void keep_last_message(void *data, int priority, const char *file, int li
 int module_loader_open(struct module_loader *l, const struct sysroot *root, const char *moddir,
 		       const char *release)
 {
-	static const char *const config_dirs[] = { "/etc/modprobe.d", "/run/modprobe.d",
-						   "/usr/local/lib/modprobe.d", "/lib/modprobe.d" };
-	char configs[4][1024], dep[1100];
-	const char *config_paths[5];
+	struct modprobe_config config;
+	char dep[1100];
 	struct stat st;
 	char rel[300];
-	int n = 0, rc;
+	int rc;
 
 	memset(l, 0, sizeof(*l));
 	snprintf(rel, sizeof(rel), "/lib/modules/%s", release);
@@ -53,12 +53,7 @@ int module_loader_open(struct module_loader *l, const struct sysroot *root, cons
 			 "(package linux-image-%s) or run depmod %s", release, dep, strerror(errno), release, release);
 		return -1;
 	}
-	for (size_t i = 0; i < sizeof(config_dirs) / sizeof(config_dirs[0]); i++)
-		if (sysroot_path(root, config_dirs[i], configs[n], sizeof(configs[n])))
-			config_paths[n] = configs[n], n++;
-	config_paths[n] = NULL;
-
-	l->ctx = kmod_new(l->tree, sysroot_is_live(root) ? NULL : config_paths);
+	l->ctx = kmod_new(l->tree, modprobe_config_paths(root, &config));
 	if (!l->ctx) {
 		snprintf(l->error, sizeof(l->error), "libkmod could not start on %s", l->tree);
 		return -1;
@@ -95,6 +90,8 @@ static void record_action(struct kmod_module *m, bool install, const char *optio
 	snprintf(s->module, sizeof(s->module), "%s", kmod_module_get_name(m));
 	snprintf(s->path, sizeof(s->path), "%s", path ? path : "");
 	snprintf(s->options, sizeof(s->options), "%s", options ? options : "");
+	for (size_t n = strlen(s->options); n > 0 && s->options[n - 1] == ' '; n--)
+		s->options[n - 1] = '\0';	/* libkmod leaves a space after the last option */
 	s->install_command = install;
 }
 
@@ -204,6 +201,7 @@ void module_load(struct module_loader *l, const char *name, const char *options,
 	int state, rc, i = 0;
 
 	memset(r, 0, sizeof(*r));
+	snprintf(r->requested, sizeof(r->requested), "%s", name);
 	mod = lookup_one(l, name);
 	if (!mod) {
 		r->outcome = LOAD_NOT_FOUND;
@@ -214,6 +212,14 @@ void module_load(struct module_loader *l, const char *name, const char *options,
 	state = kmod_module_get_initstate(mod);
 	if (state == KMOD_MODULE_BUILTIN || state == KMOD_MODULE_LIVE) {
 		r->outcome = state == KMOD_MODULE_BUILTIN ? LOAD_BUILTIN : LOAD_ALREADY_LIVE;
+		kmod_module_unref(mod);
+		return;
+	}
+	if (!kmod_module_get_path(mod)) {
+		/* e.g. "alias kvm_amd other" in modprobe.d, other not in the tree */
+		r->outcome = LOAD_NOT_FOUND;
+		r->error = ENOENT;
+		snprintf(r->failed_module, sizeof(r->failed_module), "%s", kmod_module_get_name(mod));
 		kmod_module_unref(mod);
 		return;
 	}

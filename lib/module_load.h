@@ -42,7 +42,8 @@ struct load_step {
 struct load_result {
 	enum load_outcome outcome;
 	int error;			/* positive errno for LOAD_FAILED */
-	char failed_module[64];		/* which module the kernel refused */
+	char requested[64];		/* the name asked for */
+	char failed_module[64];		/* which module the kernel refused (or was missing) */
 	struct load_step steps[MODULE_LOAD_MAX_STEPS]; /* insmods attempted or planned */
 	int nsteps;
 	char rolled_back[256];		/* modules removed again after a failure */

@@ -13,6 +13,23 @@
 #include <string.h>
 #include <sys/stat.h>
 
+const char *const *modprobe_config_paths(const struct sysroot *root, struct modprobe_config *c)
+{
+	static const char *const dirs[MODPROBE_CONFIG_DIRS] = {
+		"/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/usr/lib/modprobe.d",
+		"/lib/modprobe.d",
+	};
+	int n = 0;
+
+	if (sysroot_is_live(root))
+		return NULL;
+	for (int i = 0; i < MODPROBE_CONFIG_DIRS; i++)
+		if (sysroot_path(root, dirs[i], c->dir[n], sizeof(c->dir[n])))
+			c->paths[n] = c->dir[n], n++;
+	c->paths[n] = NULL;
+	return c->paths;
+}
+
 void module_probe(const struct sysroot *root, const char *name, struct module_info *m)
 {
 	char path[256], text[32];
@@ -87,6 +104,7 @@ struct kmod_api {
 	struct kmod_list *(*list_next)(const struct kmod_list *, const struct kmod_list *);
 	struct kmod_module *(*get_module)(const struct kmod_list *);
 	const char *(*get_path)(const struct kmod_module *);
+	const char *(*get_name)(const struct kmod_module *);
 	struct kmod_module *(*module_unref)(struct kmod_module *);
 	int (*unref_list)(struct kmod_list *);
 	struct kmod_ctx *(*unref_ctx)(struct kmod_ctx *);
@@ -106,10 +124,11 @@ static bool kmod_api_load(struct kmod_api *k)
 	*(void **)&k->list_next = dlsym(handle, "kmod_list_next");
 	*(void **)&k->get_module = dlsym(handle, "kmod_module_get_module");
 	*(void **)&k->get_path = dlsym(handle, "kmod_module_get_path");
+	*(void **)&k->get_name = dlsym(handle, "kmod_module_get_name");
 	*(void **)&k->module_unref = dlsym(handle, "kmod_module_unref");
 	*(void **)&k->unref_list = dlsym(handle, "kmod_module_unref_list");
 	*(void **)&k->unref_ctx = dlsym(handle, "kmod_unref");
-	return k->new_ctx && k->set_log_fn && k->lookup && k->list_next && k->get_module && k->get_path &&
+	return k->new_ctx && k->set_log_fn && k->lookup && k->list_next && k->get_module && k->get_path && k->get_name &&
 	       k->module_unref && k->unref_list && k->unref_ctx;
 }
 
@@ -119,12 +138,42 @@ static void log_nothing(void *data, int priority, const char *file, int line,
 	(void)data, (void)priority, (void)file, (void)line, (void)fn, (void)format, (void)args;
 }
 
+/* Whether TREE/modules.builtin lists NAME (as kernel/.../NAME.ko, with '-'
+ * and '_' the same).  A module libkmod resolves without a file is built in
+ * only when listed there: "alias kvm_amd other" resolves to a module that
+ * simply does not exist. */
+static bool listed_builtin(const char *tree, const char *name)
+{
+	char path[4096 + 32], line[512];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/modules.builtin", tree);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *base = strrchr(line, '/');
+		size_t n;
+
+		base = base ? base + 1 : line;
+		n = strcspn(base, "\n");
+		if (n < 3 || strncmp(base + n - 3, ".ko", 3) != 0 || n - 3 != strlen(name))
+			continue;
+		found = true;
+		for (size_t i = 0; i < n - 3 && found; i++)
+			found = base[i] == name[i] || (strchr("-_", base[i]) && strchr("-_", name[i]));
+	}
+	fclose(f);
+	return found;
+}
+
 enum module_availability module_availability(const struct sysroot *root, const char *release,
 					     const char *name, char *path, size_t path_size,
 					     char *tree, size_t tree_size)
 {
-	char modprobe_d[2][4096], dep[4096 + 32];
-	const char *configs[3] = { modprobe_d[0], modprobe_d[1], NULL };
+	struct modprobe_config config;
+	char dep[4096 + 32];
 	enum module_availability result = MODULE_AVAIL_MISSING;
 	struct kmod_list *list = NULL, *item;
 	struct kmod_api kmod;
@@ -140,13 +189,10 @@ enum module_availability module_availability(const struct sysroot *root, const c
 	snprintf(dep, sizeof(dep), "%s/modules.dep", tree);
 	if (stat(dep, &st) < 0)
 		return MODULE_AVAIL_UNKNOWN;
-	if (!sysroot_path(root, "/etc/modprobe.d", modprobe_d[0], sizeof(modprobe_d[0])) ||
-	    !sysroot_path(root, "/lib/modprobe.d", modprobe_d[1], sizeof(modprobe_d[1])))
-		return MODULE_AVAIL_UNKNOWN;
 	if (!kmod_api_load(&kmod))
 		return MODULE_AVAIL_UNKNOWN;
 
-	ctx = kmod.new_ctx(tree, sysroot_is_live(root) ? NULL : configs);
+	ctx = kmod.new_ctx(tree, modprobe_config_paths(root, &config));
 	if (!ctx)
 		return MODULE_AVAIL_UNKNOWN;
 	kmod.set_log_fn(ctx, log_nothing, NULL);
@@ -162,7 +208,7 @@ enum module_availability module_availability(const struct sysroot *root, const c
 			result = MODULE_AVAIL_FILE;
 			if (path_size)
 				snprintf(path, path_size, "%s", file);
-		} else if (result != MODULE_AVAIL_FILE) {
+		} else if (result != MODULE_AVAIL_FILE && listed_builtin(tree, kmod.get_name(mod))) {
 			result = MODULE_AVAIL_BUILTIN;
 		}
 		kmod.module_unref(mod);

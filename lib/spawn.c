@@ -19,9 +19,39 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int spawn_capture(char *const argv[], char *out, size_t size, int timeout_ms)
+/* The child: standard input from /dev/null; out_fd (or /dev/null when -1)
+ * as standard output when the pipe takes standard error, else the pipe as
+ * standard output and /dev/null as standard error; the signals the parent
+ * may hold blocked are given back their defaults. */
+static void child(char *const argv[], int pipe_out, int out_fd)
 {
 	static char *const empty_env[] = { NULL };
+	int null = open("/dev/null", O_RDWR);
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (null >= 0)
+		dup2(null, STDIN_FILENO);
+	if (out_fd == SPAWN_CAPTURE_STDOUT) {
+		if (null >= 0)
+			dup2(null, STDERR_FILENO);
+		dup2(pipe_out, STDOUT_FILENO);
+	} else {
+		dup2(out_fd >= 0 ? out_fd : null, STDOUT_FILENO);
+		dup2(pipe_out, STDERR_FILENO);
+	}
+	execve(argv[0], argv, empty_env);
+	_exit(127);
+}
+
+int spawn_capture(char *const argv[], char *out, size_t size, int timeout_ms)
+{
+	return spawn_run(argv, SPAWN_CAPTURE_STDOUT, out, size, timeout_ms);
+}
+
+int spawn_run(char *const argv[], int out_fd, char *out, size_t size, int timeout_ms)
+{
 	long long deadline = now_ms() + timeout_ms;
 	size_t used = 0;
 	int pipefd[2], status;
@@ -43,17 +73,8 @@ int spawn_capture(char *const argv[], char *out, size_t size, int timeout_ms)
 		close(pipefd[1]);
 		return -1;
 	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		if (null >= 0) {
-			dup2(null, STDIN_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
-		dup2(pipefd[1], STDOUT_FILENO);
-		execve(argv[0], argv, empty_env);
-		_exit(127);
-	}
+	if (pid == 0)
+		child(argv, pipefd[1], out_fd);
 	close(pipefd[1]);
 	for (;;) {
 		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };

@@ -11,4 +11,12 @@
  * status, or -1 with errno when it could not run or was killed. */
 int spawn_capture(char *const argv[], char *out, size_t size, int timeout_ms);
 
+#define SPAWN_CAPTURE_STDOUT (-2)
+
+/* The same, with standard output to out_fd (-1: /dev/null) and its
+ * standard error kept in out instead (for a tool's own error message);
+ * out_fd SPAWN_CAPTURE_STDOUT is spawn_capture.  The child starts with no
+ * signal blocked, whatever the caller blocks. */
+int spawn_run(char *const argv[], int out_fd, char *out, size_t size, int timeout_ms);
+
 #endif

@@ -4,7 +4,8 @@
  * modload -r                                unload it (and kvm)
  * modload --status [--json]                 what is loaded, /dev/kvm
  * Exit status: 0 loaded (or already there), 1 could not, 2 usage,
- * 3 (--status) not loaded.  See modload(8).
+ * 3 (--status) not loaded, 4 this host cannot run KVM (nothing to load).
+ * See modload(8).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -38,6 +39,7 @@ enum {
 	EXIT_NOT_LOADED = 1,
 	EXIT_USAGE = 2,
 	EXIT_STATUS_NOT_LOADED = 3,	/* LSB: "program is not running" */
+	EXIT_NOT_POSSIBLE = 4,		/* the CPU or firmware cannot run KVM here */
 };
 
 #define DEVICE_WAIT_MS 2000
@@ -94,7 +96,8 @@ static void usage(FILE *out)
 	      "  -h, --help           show this help\n"
 	      "  -V, --version        show the version\n\n"
 	      "Exit status: 0 loaded or already there, 1 could not load (or unload), 2 usage,\n"
-	      "3 --status: not loaded.  See modload(8).\n", out);
+	      "3 --status: not loaded, 4 this host cannot run KVM (the CPU or firmware lacks it).\n"
+	      "See modload(8).\n", out);
 }
 
 static int check_dir(const char *option, const char *dir)
@@ -212,28 +215,37 @@ static const char *vendor_module(const struct sysroot *root, char *vendor, size_
 
 /* ---- after a failure: what kvm-ok finds, and what the kernel said ---------- */
 
-static void print_diagnosis(const struct sysroot *root)
+/* Prints kvm-ok's CPU and firmware findings (unless print is false);
+ * cause_known: the caller has named the cause already.  Returns whether
+ * kvm-ok finds that the CPU or firmware cannot run KVM. */
+static bool print_diagnosis(const struct sysroot *root, bool cause_known, bool print)
 {
 	static const char *const relevant[] = { "cpu", "cpuid-vt", "cpuinfo-vt", "hypervisor", "firmware" };
 	struct host_options opts = { .probe = false, .probe_deadline_ms = 0 };
 	struct host_facts facts;
 	struct diagnosis d;
 
+	bool cause;
+
 	host_gather(root, &opts, &facts);
 	diagnose(&facts, &d);
+	host_release(&facts);
+	cause = d.reason == REASON_NO_CPU_SUPPORT || d.reason == REASON_DISABLED_BY_FIRMWARE;
+	if (!print)
+		return cause;
 	fprintf(stderr, "modload: what kvm-ok finds:\n");
 	for (size_t i = 0; i < sizeof(relevant) / sizeof(relevant[0]); i++)
 		for (int c = 0; c < d.nchecks; c++)
 			if (strcmp(d.checks[c].name, relevant[i]) == 0)
 				fprintf(stderr, "INFO: %s\n", d.checks[c].detail);
-	if (d.reason == REASON_NO_CPU_SUPPORT || d.reason == REASON_DISABLED_BY_FIRMWARE) {
+	if (cause) {
 		fprintf(stderr, "INFO: reason %s: %s\n", reason_name(d.reason), d.summary);
 		for (int h = 0; h < d.nhints; h++)
 			fprintf(stderr, "HINT: %s\n", d.hints[h]);
-	} else {
+	} else if (!cause_known) {
 		fprintf(stderr, "INFO: kvm-ok finds no CPU or firmware cause; the kernel's log may say more.\n");
 	}
-	host_release(&facts);
+	return cause;
 }
 
 static void print_kernel_log(const struct sysroot *root)
@@ -289,33 +301,48 @@ static const char *vt_words(const char *module)
 	return strcmp(module, "kvm_amd") == 0 ? "AMD-V (SVM)" : "Intel VT-x (VMX)";
 }
 
-static void explain_failure(const struct sysroot *root, const char *release, const char *vendor_mod,
-			    const struct load_result *r, const char *tree)
+/* Says why the load failed; returns EXIT_NOT_POSSIBLE when the kernel's
+ * answer means the CPU or firmware cannot run KVM, else EXIT_NOT_LOADED. */
+static int explain_failure(const struct sysroot *root, const char *release, const char *vendor_mod,
+			   const struct load_result *r, const char *tree)
 {
 	const char *mod = r->failed_module;
 	int e = r->error;
 
 	switch (r->outcome) {
 	case LOAD_NOT_FOUND:
+		if (strcmp(mod, r->requested) != 0) {
+			complain("%s is an alias for %s (modprobe.d), which is not installed for kernel %s "
+				 "(not in %s): remove the alias line, or install the module it names",
+				 r->requested, mod, release, tree);
+			return EXIT_NOT_LOADED;
+		}
 		complain("%s is not installed for kernel %s (not in %s): install the package that ships "
 			 "the running kernel's modules (linux-image-%s), or boot a kernel that has it",
 			 mod, release, tree, release);
-		return;
+		return EXIT_NOT_LOADED;
 	case LOAD_BLACKLISTED:
 		complain("%s is blacklisted in modprobe.d (a \"blacklist %s\" line): remove that line to let modload load it",
 			 mod, mod);
-		return;
+		return EXIT_NOT_LOADED;
 	case LOAD_INSTALL_COMMAND:
 		complain("modprobe.d has an \"install\" command for %s; modload runs no shell commands: "
 			 "remove the line, or load it with modprobe %s", mod, mod);
-		return;
+		return EXIT_NOT_LOADED;
 	default:
 		break;
 	}
 	if (e == EOPNOTSUPP || e == ENODEV) {
 		complain("cannot load %s: %s (%s): the CPU lacks %s or the firmware disabled it",
 			 mod, strerror(e), errno_name(e), vt_words(vendor_mod));
-		print_diagnosis(root);
+		/* the boot (--quiet) gets that one line when kvm-ok confirms the cause */
+		if (print_diagnosis(root, false, !quiet)) {
+			if (!quiet)
+				print_kernel_log(root);
+			return EXIT_NOT_POSSIBLE;
+		}
+		if (quiet)
+			print_diagnosis(root, false, true);
 	} else if (e == EPERM || e == EACCES) {
 		if (geteuid() != 0)
 			complain("cannot load %s: %s (%s): loading modules needs root: sudo modload", mod, strerror(e),
@@ -341,6 +368,7 @@ static void explain_failure(const struct sysroot *root, const char *release, con
 		complain("cannot load %s: %s (%s)", mod, strerror(e), errno_name(e));
 	}
 	print_kernel_log(root);
+	return EXIT_NOT_LOADED;
 }
 
 /* ---- the actions ----------------------------------------------------------------- */
@@ -402,6 +430,7 @@ static int load_one(struct module_loader *l, const struct sysroot *root, const c
 {
 	struct load_result r;
 	char deps[256];
+	int status;
 
 	module_load(l, name, options, dry_run, &r);
 	switch (r.outcome) {
@@ -420,13 +449,47 @@ static int load_one(struct module_loader *l, const struct sysroot *root, const c
 		    options ? options : "", options ? ")" : "");
 		return EXIT_LOADED;
 	default:
-		explain_failure(root, release, vendor_mod, &r, l->tree);
+		status = explain_failure(root, release, vendor_mod, &r, l->tree);
 		if (r.rolled_back[0])
 			complain("removed again what this attempt had loaded: %s", r.rolled_back);
 		if (r.rollback_error[0])
 			complain("could not remove again: %s (rmmod them by hand)", r.rollback_error);
-		return EXIT_NOT_LOADED;
+		return status;
 	}
+}
+
+/* Already in the kernel (loaded, or built in): nothing to load, whatever the
+ * module tree says.  Returns true when that is so. */
+static bool already_in_kernel(const struct sysroot *root, const char *mod, const char *options)
+{
+	struct module_info info;
+
+	module_probe(root, mod, &info);
+	if (!module_is_loaded(&info))
+		return false;
+	if (info.state == MODULE_BUILTIN)
+		say("%s is built into the kernel", mod);
+	else
+		say("%s is already loaded%s", mod, options ? " (its options cannot change until it is unloaded)" : "");
+	return true;
+}
+
+/* A CPU whose CPUID lacks the extension cannot run KVM: the kernel would
+ * refuse the module (ENODEV), so say so without needing a module tree. */
+static bool cpu_cannot_run_kvm(const struct sysroot *root, const char *mod)
+{
+	struct cpu_identity cpu;
+	struct module_info pvm;
+
+	cpu_identify_host(root, &cpu);
+	if (!cpu.known || cpu.has_vt)
+		return false;
+	module_probe(root, "kvm_pvm", &pvm);
+	complain("%s cannot load: the CPU does not report %s (CPUID): this host cannot run KVM, nothing to load%s",
+		 mod, vt_words(mod), module_is_loaded(&pvm) ?
+		 " (its /dev/kvm comes from kvm_pvm, which runs only PVM-aware guest kernels at speed)" : "");
+	print_diagnosis(root, true, !quiet);	/* --quiet (the boot): that one line */
+	return true;
 }
 
 static int do_load(const struct options *o, const struct sysroot *root, const char *release, const char *mod)
@@ -434,6 +497,22 @@ static int do_load(const struct options *o, const struct sysroot *root, const ch
 	struct module_loader l;
 	int status;
 
+	if (already_in_kernel(root, mod, o->nested ? "nested=1" : NULL)) {
+		status = EXIT_LOADED;
+		if (o->msr && !already_in_kernel(root, "msr", NULL)) {
+			if (module_loader_open(&l, root, o->moddir, release) < 0) {
+				complain("cannot load msr: %s", l.error);
+				return EXIT_NOT_LOADED;
+			}
+			status = load_one(&l, root, release, "msr", NULL, o->dry_run, mod);
+			module_loader_close(&l);
+		}
+		if (status == EXIT_LOADED && !o->dry_run)
+			report_device(root, mod);
+		return status;
+	}
+	if (cpu_cannot_run_kvm(root, mod))
+		return EXIT_NOT_POSSIBLE;
 	if (module_loader_open(&l, root, o->moddir, release) < 0) {
 		complain("cannot load %s: %s", mod, l.error);
 		return EXIT_NOT_LOADED;
@@ -577,7 +656,8 @@ int main(int argc, char **argv)
 	mod = vendor_module(&root, vendor, sizeof(vendor));
 	if (!mod) {
 		complain("no KVM module fits CPU vendor \"%s\": KVM supports Intel, AMD, Hygon, Centaur and Zhaoxin", vendor);
-		return o.action == ACTION_STATUS ? EXIT_STATUS_NOT_LOADED : EXIT_NOT_LOADED;
+		return o.action == ACTION_STATUS ? EXIT_STATUS_NOT_LOADED :
+		       o.action == ACTION_LOAD ? EXIT_NOT_POSSIBLE : EXIT_NOT_LOADED;
 	}
 	kernel_release_read(&root, &kernel);
 	if (!kernel.known && o.action != ACTION_STATUS && !o.moddir) {

@@ -84,14 +84,41 @@ teardown() {
 		run bash -c 'source "$1"; COMP_WORDS=("$2" "--"); COMP_CWORD=1; f=$(complete -p "$2" | awk "{print \$3}"); $f; printf "%s\n" "${COMPREPLY[@]}"' _ "$TOP/completions/$tool" "$tool"
 		assert_success
 		case $tool in
-		kvm-ok) assert_line --report; assert_line --collect; assert_line --format ;;
+		kvm-ok) assert_line --report; assert_line --collect; assert_line --format; assert_line --all ;;
 		modload) assert_line --dry-run; assert_line --unload; assert_line --status ;;
-		runner) assert_line --accel=kvm; assert_line --selftest; assert_line --explain ;;
+		runner) assert_line --accel=kvm; assert_line --selftest; assert_line --explain
+			assert_line --disk; assert_line --make-debian-root; assert_line --suite
+			assert_line --root-password-file; assert_line --first-boot ;;
 		esac
 	done
 	run bash -c 'source "$1"; COMP_WORDS=(kvm-ok --format ""); COMP_CWORD=2; _kvm_ok; printf "%s\n" "${COMPREPLY[@]}"' _ "$TOP/completions/kvm-ok"
 	assert_line prometheus
 	assert_line nfd
+}
+
+# bash splits "--format=pr" into "--format" "=" "pr" (COMP_WORDBREAKS has "=")
+complete_words() {
+	run bash -c 'source "$1"; shift; f=$1; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); $f; printf "%s\n" "${COMPREPLY[@]}"' \
+		_ "$@"
+}
+
+@test "bash completion: values after --format= and --accel=, the runner's disk options" {
+	complete_words "$TOP/completions/kvm-ok" _kvm_ok kvm-ok --format = pr
+	assert_output prometheus
+	complete_words "$TOP/completions/kvm-ok" _kvm_ok kvm-ok --format =
+	assert_line json
+	assert_line nfd
+	complete_words "$TOP/completions/runner" _runner runner --accel = t
+	assert_output tcg
+	complete_words "$TOP/completions/runner" _runner runner --accel =
+	assert_line auto
+	assert_line kvm
+	complete_words "$TOP/completions/runner" _runner runner --make-debian-root img --suite b
+	assert_line bookworm
+	complete_words "$TOP/completions/runner" _runner runner --make-debian-root "$TOP/READ"
+	assert_output "$TOP/README.md"
+	complete_words "$TOP/completions/runner" _runner runner --disk "$TOP/VERS"
+	assert_output "$TOP/VERSION"
 }
 
 @test "make dist: a tarball that builds" {

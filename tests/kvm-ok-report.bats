@@ -148,13 +148,6 @@ teardown() {
 	done
 }
 
-@test "collect refuses a destination that exists (never writes through what is there)" {
-	SNAP_TMP=$(mktemp -d)
-	ln -s /etc "$SNAP_TMP/snap"
-	run "$KVM_OK" -q --collect "$SNAP_TMP/snap"
-	assert_failure 2
-	assert_output --partial "kvm-ok: --collect $SNAP_TMP/snap: File exists; give a directory that does not exist yet"
-}
 
 @test "the reportbug hook appends kvm-ok --report on descriptor 3" {
 	SNAP_TMP=$(mktemp -d)

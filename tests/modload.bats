@@ -110,7 +110,7 @@ insmod $HOST/lib/modules/$RELEASE/kernel/arch/x86/kvm/kvm-amd.ko avic=1 nested=1
 	[ ! -e "$HOST_TMP/shell-ran" ] || fail "the install command ran"
 }
 
-@test "modload: EOPNOTSUPP: VT missing or disabled, kvm-ok's finding, kernel log, host left as found" {
+@test "modload: EOPNOTSUPP: VT missing or disabled: exit 4, kvm-ok's finding, kernel log, host left as found" {
 	remove_host
 	host_from_fixture amd-svm-disabled
 	make_kvm_module_tree "$HOST" "$RELEASE"
@@ -118,7 +118,7 @@ insmod $HOST/lib/modules/$RELEASE/kernel/arch/x86/kvm/kvm-amd.ko avic=1 nested=1
 	printf '6,1201,5012345,-;kvm_amd: SVM disabled (by BIOS) in MSR_VM_CR\n6,1202,5012399,-;usb 1-1: new device\n' > "$HOST/dev/kmsg"
 	export FAKE_KERNEL_FAIL=kvm_amd=EOPNOTSUPP
 	modload
-	assert_failure 1
+	assert_failure 4
 	assert_line "modload: cannot load kvm_amd: Operation not supported (EOPNOTSUPP): the CPU lacks AMD-V (SVM) or the firmware disabled it"
 	assert_line "INFO: VM_CR (MSR 0xc0010114) = 0x18 on CPU 0: DISABLED by firmware (4 of 4 CPUs read)"
 	assert_line "INFO: reason disabled-by-firmware: the CPU supports SVM but the firmware disabled it"
@@ -129,16 +129,63 @@ insmod $HOST/lib/modules/$RELEASE/kernel/arch/x86/kvm/kvm-amd.ko avic=1 nested=1
 	assert_equal "$(loaded_modules)" ""
 }
 
-@test "modload: EOPNOTSUPP on a CPU without VT: the no-cpu-support diagnosis" {
+@test "modload: a CPU without VT: exit 4 (nothing to load) with the no-cpu-support diagnosis, no module tree needed" {
 	remove_host
 	host_from_fixture intel-no-vt
-	make_kvm_module_tree "$HOST" "$RELEASE"
 	export FAKE_KERNEL_FAIL=kvm_intel=EOPNOTSUPP
 	modload
-	assert_failure 1
+	assert_failure 4
+	assert_line "modload: kvm_intel cannot load: the CPU does not report Intel VT-x (VMX) (CPUID): this host cannot run KVM, nothing to load"
 	assert_line "INFO: CPUID: the CPU does not report VMX"
 	assert_line "INFO: reason no-cpu-support: the CPU has no VMX"
-	assert_equal "$(loaded_modules)" ""
+	assert_equal "$(cat "$FAKE_KERNEL_LOG")" ""
+	modload --quiet
+	assert_failure 4
+	assert_output "modload: kvm_intel cannot load: the CPU does not report Intel VT-x (VMX) (CPUID): this host cannot run KVM, nothing to load"
+}
+
+@test "modload: kvm_pvm's /dev/kvm on a CPU without VT (the build machines): exit 4, named" {
+	remove_host
+	host_from_fixture amd-kvm-pvm-not-accelerated
+	run "$BUILD/modload" --quiet --sysroot "$HOST"
+	assert_failure 4
+	assert_output --partial "(its /dev/kvm comes from kvm_pvm, which runs only PVM-aware guest kernels at speed)"
+	[ "${#lines[@]}" -eq 1 ] || fail "--quiet printed more than one line: $output"
+}
+
+@test "modload: built in, with no module tree at all, is success" {
+	rm -rf "$HOST/lib/modules"
+	mkdir -p "$HOST/sys/module/kvm_amd/parameters"
+	modload
+	assert_success
+	assert_line "modload: kvm_amd is built into the kernel"
+	refute_output --partial "module index"
+}
+
+@test "modload: already loaded, with no module tree at all, is success" {
+	rm -rf "$HOST/lib/modules"
+	mkdir -p "$HOST/sys/module/kvm_amd"
+	echo live > "$HOST/sys/module/kvm_amd/initstate"
+	modload --nested
+	assert_success
+	assert_line "modload: kvm_amd is already loaded (its options cannot change until it is unloaded)"
+}
+
+@test "modload: options in usr/lib/modprobe.d are read under --sysroot" {
+	mkdir -p "$HOST/usr/lib/modprobe.d"
+	echo "options kvm_amd avic=1" > "$HOST/usr/lib/modprobe.d/kvm.conf"
+	modload --dry-run
+	assert_success
+	assert_line "insmod $HOST/lib/modules/$RELEASE/kernel/arch/x86/kvm/kvm-amd.ko avic=1"
+}
+
+@test "modload: an alias to a module that is not there is named, never an empty insmod" {
+	mkdir -p "$HOST/etc/modprobe.d"
+	echo "alias kvm_amd other_module" > "$HOST/etc/modprobe.d/alias.conf"
+	modload --dry-run
+	assert_failure 1
+	refute_line --regexp '^insmod *$'
+	assert_line "modload: kvm_amd is an alias for other_module (modprobe.d), which is not installed for kernel $RELEASE (not in $HOST/lib/modules/$RELEASE): remove the alias line, or install the module it names"
 }
 
 @test "modload: a kvm that was loaded before stays loaded when the vendor module fails" {

@@ -1,0 +1,105 @@
+#!/usr/bin/env bats
+# kvm-ok --collect writes a snapshot whole or not at all: never through a
+# symlink, nothing half-written on a full disk, nothing left behind by a
+# failure or a signal, and the cause in every message.
+
+load helpers/common
+
+setup() {
+	SNAP_TMP=$(mktemp -d)
+	chmod 0755 "$SNAP_TMP"
+}
+
+teardown() {
+	if [ -n "${SNAP_TMP:-}" ]; then
+		mountpoint -q "$SNAP_TMP/small" 2>/dev/null && umount "$SNAP_TMP/small"
+		rm -rf "$SNAP_TMP"
+	fi
+}
+
+# nothing but what the test put there: no temporaries beside DEST
+assert_no_leftovers() {
+	local dir=$1 left
+	left=$(find "$dir" -mindepth 1 -maxdepth 1 -name '.*' -print)
+	[ -z "$left" ] || fail "temporaries left behind: $left"
+}
+
+@test "collect refuses a destination that exists, a symlink to a directory included" {
+	ln -s /etc "$SNAP_TMP/snap"
+	run "$KVM_OK" -q --collect "$SNAP_TMP/snap"
+	assert_failure 2
+	assert_output "kvm-ok: --collect $SNAP_TMP/snap: $SNAP_TMP/snap exists already (a symbolic link); give a new name (kvm-ok never writes over or through what is there)"
+}
+
+@test "collect never writes through a dangling symlink (DEST.tar.gz)" {
+	ln -s "$SNAP_TMP/target.tar.gz" "$SNAP_TMP/host.tar.gz"
+	run "$KVM_OK" -q --collect "$SNAP_TMP/host.tar.gz"
+	assert_failure 2
+	assert_output --partial "host.tar.gz exists already (a symbolic link)"
+	[ ! -e "$SNAP_TMP/target.tar.gz" ] || fail "wrote the symlink's target"
+	assert_no_leftovers "$SNAP_TMP"
+}
+
+@test "collect: a missing directory, and a directory the user may not write, each say so" {
+	run "$KVM_OK" -q --collect "$SNAP_TMP/no/such/snap"
+	assert_failure 2
+	assert_output "kvm-ok: --collect $SNAP_TMP/no/such/snap: its directory $SNAP_TMP/no/such: No such file or directory (ENOENT): create it first"
+	[ "$(id -u)" -eq 0 ] || skip "needs root to run kvm-ok as another user (setpriv)"
+	mkdir "$SNAP_TMP/locked"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$KVM_OK" -q --no-probe --collect "$SNAP_TMP/locked/snap.tar.gz"
+	assert_failure 2
+	assert_output "kvm-ok: --collect $SNAP_TMP/locked/snap.tar.gz: creating a temporary directory in $SNAP_TMP/locked: Permission denied (EACCES): choose a directory you may write to"
+	refute_output --partial "does not exist yet"
+}
+
+@test "collect on a full disk: no snapshot at all (neither a directory nor an archive), the error, exit 2" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to mount a small tmpfs"
+	mkdir "$SNAP_TMP/small"
+	mount -t tmpfs -o size=12k tmpfs "$SNAP_TMP/small" 2>/dev/null || skip "cannot mount a tmpfs here"
+	for dest in snap snap.tar.gz; do
+		run "$KVM_OK" -q --no-probe --report --collect "$SNAP_TMP/small/$dest"
+		assert_failure 2
+		assert_output --regexp "kvm-ok: --collect $SNAP_TMP/small/$dest: writing .*: No space left on device"
+		[ ! -e "$SNAP_TMP/small/$dest" ] || fail "a partial $dest was left"
+		assert_no_leftovers "$SNAP_TMP/small"
+	done
+}
+
+@test "collect killed by SIGTERM or SIGINT while writing: dies by the signal, nothing left, nothing in /tmp" {
+	before=$(ls -d /tmp/kvm-ok-collect.* 2>/dev/null | wc -l)
+	for sig in TERM INT HUP; do
+		# a script's background job starts with SIGINT ignored: give it back
+		KVMHOST_TEST_COLLECT_PAUSE_MS=3000 env --default-signal=INT \
+			"$BUILD/test/kvm-ok" -q --no-probe --collect "$SNAP_TMP/host.tar.gz" &
+		pid=$!
+		for _ in $(seq 100); do
+			[ -n "$(find "$SNAP_TMP" -mindepth 1 -maxdepth 1 -name '.host.tar.gz.*')" ] && break
+			sleep 0.05
+		done
+		[ -n "$(find "$SNAP_TMP" -mindepth 1 -maxdepth 1 -name '.host.tar.gz.*')" ] || fail "the staging directory never appeared"
+		kill -s "$sig" "$pid"
+		status=0
+		wait "$pid" || status=$?
+		assert_equal "$status" "$((128 + $(kill -l "$sig")))"
+		[ ! -e "$SNAP_TMP/host.tar.gz" ] || fail "SIG$sig: an archive was published"
+		assert_no_leftovers "$SNAP_TMP"
+	done
+	assert_equal "$(ls -d /tmp/kvm-ok-collect.* 2>/dev/null | wc -l)" "$before"
+}
+
+@test "collect: the temporaries are private while they hold host data, the result is as before" {
+	KVMHOST_TEST_COLLECT_PAUSE_MS=1500 "$BUILD/test/kvm-ok" -q --no-probe --collect "$SNAP_TMP/snap" &
+	pid=$!
+	for _ in $(seq 100); do
+		staging=$(find "$SNAP_TMP" -mindepth 1 -maxdepth 1 -name '.snap.*')
+		[ -n "$staging" ] && break
+		sleep 0.05
+	done
+	assert_equal "$(stat -c %a "$staging")" 700
+	status=0
+	wait "$pid" || status=$?
+	assert_equal "$status" 2	# --no-probe: the verdict is unknown
+	assert_equal "$(stat -c %a "$SNAP_TMP/snap")" 755
+	[ -f "$SNAP_TMP/snap/SNAPSHOT" ] || fail "no SNAPSHOT in the result"
+	assert_no_leftovers "$SNAP_TMP"
+}
