@@ -10,12 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "host.h"
 #include "collect.h"
 #include "fleet.h"
+#include "held_signals.h"
+#include "host.h"
 #include "output.h"
 #include "readiness.h"
 #include "report.h"
+#include "snapshot_unpack.h"
 #include "verdict.h"
 
 #ifndef KVMHOST_VERSION
@@ -168,10 +170,10 @@ static int check_sysroot(const char *dir)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* Probe, decide, print: the verdict's exit status. */
+static int examine(const struct options *o, const struct sysroot *root)
 {
-	struct options opts;
-	struct sysroot root = { NULL };
+	const struct options opts = *o;
 	struct host_options host_opts;
 	struct host_facts facts;
 	struct diagnosis diag;
@@ -179,23 +181,15 @@ int main(int argc, char **argv)
 	static struct readiness ready;
 	int status;
 
-	if (parse_options(argc, argv, &opts) < 0)
-		return EXIT_USAGE;
-	if (opts.sysroot) {
-		if (check_sysroot(opts.sysroot) < 0)
-			return EXIT_USAGE;
-		root.dir = opts.sysroot;
-	}
-
 	host_opts.probe = opts.probe;
 	host_opts.probe_deadline_ms = opts.probe_timeout_ms;
-	host_gather(&root, &host_opts, &facts);
+	host_gather(root, &host_opts, &facts);
 	diagnose(&facts, &diag);
 
 	if (opts.all || opts.verbose)
 		readiness_gather(&facts, &ready);
 	if (opts.report || opts.collect)
-		report_gather(&root, opts.include_serials, &report);
+		report_gather(root, opts.include_serials, &report);
 	if (opts.collect) {
 		char why[512];
 
@@ -228,4 +222,52 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	return status;
+}
+
+/* --sysroot host.tar.gz: unpacked into a private directory for the run and
+ * removed afterwards (signals held meanwhile, so a Ctrl-C cannot leave it). */
+static int replay_archive(const struct options *o)
+{
+	struct unpacked_snapshot u;
+	struct held_signals held;
+	struct sysroot root = { NULL };
+	char why[512];
+	int status;
+
+	signals_hold(&held);
+	if (snapshot_unpack(o->sysroot, &u, why, sizeof(why)) < 0) {
+		fprintf(stderr, "kvm-ok: --sysroot %s: %s; give a snapshot written by kvm-ok --collect\n", o->sysroot,
+			why);
+		signals_release(&held);
+		return EXIT_USAGE;
+	}
+	root.dir = u.root;
+	status = signals_pending(&held) ? EXIT_USAGE : examine(o, &root);
+	snapshot_unpacked_remove(&u);
+	signals_release(&held);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opts;
+	struct sysroot root = { NULL };
+
+	if (parse_options(argc, argv, &opts) < 0)
+		return EXIT_USAGE;
+	if (opts.sysroot && snapshot_is_archive(opts.sysroot)) {
+		char why[128];
+
+		if (sysroot_check_dir("/", why, sizeof(why)) < 0) {	/* the set-user-ID refusal */
+			fprintf(stderr, "kvm-ok: --sysroot %s: %s\n", opts.sysroot, why);
+			return EXIT_USAGE;
+		}
+		return replay_archive(&opts);
+	}
+	if (opts.sysroot) {
+		if (check_sysroot(opts.sysroot) < 0)
+			return EXIT_USAGE;
+		root.dir = opts.sysroot;
+	}
+	return examine(&opts, &root);
 }

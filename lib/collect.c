@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <signal.h>
 #include <libcpuid.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +24,7 @@
 #include <unistd.h>
 
 #include "errno_name.h"
+#include "held_signals.h"
 #include "kvm_probe.h"
 #include "msr.h"
 #include "spawn.h"
@@ -156,7 +156,7 @@ static void collect_modules(struct snapshot *s, const struct report_facts *r)
 
 	for (int i = 0; i < REPORT_MODULES; i++) {
 		const struct module_params *m = &r->modules[i];
-		char rel[256], dirpath[256], full[4096];
+		char rel[256], dirpath[256];
 		struct dirent *e;
 		DIR *d;
 
@@ -170,7 +170,7 @@ static void collect_modules(struct snapshot *s, const struct report_facts *r)
 				 m->info.state == MODULE_COMING ? "coming" : "going");
 		}
 		snprintf(dirpath, sizeof(dirpath), "/sys/module/%s/parameters", m->name);
-		if (!sysroot_path(s->src, dirpath, full, sizeof(full)) || !(d = opendir(full)))
+		if (!(d = sysroot_opendir(s->src, dirpath)))
 			continue;
 		while ((e = readdir(d)) != NULL) {
 			char abs[512], value[256];
@@ -262,11 +262,10 @@ static void collect_device(struct snapshot *s, const struct host_facts *f)
 
 static void copy_dir_names(struct snapshot *s, const char *abs)
 {
-	char full[4096];
 	struct dirent *e;
 	DIR *d;
 
-	if (!sysroot_path(s->src, abs, full, sizeof(full)) || !(d = opendir(full)))
+	if (!(d = sysroot_opendir(s->src, abs)))
 		return;
 	make_dir(s, abs + 1);
 	while ((e = readdir(d)) != NULL) {
@@ -357,35 +356,6 @@ struct destination {
 	char part[320];			/* .BASE.XXXXXX.part: the archive being written */
 	bool have_staging, have_part;
 };
-
-static const int caught_signals[] = { SIGINT, SIGTERM, SIGHUP };
-static sigset_t held;
-
-/* Blocks the signals that would end the run (those not ignored), so that a
- * Ctrl-C or a kill cannot leave a half snapshot or host data behind: they
- * are acted on, after the cleanup, when the snapshot is done or abandoned. */
-static void hold_signals(sigset_t *old)
-{
-	sigemptyset(&held);
-	for (size_t i = 0; i < sizeof(caught_signals) / sizeof(caught_signals[0]); i++) {
-		struct sigaction now;
-
-		if (sigaction(caught_signals[i], NULL, &now) == 0 && now.sa_handler != SIG_IGN)
-			sigaddset(&held, caught_signals[i]);
-	}
-	sigprocmask(SIG_BLOCK, &held, old);
-}
-
-static int pending_signal(void)
-{
-	sigset_t pending;
-
-	sigpending(&pending);
-	for (size_t i = 0; i < sizeof(caught_signals) / sizeof(caught_signals[0]); i++)
-		if (sigismember(&held, caught_signals[i]) && sigismember(&pending, caught_signals[i]))
-			return caught_signals[i];
-	return 0;
-}
 
 static void remove_temporaries(struct destination *d)
 {
@@ -525,8 +495,9 @@ static void pause_if_asked(void)
 }
 #endif
 
-static int write_all_or_nothing(const char *dest, struct destination *d, const struct host_facts *f,
-				const struct report_facts *r, bool include_serials, char *why, size_t why_size)
+static int write_all_or_nothing(const char *dest, struct destination *d, const struct held_signals *sig,
+				const struct host_facts *f, const struct report_facts *r, bool include_serials,
+				char *why, size_t why_size)
 {
 	bool archive = ends_with(dest, ".tar.gz");
 	char top[4500];
@@ -551,10 +522,10 @@ static int write_all_or_nothing(const char *dest, struct destination *d, const s
 		rc = -1;
 	}
 	close(dirfd);
-	if (rc < 0 || pending_signal())
+	if (rc < 0 || signals_pending(sig))
 		return -1;
 	if (archive)
-		return write_archive(d, why, why_size) < 0 || pending_signal() ? -1 :
+		return write_archive(d, why, why_size) < 0 || signals_pending(sig) ? -1 :
 		       publish(d, d->part, dest, why, why_size) < 0 ? -1 : (d->have_part = false, 0);
 	if (publish(d, d->staging, dest, why, why_size) < 0)
 		return -1;
@@ -566,20 +537,20 @@ int collect_snapshot(const char *dest, const struct host_facts *f, const struct 
 		     bool include_serials, char *why, size_t why_size)
 {
 	struct destination d;
-	sigset_t old;
+	struct held_signals held;
 	int rc, sig;
 
 	if (open_destination(dest, &d, why, why_size) < 0)
 		return -1;
-	hold_signals(&old);
-	rc = write_all_or_nothing(dest, &d, f, r, include_serials, why, why_size);
+	signals_hold(&held);
+	rc = write_all_or_nothing(dest, &d, &held, f, r, include_serials, why, why_size);
 	remove_temporaries(&d);
 	close(d.parent);
-	sig = pending_signal();
+	sig = signals_pending(&held);
 	if (sig) {
 		snprintf(why, why_size, "interrupted by signal %d: nothing written", sig);
 		rc = -1;
 	}
-	sigprocmask(SIG_SETMASK, &old, NULL);	/* a held signal ends the run here, as it would have */
+	signals_release(&held);	/* a held signal ends the run here, as it would have */
 	return rc;
 }

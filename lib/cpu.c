@@ -143,7 +143,8 @@ static int load_raw(const struct sysroot *root, struct cpu_raw_data_t *raw, stru
 		snprintf(cpu->error, sizeof(cpu->error), "CPUID: %s", cpuid_error());
 		return -1;
 	}
-	if (!sysroot_path(root, "/cpuid.raw", path, sizeof(path)) || stat(path, &st) < 0) {
+	if (!sysroot_path(root, "/cpuid.raw", path, sizeof(path)) || sysroot_check_inside(root, "/cpuid.raw") < 0 ||
+	    sysroot_stat(root, "/cpuid.raw", &st) < 0) {
 		snprintf(cpu->error, sizeof(cpu->error), "%.200s/cpuid.raw: %s", root->dir, strerror(errno));
 		return -1;
 	}

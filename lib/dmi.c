@@ -72,7 +72,8 @@ static bool dmidecode_field(const struct sysroot *root, enum dmi_field f, char *
 	char *live[] = { DMIDECODE_PATH, "-s", (char *)fields[f].keyword, NULL };
 	char *replay[] = { DMIDECODE_PATH, "--from-dump", dump, "-s", (char *)fields[f].keyword, NULL };
 
-	if (!sysroot_is_live(root) && !sysroot_path(root, DMI_DUMP, dump, sizeof(dump)))
+	if (!sysroot_is_live(root) &&
+	    (!sysroot_path(root, DMI_DUMP, dump, sizeof(dump)) || sysroot_check_inside(root, DMI_DUMP) < 0))
 		return false;
 	if (spawn_capture(sysroot_is_live(root) ? live : replay, out, size, 3000) != 0)
 		return false;

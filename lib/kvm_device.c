@@ -116,13 +116,9 @@ void dev_node_inspect(const struct sysroot *root, const char *dev_path, struct k
 		return;
 	}
 	if (S_ISLNK(st.st_mode)) {
-		char path[4096];
-		ssize_t n;
-
 		node->is_symlink = true;
-		if (sysroot_path(root, dev_path, path, sizeof(path)) &&
-		    (n = readlink(path, node->target, sizeof(node->target) - 1)) >= 0)
-			node->target[n] = '\0';
+		if (sysroot_readlink(root, dev_path, node->target, sizeof(node->target)) < 0)
+			node->target[0] = '\0';
 		if (sysroot_stat(root, dev_path, &st) < 0) {
 			node->error = errno;
 			node->kind = errno == ELOOP ? KVM_NODE_LOOP

@@ -45,6 +45,10 @@ int module_loader_open(struct module_loader *l, const struct sysroot *root, cons
 	else if (!sysroot_path(root, rel, l->tree, sizeof(l->tree))) {
 		snprintf(l->error, sizeof(l->error), "module directory path too long");
 		return -1;
+	} else if (sysroot_check_inside(root, rel) < 0) {
+		snprintf(l->error, sizeof(l->error), "%s leads outside the host image (%s): not read", l->tree,
+			 strerror(errno));
+		return -1;
 	}
 	snprintf(dep, sizeof(dep), "%s/modules.dep", l->tree);
 	if (stat(dep, &st) < 0) {

@@ -24,7 +24,7 @@ const char *const *modprobe_config_paths(const struct sysroot *root, struct modp
 	if (sysroot_is_live(root))
 		return NULL;
 	for (int i = 0; i < MODPROBE_CONFIG_DIRS; i++)
-		if (sysroot_path(root, dirs[i], c->dir[n], sizeof(c->dir[n])))
+		if (sysroot_check_inside(root, dirs[i]) == 0 && sysroot_path(root, dirs[i], c->dir[n], sizeof(c->dir[n])))
 			c->paths[n] = c->dir[n], n++;
 	c->paths[n] = NULL;
 	return c->paths;
@@ -184,7 +184,7 @@ enum module_availability module_availability(const struct sysroot *root, const c
 	if (path_size)
 		path[0] = '\0';
 	snprintf(rel, sizeof(rel), "/lib/modules/%s", release);
-	if (!sysroot_path(root, rel, tree, tree_size))
+	if (!sysroot_path(root, rel, tree, tree_size) || sysroot_check_inside(root, rel) < 0)
 		return MODULE_AVAIL_UNKNOWN;
 	snprintf(dep, sizeof(dep), "%s/modules.dep", tree);
 	if (stat(dep, &st) < 0)

@@ -2,6 +2,7 @@
 #include "pci_list.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <pci/pci.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -40,29 +41,39 @@ static int by_address(const void *a, const void *b)
 }
 
 /* libpci reads each device's attribute files: all must be regular files,
- * or a FIFO planted in a broken host would block it. */
-static bool tree_is_safe(const char *devices, char *why, size_t why_size)
+ * or a FIFO planted in a broken host would block it; and under a sysroot
+ * none may lead outside it (libpci follows symlinks by name). */
+static bool tree_is_safe(const struct sysroot *root, char *why, size_t why_size)
 {
 	static const char *const attrs[] = { "vendor", "device", "class", "revision", "subsystem_vendor",
 					     "subsystem_device", "irq", "resource", "config", "label", "numa_node",
 					     "physfn", "modalias" };
 	struct dirent *e;
-	DIR *d = opendir(devices);
+	DIR *d = sysroot_opendir(root, "/sys/bus/pci/devices");
 	bool safe = true;
 
 	if (!d)
 		return true;	/* libpci says what is wrong */
 	while (safe && (e = readdir(d)) != NULL) {
+		char path[512];
+
 		if (e->d_name[0] == '.')
 			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%.200s", e->d_name);
+		if (sysroot_check_inside(root, path) < 0) {
+			snprintf(why, why_size, "%.100s: leads outside the host image (%.40s)", path, strerror(errno));
+			safe = false;
+		}
 		for (size_t i = 0; safe && i < sizeof(attrs) / sizeof(attrs[0]); i++) {
-			char path[4600];
 			struct stat st;
 
-			snprintf(path, sizeof(path), "%s/%s/%s", devices, e->d_name, attrs[i]);
-			if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-				snprintf(why, why_size, "%.150s/%.60s/%s: not a regular file", "/sys/bus/pci/devices",
-					 e->d_name, attrs[i]);
+			snprintf(path, sizeof(path), "/sys/bus/pci/devices/%.200s/%s", e->d_name, attrs[i]);
+			if (sysroot_check_inside(root, path) < 0) {
+				snprintf(why, why_size, "%.100s: leads outside the host image (%.40s)", path,
+					 strerror(errno));
+				safe = false;
+			} else if (sysroot_stat(root, path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+				snprintf(why, why_size, "%.150s: not a regular file", path);
 				safe = false;
 			}
 		}
@@ -78,17 +89,16 @@ void pci_list_read(const struct sysroot *root, struct pci_list *list)
 	struct stat st;
 
 	memset(list, 0, sizeof(*list));
-	if (!sysroot_path(root, "/sys/bus/pci", path, sizeof(path)) || stat(path, &st) < 0) {
+	if (!sysroot_path(root, "/sys/bus/pci", path, sizeof(path)) || sysroot_stat(root, "/sys/bus/pci", &st) < 0) {
 		snprintf(list->error, sizeof(list->error), "/sys/bus/pci: no PCI bus");
 		return;
 	}
-	{
-		char devices[4200];
-
-		snprintf(devices, sizeof(devices), "%s/devices", path);
-		if (!tree_is_safe(devices, list->error, sizeof(list->error)))
-			return;
+	if (sysroot_check_inside(root, "/sys/bus/pci") < 0 || sysroot_check_inside(root, "/sys/bus/pci/devices") < 0) {
+		snprintf(list->error, sizeof(list->error), "/sys/bus/pci: leads outside the host image: not read");
+		return;
 	}
+	if (!tree_is_safe(root, list->error, sizeof(list->error)))
+		return;
 	pacc = pci_alloc();
 	pacc->error = on_pci_error;
 	pacc->warning = on_pci_warning;

@@ -229,12 +229,12 @@ static void check_limits(const struct host_facts *f, struct readiness *r)
 static void check_memory(const struct host_facts *f, struct readiness *r)
 {
 	const struct sysroot *root = &f->root;
-	char full[4096], list[256] = "", thp[128], controllers[512];
+	char list[256] = "", thp[128], controllers[512];
 	struct ready_check *c;
 	bool any_free = false;
 	DIR *d;
 
-	if (sysroot_path(root, "/sys/kernel/mm/hugepages", full, sizeof(full)) && (d = opendir(full))) {
+	if ((d = sysroot_opendir(root, "/sys/kernel/mm/hugepages")) != NULL) {
 		size_t used = 0;
 		struct dirent *e;
 

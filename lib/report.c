@@ -26,12 +26,8 @@ void module_params_read(const struct sysroot *root, const char *module, char *ou
 
 	out[0] = '\0';
 	snprintf(dir, sizeof(dir), "/sys/module/%s/parameters", module);
-	{
-		char full[4096];
-
-		if (!sysroot_path(root, dir, full, sizeof(full)) || !(d = opendir(full)))
-			return;
-	}
+	if (!(d = sysroot_opendir(root, dir)))
+		return;
 	while ((e = readdir(d)) != NULL && n < 256)
 		if (e->d_name[0] != '.' && (names[n] = strdup(e->d_name)) != NULL)
 			n++;

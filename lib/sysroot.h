@@ -7,6 +7,7 @@
 #ifndef KVMHOST_SYSROOT_H
 #define KVMHOST_SYSROOT_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
@@ -30,12 +31,28 @@ int sysroot_check_dir(const char *dir, char *why, size_t size);
  * Returns buf, or NULL (errno ENAMETOOLONG) when it does not fit. */
 char *sysroot_path(const struct sysroot *root, const char *path, char *buf, size_t size);
 
-/* open(2) of an absolute host path under the root; -1 with errno on failure. */
+/* open(2) of an absolute host path under the root; -1 with errno on failure.
+ * Under a root, nothing resolves outside it: symlinks are resolved as if
+ * the root were "/" (openat2 RESOLVE_IN_ROOT), magic links (/proc/self/...)
+ * are refused; where the kernel lacks openat2, a file that resolves
+ * outside the root is refused with EXDEV.  The same holds for the
+ * functions below. */
 int sysroot_open(const struct sysroot *root, const char *path, int flags);
 
 /* lstat(2) and stat(2) of a host path under the root. */
 int sysroot_lstat(const struct sysroot *root, const char *path, struct stat *st);
 int sysroot_stat(const struct sysroot *root, const char *path, struct stat *st);
+
+/* opendir(3) and readlink(2) (NUL-terminated, at most size-1 bytes) of a
+ * host path under the root. */
+DIR *sysroot_opendir(const struct sysroot *root, const char *path);
+ssize_t sysroot_readlink(const struct sysroot *root, const char *path, char *buf, size_t size);
+
+/* For a path that a library will open by name (libcpuid, libpci, libkmod,
+ * dmidecode): 0 when it does not exist or stays beneath the root without
+ * any absolute symlink or "..", -1 (errno EXDEV, ELOOP...) when it would
+ * leave it.  Always 0 on the live host. */
+int sysroot_check_inside(const struct sysroot *root, const char *path);
 
 /* Reads at most size-1 bytes of a small text file (a sysfs attribute, a
  * /proc line) into buf, NUL-terminated, with trailing whitespace removed.

@@ -130,7 +130,7 @@ teardown() {
 
 @test "matrix: /dev/kvm a character device with the wrong numbers (/dev/zero)" {
 	host_from_fixture intel-device-not-kvm
-	ln -sfn /dev/zero "$HOST/dev/kvm"
+	host_kvm_links_to zero 1 5
 	kvm_ok_decided -v
 	assert_failure 1
 	assert_line --regexp "^INFO: \[warn\] device: /dev/kvm: character device, .*device 1:5 \(KVM is 10:232\), symlink to /dev/zero$"

@@ -108,8 +108,7 @@ teardown() {
 # The test build (build/test/kvm-ok) can make its probe process hang before
 # a step, as a stuck device would; the production binary has no such hook.
 @test "a device that hangs in KVM_GET_API_VERSION: abandoned at the deadline, device-broken" {
-	mkdir -p "$HOST/dev"
-	ln -s /dev/null "$HOST/dev/kvm"
+	host_kvm_links_to null 1 3
 	KVMHOST_TEST_HANG=KVM_GET_API_VERSION run timeout 10 "$BUILD/test/kvm-ok" --sysroot "$HOST"
 	[ "$status" -ne 124 ] || fail "kvm-ok hung with the device"
 	assert_failure 1
@@ -118,8 +117,7 @@ teardown() {
 }
 
 @test "a device that hangs in open: abandoned at the deadline too" {
-	mkdir -p "$HOST/dev"
-	ln -s /dev/null "$HOST/dev/kvm"
+	host_kvm_links_to null 1 3
 	KVMHOST_TEST_HANG=open run timeout 10 "$BUILD/test/kvm-ok" --sysroot "$HOST" --json
 	[ "$status" -ne 124 ] || fail "kvm-ok hung with the device"
 	assert_failure 1
@@ -129,8 +127,7 @@ teardown() {
 }
 
 @test "the production build ignores the test hook" {
-	mkdir -p "$HOST/dev"
-	ln -s /dev/null "$HOST/dev/kvm"
+	host_kvm_links_to null 1 3
 	KVMHOST_TEST_HANG=open run timeout 10 "$KVM_OK" --sysroot "$HOST"
 	assert_failure 1
 	assert_line --partial "reason device-not-kvm"

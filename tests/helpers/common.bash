@@ -33,6 +33,27 @@ host_from_fixture() {
 	if [ -f "$HOST/msr.spec" ]; then
 		write_msrs "$HOST" < "$HOST/msr.spec"
 	fi
+	# device nodes (under --sysroot, /dev/kvm -> /dev/null resolves inside
+	# the image); without root they stay missing, as a dangling link
+	if [ -f "$HOST/devices.spec" ] && [ "$(id -u)" -eq 0 ]; then
+		local name type major minor
+		while read -r name type major minor; do
+			case $name in ''|'#'*) continue ;; esac
+			mknod -m 0666 "$HOST/dev/$name" "$type" "$major" "$minor"
+		done < "$HOST/devices.spec"
+	fi
+}
+
+# Makes $HOST/dev/kvm a symlink to /dev/NAME with a real character device
+# NAME (MAJOR:MINOR) inside the image: under --sysroot, links resolve inside
+# the image (never to this machine's /dev).  Needs root (mknod).
+host_kvm_links_to() {
+	local name=$1 major=$2 minor=$3
+	[ "$(id -u)" -eq 0 ] || skip "needs root to make a device node in the host image (mknod)"
+	mkdir -p "$HOST/dev"
+	rm -f "$HOST/dev/$name"
+	mknod -m 0666 "$HOST/dev/$name" c "$major" "$minor"
+	ln -sfn "/dev/$name" "$HOST/dev/kvm"
 }
 
 # The "processor" numbers of a host's /proc/cpuinfo.
