@@ -243,6 +243,7 @@ static int replay_archive(const struct options *o)
 	}
 	root.dir = u.root;
 	status = signals_pending(&held) ? EXIT_USAGE : examine(o, &root);
+	kvm_probe_reap(KVM_PROBE_REAP_MS);
 	snapshot_unpacked_remove(&u);
 	signals_release(&held);
 	return status;
@@ -252,6 +253,7 @@ int main(int argc, char **argv)
 {
 	struct options opts;
 	struct sysroot root = { NULL };
+	int status;
 
 	if (parse_options(argc, argv, &opts) < 0)
 		return EXIT_USAGE;
@@ -269,5 +271,9 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		root.dir = opts.sysroot;
 	}
-	return examine(&opts, &root);
+	status = examine(&opts, &root);
+	/* the output is out; the probe's child may still be tearing its VM
+	 * down: collect it, so that nothing of kvm-ok outlives it */
+	kvm_probe_reap(KVM_PROBE_REAP_MS);
+	return status;
 }

@@ -252,7 +252,8 @@ static void collect_device(struct snapshot *s, const struct host_facts *f)
 		len += snprintf(record + len, sizeof(record) - (size_t)len, "guest=%s\n",
 				p->failed_step == PROBE_GUEST ? errno_or_ok(p->error ? p->error : EIO) : "ok");
 	if (p->timed_out)
-		len += snprintf(record + len, sizeof(record) - (size_t)len, "timeout=yes\n");
+		len += snprintf(record + len, sizeof(record) - (size_t)len, "timeout=yes\nhost_busy=%s\n",
+				p->host_busy ? "yes" : "no");
 	if (p->failed_step == PROBE_COMPLETE && !p->timed_out)
 		len += snprintf(record + len, sizeof(record) - (size_t)len,
 				"guest_ns_per_iteration=%.17g\nnative_ns_per_iteration=%.17g\nguest_finished=%s\n",

@@ -4,12 +4,6 @@
 #include <ctype.h>
 #include <string.h>
 
-static const char *const all_reasons[] = {
-	"usable", "no-cpu-support", "disabled-by-firmware", "no-kvm-device", "module-not-loaded",
-	"device-permission", "device-not-kvm", "device-broken", "not-accelerated", "needs-root",
-	"unsupported-arch", "not-probed",
-};
-
 /* A Prometheus label value: backslash, quote and newline escaped. */
 static void label_value(FILE *out, const char *s)
 {
@@ -32,9 +26,8 @@ void fleet_prometheus(FILE *out, const struct host_facts *f, const struct diagno
 	fprintf(out, "kvm_ok_usable %d\n", d->verdict == VERDICT_USABLE ? 1 : d->verdict == VERDICT_UNUSABLE ? 0 : -1);
 	fputs("# HELP kvm_ok_reason The reason for kvm-ok's verdict: 1 for the current one, 0 for the others.\n"
 	      "# TYPE kvm_ok_reason gauge\n", out);
-	for (size_t i = 0; i < sizeof(all_reasons) / sizeof(all_reasons[0]); i++)
-		fprintf(out, "kvm_ok_reason{reason=\"%s\"} %d\n", all_reasons[i],
-			strcmp(all_reasons[i], reason_name(d->reason)) == 0);
+	for (int r = 0; r < REASON_COUNT; r++)
+		fprintf(out, "kvm_ok_reason{reason=\"%s\"} %d\n", reason_name((enum reason)r), r == (int)d->reason);
 	if (p->ran && p->failed_step == PROBE_COMPLETE && !p->timed_out && p->slowdown > 0) {
 		fputs("# HELP kvm_ok_guest_speed_ratio Time of kvm-ok's test loop in a KVM guest over the same loop "
 		      "natively (1 is native speed; above 10 is emulation).\n"
@@ -47,8 +40,10 @@ void fleet_prometheus(FILE *out, const struct host_facts *f, const struct diagno
 	label_value(out, version);
 	fputs("\",cpu_vendor=\"", out);
 	label_value(out, f->cpu.known ? f->cpu.vendor : "unknown");
+	/* the extension only when the CPU has it: a selector on it must not
+	 * match a CPU of that vendor without it */
 	fprintf(out, "\",extension=\"%s\",cpuid_vt=\"%s\"} 1\n",
-		f->cpu.known && f->cpu.vt_kind != CPU_VT_NONE ? cpu_vt_name(f->cpu.vt_kind) : "none",
+		f->cpu.known && f->cpu.has_vt && f->cpu.vt_kind != CPU_VT_NONE ? cpu_vt_name(f->cpu.vt_kind) : "none",
 		f->cpu.known && f->cpu.has_vt ? "true" : "false");
 }
 
@@ -62,6 +57,7 @@ void fleet_nfd(FILE *out, const struct host_facts *f, const struct diagnosis *d)
 	fprintf(out, "%s.device=%s\n", prefix,
 		f->node.kind == KVM_NODE_CHAR || f->node.kind == KVM_NODE_STANDIN ? "true" : "false");
 	fprintf(out, "%s.accelerated=%s\n", prefix, kvm_probe_accelerated(p) ? "true" : "false");
-	if (f->cpu.known && f->cpu.vt_kind != CPU_VT_NONE)
+	fprintf(out, "%s.cpu-has-vt=%s\n", prefix, f->cpu.known && f->cpu.has_vt ? "true" : "false");
+	if (f->cpu.known && f->cpu.has_vt && f->cpu.vt_kind != CPU_VT_NONE)
 		fprintf(out, "%s.extension=%s\n", prefix, f->cpu.vt_kind == CPU_VT_VMX ? "vmx" : "svm");
 }

@@ -19,13 +19,15 @@
  * entering and leaving the guest, which is taken off every later chunk (in
  * a nested or emulated KVM on a busy host that alone can take a quarter of
  * a millisecond, and would pass for a slow loop).  It then grows the count
- * until the loop itself lasts a quarter of a millisecond, and times two
+ * until the loop itself lasts a quarter of a millisecond and at least
+ * KVM_CHUNK_ROUND_TRIPS round trips, and times two
  * more chunks of that size (preemption only ever slows a chunk, so the
  * fastest counts; on a busy host one or two of them are often cut by a
  * time slice): one figure for both hardware-accelerated KVM (~1 ns per
  * iteration) and emulated guests (~1000 ns), in a few milliseconds.
  */
 #include "kvm_guest.h"
+#include "kvm_probe.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -233,9 +235,11 @@ static int run_chunks(int vcpu_fd, struct kvm_run *run, uint64_t budget_ns, stru
 				next = ++nulls < NULL_CHUNKS ? 1 : CHUNK_FIRST;
 				continue;
 			}
-			/* the loop long enough: REPEATS more chunks of that size to
-			 * see past preemption, then stop */
-			if (loop_ns >= CHUNK_TARGET_NS || count >= CHUNK_MAX || repeats > 0) {
+			/* the loop long enough (the target, and many round trips, so
+			 * that one noisy round trip cannot pass for the loop): REPEATS
+			 * more chunks of that size to see past preemption, then stop */
+			if ((loop_ns >= CHUNK_TARGET_NS && loop_ns >= KVM_CHUNK_ROUND_TRIPS * overhead) ||
+			    count >= CHUNK_MAX || repeats > 0) {
 				if (loop_ns > 0)
 					keep_fastest(t, (double)loop_ns / (double)count, count);
 				next = repeats++ < REPEATS ? count : 0;

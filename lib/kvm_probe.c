@@ -52,16 +52,38 @@ static void compute_slowdown(struct kvm_probe *p)
 
 #ifdef KVMHOST_TESTING
 /* Test builds only (build/test/): KVMHOST_TEST_HANG=STEP makes the probe
- * process hang before that step, as a stuck device would. */
+ * process hang before that step, asleep as a stuck device would leave it;
+ * KVMHOST_TEST_HANG=spin:STEP keeps it busy on the CPU instead (so that a
+ * test can starve it of CPU and see "busy" told apart from "broken"). */
 static void hang_here_if_asked(enum probe_step step)
 {
 	const char *at = getenv("KVMHOST_TEST_HANG");
+	volatile unsigned long spins = 0;
 
-	if (at && strcmp(at, probe_step_text(step)) == 0)
+	if (!at)
+		return;
+	if (strcmp(at, probe_step_text(step)) == 0)
 		for (;;)
 			pause();
+	if (strncmp(at, "spin:", 5) == 0 && strcmp(at + 5, probe_step_text(step)) == 0)
+		for (;;)
+			spins++;
+}
+
+/* KVMHOST_TEST_HANG=teardown: a VM teardown that takes 300 ms after the
+ * answer, as a slow host's can. */
+static void slow_teardown_if_asked(void)
+{
+	const char *at = getenv("KVMHOST_TEST_HANG");
+
+	if (at && strcmp(at, "teardown") == 0)
+		usleep(300000);
 }
 #else
+static void slow_teardown_if_asked(void)
+{
+}
+
 static void hang_here_if_asked(enum probe_step step)
 {
 	(void)step;
@@ -136,19 +158,64 @@ static void probe_in_child(const struct sysroot *root, struct kvm_probe *p, uint
 	p->failed_step = PROBE_COMPLETE;
 }
 
-static void wait_briefly(pid_t pid)
+/* Probe children not reaped yet: one still tearing its VM down, or one
+ * killed at the deadline and not gone at once (stuck in the kernel). */
+static pid_t unreaped[4];
+
+static void remember_child(pid_t pid)
 {
-	/* A child stuck in the kernel may not die at once; do not wait for it. */
-	for (int i = 0; i < 5; i++) {
-		if (waitpid(pid, NULL, WNOHANG) != 0)
+	for (size_t i = 0; i < sizeof(unreaped) / sizeof(unreaped[0]); i++)
+		if (unreaped[i] == 0) {
+			unreaped[i] = pid;
 			return;
+		}
+	waitpid(pid, NULL, 0);	/* no room: reap it now */
+}
+
+int kvm_probe_reap(int wait_ms)
+{
+	uint64_t until = monotonic_ns() + (uint64_t)wait_ms * NS_PER_MS;
+	int left;
+
+	for (;;) {
+		left = 0;
+		for (size_t i = 0; i < sizeof(unreaped) / sizeof(unreaped[0]); i++) {
+			if (unreaped[i] && waitpid(unreaped[i], NULL, WNOHANG) != 0)
+				unreaped[i] = 0;
+			left += unreaped[i] != 0;
+		}
+		if (left == 0 || monotonic_ns() >= until)
+			return left;
 		usleep(200);
 	}
 }
 
-static void probe_live(const struct sysroot *root, struct kvm_probe *p)
+/* How long the probe process has been runnable but waiting for a CPU
+ * (/proc/PID/schedstat, second field, in ns), in ms; -1 when unknown.
+ * Then whether it is runnable now ('R' in /proc/PID/stat). */
+static double cpu_wait_ms(pid_t pid, bool *runnable)
 {
-	uint64_t start = monotonic_ns(), deadline = start + (uint64_t)p->deadline_ms * NS_PER_MS;
+	const struct sysroot live = { NULL };
+	char path[64], text[512];
+	unsigned long long on_cpu, waiting;
+	const char *paren;
+
+	*runnable = false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (sysroot_read_text(&live, path, text, sizeof(text)) > 0 && (paren = strrchr(text, ')')) != NULL &&
+	    paren[1] == ' ')
+		*runnable = paren[2] == 'R';
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	if (sysroot_read_text(&live, path, text, sizeof(text)) <= 0 ||
+	    sscanf(text, "%llu %llu", &on_cpu, &waiting) != 2)
+		return -1;
+	return (double)waiting / 1e6;
+}
+
+/* One try of the probe in a child process, abandoned after bound_ms. */
+static void probe_once(const struct sysroot *root, struct kvm_probe *p, int bound_ms)
+{
+	uint64_t start = monotonic_ns(), deadline = start + (uint64_t)bound_ms * NS_PER_MS;
 	struct kvm_probe *shared;
 	int pipefd[2], status;
 	char done = 0;
@@ -171,6 +238,7 @@ static void probe_live(const struct sysroot *root, struct kvm_probe *p)
 		probe_in_child(root, shared, deadline);
 		if (write(pipefd[1], "x", 1) < 0)
 			_exit(1);
+		slow_teardown_if_asked();
 		_exit(0);
 	}
 	close(pipefd[1]);
@@ -202,22 +270,59 @@ static void probe_live(const struct sysroot *root, struct kvm_probe *p)
 	*p = *shared;
 	if (done == 'x') {
 		/* the child may still be tearing its VM down (that can take tens of
-		 * milliseconds): reap it if it is gone, never wait for it */
-		waitpid(pid, &status, WNOHANG);
+		 * milliseconds): reap it if it is gone; if not, kvm_probe_reap()
+		 * collects it before the caller exits or execs */
+		if (waitpid(pid, &status, WNOHANG) == 0)
+			remember_child(pid);
 	} else if (waitpid(pid, &status, WNOHANG) == pid && WIFSIGNALED(status)) {
 		snprintf(p->detail, sizeof(p->detail), "the probe process was killed by signal %d during %s",
 			 WTERMSIG(status), probe_step_text(p->failed_step));
 		p->error = EPROTO;
 	} else {
+		bool runnable;
+
 		p->timed_out = true;
-		snprintf(p->detail, sizeof(p->detail), "no answer within %d ms during %s",
-			 p->deadline_ms, probe_step_text(p->failed_step));
+		p->cpu_wait_ms = cpu_wait_ms(pid, &runnable);
+		/* short of CPU: runnable-but-waiting for a quarter of the bound, or
+		 * (where schedstat is missing) runnable, not asleep in the device */
+		p->host_busy = p->cpu_wait_ms >= 0 ? p->cpu_wait_ms * 4 >= bound_ms : runnable;
 		kill(pid, SIGKILL);
-		wait_briefly(pid);
+		remember_child(pid);
 	}
 	munmap(shared, sizeof(*shared));
 	p->elapsed_ms = (double)(monotonic_ns() - start) / 1e6;
 	compute_slowdown(p);
+}
+
+/* A busy host is not a broken device: a try that runs out of time is
+ * repeated once with KVM_PROBE_RETRY_FACTOR times the bound.  The device is
+ * called broken only when that one does not answer either while the probe
+ * process had the CPU; short of CPU, the outcome is undecided (host_busy). */
+static void probe_live(const struct sysroot *root, struct kvm_probe *p)
+{
+	const struct kvm_probe fresh = *p;
+	int first_ms = p->deadline_ms;
+	double first_wait;
+
+	probe_once(root, p, first_ms);
+	if (!p->timed_out)
+		return;
+	first_wait = p->cpu_wait_ms;
+	*p = fresh;
+	p->retried = true;
+	p->retry_ms = first_ms * KVM_PROBE_RETRY_FACTOR > KVM_PROBE_RETRY_MAX_MS ? KVM_PROBE_RETRY_MAX_MS
+		      : first_ms * KVM_PROBE_RETRY_FACTOR;
+	probe_once(root, p, p->retry_ms);
+	if (!p->timed_out)
+		return;
+	if (p->host_busy)
+		snprintf(p->detail, sizeof(p->detail), "no answer within %d ms, nor within %d ms on a second try, "
+			 "during %s, while the probe waited %.0f ms for a CPU: the host is too busy to tell",
+			 first_ms, p->retry_ms, probe_step_text(p->failed_step), p->cpu_wait_ms);
+	else
+		snprintf(p->detail, sizeof(p->detail), "no answer within %d ms, nor within %d ms on a second try, "
+			 "during %s%s", first_ms, p->retry_ms, probe_step_text(p->failed_step),
+			 p->cpu_wait_ms >= 0 || first_wait >= 0 ? " (the probe process was not short of CPU)" : "");
 }
 
 static int record_errno(const char *key, const char *value, int *out, struct kvm_probe *p)
@@ -290,6 +395,8 @@ static int record_line(char *line, int *open_error, int *vm_error, int *guest_er
 	}
 	if (strcmp(line, "timeout") == 0)
 		return record_bool(line, value, &p->timed_out, p);
+	if (strcmp(line, "host_busy") == 0)
+		return record_bool(line, value, &p->host_busy, p);
 	if (strcmp(line, "guest_finished") == 0)
 		return record_bool(line, value, &p->guest.finished, p);
 	if (strcmp(line, "nr_vcpus") == 0 || strcmp(line, "max_vcpus") == 0 || strcmp(line, "nr_memslots") == 0 ||
@@ -379,7 +486,8 @@ int kvm_probe_parse_record(const char *text, struct kvm_probe *p)
 		return 0;
 	}
 	if (p->timed_out) {
-		snprintf(p->detail, sizeof(p->detail), "no answer within %d ms (recorded)", p->deadline_ms);
+		snprintf(p->detail, sizeof(p->detail), "no answer within %d ms (recorded)%s", p->deadline_ms,
+			 p->host_busy ? ", the host too busy to tell" : "");
 		return 0;
 	}
 	if (!have_guest || !have_native) {

@@ -15,6 +15,10 @@
 
 #define KVM_PROBE_DEADLINE_MS	50	/* the whole probe, device hang included */
 #define KVM_PROBE_DEADLINE_TCG_MS 2000	/* the same when this host is itself emulated by QEMU TCG */
+#define KVM_PROBE_RETRY_FACTOR	10	/* a try that timed out is repeated once with 10x the bound */
+#define KVM_PROBE_RETRY_MAX_MS	20000
+#define KVM_PROBE_REAP_MS	2000	/* at most this long for a probe child to go, at exit or exec */
+#define KVM_CHUNK_ROUND_TRIPS	10	/* a timed chunk lasts at least 10 guest round trips */
 #define KVM_API_VERSION_EXPECTED 12
 #define KVM_SLOWDOWN_LIMIT	10.0	/* guest/native above this: not accelerated */
 #define KVM_PROBE_RECORD	"/kvm-probe"	/* under --sysroot, for a stand-in /dev/kvm */
@@ -30,10 +34,14 @@ enum probe_step {
 struct kvm_probe {
 	bool ran;		/* false: not attempted (no device, or --no-probe) */
 	bool from_record;	/* the outcome came from DIR/kvm-probe */
-	bool timed_out;		/* the device did not answer within the deadline */
+	bool timed_out;		/* the device did not answer within the deadline (twice) */
+	bool host_busy;		/* timed out, but the probe process was short of CPU: undecided */
+	bool retried;		/* the first try timed out, a second ran with retry_ms */
+	int retry_ms;		/* the bound of the second try */
+	double cpu_wait_ms;	/* the last try's time runnable but waiting for a CPU; -1 unknown */
 	enum probe_step failed_step; /* PROBE_COMPLETE when every step worked */
 	int error;		/* errno of the failed step */
-	char detail[128];	/* what exactly failed */
+	char detail[256];	/* what exactly failed */
 	int api_version;	/* -1 when not known */
 	int nr_vcpus, max_vcpus, nr_memslots, irqchip; /* KVM_CHECK_EXTENSION; 0 unknown */
 	struct loop_timing guest, native;
@@ -54,6 +62,13 @@ void kvm_probe_run(const struct sysroot *root, const struct kvm_node *node, int 
 int kvm_probe_parse_record(const char *text, struct kvm_probe *p);
 
 bool kvm_probe_accelerated(const struct kvm_probe *p);
+
+/* Reaps the probe's child processes that were not gone when the probe
+ * returned (a VM still being torn down, or a child killed at the deadline),
+ * waiting at most wait_ms.  Call before exit or exec, so that no child is
+ * left running or handed to the next program as a zombie.  Returns how many
+ * are still there. */
+int kvm_probe_reap(int wait_ms);
 
 const char *probe_step_text(enum probe_step step);
 

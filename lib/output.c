@@ -82,6 +82,12 @@ static void json_probe(FILE *out, const struct kvm_probe *p)
 		json_kv_string(out, "step", p->failed_step == PROBE_COMPLETE ? "complete" : probe_step_text(p->failed_step), &first);
 		json_kv_string(out, "error", p->error ? errno_name(p->error) : NULL, &first);
 		json_kv_bool(out, "timed_out", p->timed_out, &first);
+		json_kv_bool(out, "host_busy", p->host_busy, &first);
+		json_kv_bool(out, "retried", p->retried, &first);
+		if (p->retried)
+			json_kv_int(out, "retry_ms", p->retry_ms, &first);
+		if (p->timed_out && !p->from_record && p->cpu_wait_ms >= 0)
+			json_kv_number(out, "cpu_wait_ms", p->cpu_wait_ms, &first);
 		json_kv_int(out, "api_version", p->api_version, &first);
 	}
 	if (p->failed_step == PROBE_COMPLETE) {

@@ -18,11 +18,9 @@
 
 bool snapshot_is_archive(const char *path)
 {
-	struct stat st;
 	size_t n = strlen(path);
 
-	return (n > 7 && strcmp(path + n - 7, ".tar.gz") == 0) || (n > 4 && strcmp(path + n - 4, ".tgz") == 0) ||
-	       (stat(path, &st) == 0 && S_ISREG(st.st_mode));
+	return (n > 7 && strcmp(path + n - 7, ".tar.gz") == 0) || (n > 4 && strcmp(path + n - 4, ".tgz") == 0);
 }
 
 /* A member name is safe when it is relative and has no ".." component. */

@@ -17,7 +17,7 @@ struct unpacked_snapshot {
 	char root[320];		/* the host image inside it */
 };
 
-/* Whether a --sysroot argument names an archive rather than a directory. */
+/* Whether a --sysroot argument names an archive (NAME.tar.gz, NAME.tgz). */
 bool snapshot_is_archive(const char *path);
 
 /* Returns 0 with u->root set, or -1 with why (nothing left behind). */

@@ -21,6 +21,7 @@ static const char *const reason_names[] = {
 	[REASON_NEEDS_ROOT] = "needs-root",
 	[REASON_UNSUPPORTED_ARCH] = "unsupported-arch",
 	[REASON_NOT_PROBED] = "not-probed",
+	[REASON_HOST_BUSY] = "host-busy",
 };
 
 const char *reason_name(enum reason r)
@@ -329,6 +330,10 @@ static void check_probe(const struct host_facts *f, struct diagnosis *d)
 			add_check(d, "probe", CHECK_SKIP, "functional and speed probe not run (--no-probe)");
 		return;
 	}
+	if (p->timed_out && p->host_busy) {
+		add_check(d, "probe", CHECK_UNKNOWN, "/dev/kvm not proven: %s", p->detail);
+		return;
+	}
 	if (p->timed_out) {
 		add_check(d, "probe", CHECK_FAIL, "/dev/kvm hangs: %s", p->detail);
 		return;
@@ -517,6 +522,13 @@ static void decide_device_failure(const struct host_facts *f, struct diagnosis *
 {
 	const struct kvm_probe *p = &f->probe;
 
+	if (p->timed_out && p->host_busy) {
+		show(d, "probe");
+		conclude(d, VERDICT_UNKNOWN, REASON_HOST_BUSY, "the probe could not finish on this busy host: %s",
+			 p->detail);
+		hint(d, "Run kvm-ok again when the host is less busy, or give the probe more time: kvm-ok --probe-timeout 2000");
+		return;
+	}
 	if (p->timed_out) {
 		show(d, "probe");
 		conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_BROKEN, "/dev/kvm does not answer: %s", p->detail);

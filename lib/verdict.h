@@ -31,6 +31,8 @@ enum reason {
 	REASON_NEEDS_ROOT,
 	REASON_UNSUPPORTED_ARCH,
 	REASON_NOT_PROBED,
+	REASON_HOST_BUSY,	/* the probe could not finish: the host gave it no CPU */
+	REASON_COUNT
 };
 
 enum check_state {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "kvm_probe.h"
 #include "output.h"
 #include "debian_root.h"
 #include "host_tsc.h"
@@ -302,6 +303,9 @@ static void judge_kvm(const struct options *o, struct decision *d)
 	diagnose(&facts, &d->diag);
 	host_release(&facts);
 	d->judged = true;
+	/* QEMU must not inherit the probe's child (a zombie for the VM's whole
+	 * life), nor a supervised run find it: collect it now */
+	kvm_probe_reap(KVM_PROBE_REAP_MS);
 }
 
 static void decide(const struct options *o, const struct qemu_choice *c, struct decision *d)

@@ -19,7 +19,8 @@ teardown() {
 	assert_line 'kvm_ok_reason{reason="not-accelerated"} 1'
 	assert_line 'kvm_ok_reason{reason="usable"} 0'
 	assert_line "kvm_ok_guest_speed_ratio 6054"
-	assert_line 'kvm_ok_info{version="'"$(cat "$TOP/VERSION")"'",cpu_vendor="AuthenticAMD",extension="SVM",cpuid_vt="false"} 1'
+	# an AMD CPU without SVM: no extension published (a selector on it must not match)
+	assert_line 'kvm_ok_info{version="'"$(cat "$TOP/VERSION")"'",cpu_vendor="AuthenticAMD",extension="none",cpuid_vt="false"} 1'
 	# the exposition format: every sample's metric has HELP and TYPE lines before it
 	awk '/^# HELP /{help[$3]=1} /^# TYPE /{type[$3]=1; if (!help[$3]) exit 1}
 	     /^[a-z]/{m=$1; sub(/\{.*/, "", m); if (!type[m]) exit 1}' <<<"$output" || fail "a metric without HELP/TYPE"
@@ -41,12 +42,16 @@ teardown() {
 	assert_line "feature.node.kubernetes.io/kvm-ok.accelerated=true"
 	assert_line "feature.node.kubernetes.io/kvm-ok.reason=usable"
 	assert_line "feature.node.kubernetes.io/kvm-ok.extension=vmx"
+	assert_line "feature.node.kubernetes.io/kvm-ok.cpu-has-vt=true"
 	remove_host
 	host_from_fixture amd-kvm-pvm-not-accelerated
 	kvm_ok_on_host --format=nfd
 	assert_line "feature.node.kubernetes.io/kvm-ok.usable=false"
 	assert_line "feature.node.kubernetes.io/kvm-ok.device=true"
 	assert_line "feature.node.kubernetes.io/kvm-ok.accelerated=false"
+	# the CPU has no SVM: no extension label at all
+	assert_line "feature.node.kubernetes.io/kvm-ok.cpu-has-vt=false"
+	refute_line --partial "kvm-ok.extension="
 	while IFS='=' read -r name value; do
 		[[ $name =~ ^feature\.node\.kubernetes\.io/[A-Za-z0-9._-]+$ ]] || fail "bad label name $name"
 		[[ $value =~ ^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$ ]] || fail "bad label value $value"
