@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "collect.h"
 #include "fleet.h"
 #include "held_signals.h"
@@ -106,7 +107,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			else if (strcmp(optarg, "nfd") == 0)
 				o->format = FORMAT_NFD;
 			else {
-				fprintf(stderr, "kvm-ok: --format %s: give text, json, prometheus or nfd\n", optarg);
+				fprintf(stderr, "kvm-ok: --format %s: give text, json, prometheus or nfd\n", cli_shown(optarg));
 				return -1;
 			}
 			break;
@@ -114,11 +115,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->probe = false;
 			break;
 		case OPT_PROBE_TIMEOUT: {
-			char *end;
-			long ms = strtol(optarg, &end, 10);
+			long ms;
 
-			if (end == optarg || *end || ms < 10 || ms > 60000) {
-				fprintf(stderr, "kvm-ok: --probe-timeout %s: give milliseconds from 10 to 60000\n", optarg);
+			if (!cli_parse_int(optarg, 10, 60000, &ms)) {
+				fprintf(stderr, "kvm-ok: --probe-timeout %s: give milliseconds from 10 to 60000\n",
+					cli_shown(optarg));
 				return -1;
 			}
 			o->probe_timeout_ms = (int)ms;
@@ -138,10 +139,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'h':
 			usage(stdout);
-			exit(0);
+			exit(cli_stdout_ok("kvm-ok") ? 0 : EXIT_USAGE);
 		case 'V':
 			printf("kvm-ok %s\n", KVMHOST_VERSION);
-			exit(0);
+			exit(cli_stdout_ok("kvm-ok") ? 0 : EXIT_USAGE);
 		default:
 			usage(stderr);
 			return -1;
@@ -153,7 +154,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "kvm-ok: unexpected argument \"%s\"; kvm-ok takes options only (see kvm-ok --help)\n",
-			argv[optind]);
+			cli_shown(argv[optind]));
 		return -1;
 	}
 	return 0;
@@ -164,7 +165,7 @@ static int check_sysroot(const char *dir)
 	char why[128];
 
 	if (sysroot_check_dir(dir, why, sizeof(why)) < 0) {
-		fprintf(stderr, "kvm-ok: --sysroot %s: %s; give the directory of a host image\n", dir, why);
+		fprintf(stderr, "kvm-ok: --sysroot %s: %s; give the directory of a host image\n", cli_shown(dir), why);
 		return -1;
 	}
 	return 0;
@@ -194,7 +195,7 @@ static int examine(const struct options *o, const struct sysroot *root)
 		char why[512];
 
 		if (collect_snapshot(opts.collect, &facts, &report, opts.include_serials, why, sizeof(why)) < 0) {
-			fprintf(stderr, "kvm-ok: --collect %s: %s\n", opts.collect, why);
+			fprintf(stderr, "kvm-ok: --collect %s: %s\n", cli_shown(opts.collect), why);
 			host_release(&facts);
 			return EXIT_USAGE;
 		}
@@ -217,10 +218,8 @@ static int examine(const struct options *o, const struct sysroot *root)
 
 	status = verdict_exit_status(diag.verdict);
 	host_release(&facts);
-	if (fflush(stdout) != 0) {
-		perror("kvm-ok: writing the report");
+	if (!cli_stdout_ok("kvm-ok"))
 		return EXIT_USAGE;
-	}
 	return status;
 }
 
@@ -236,8 +235,8 @@ static int replay_archive(const struct options *o)
 
 	signals_hold(&held);
 	if (snapshot_unpack(o->sysroot, &u, why, sizeof(why)) < 0) {
-		fprintf(stderr, "kvm-ok: --sysroot %s: %s; give a snapshot written by kvm-ok --collect\n", o->sysroot,
-			why);
+		fprintf(stderr, "kvm-ok: --sysroot %s: %s; give a snapshot written by kvm-ok --collect\n",
+			cli_shown(o->sysroot), why);
 		signals_release(&held);
 		return EXIT_USAGE;
 	}
@@ -261,7 +260,7 @@ int main(int argc, char **argv)
 		char why[128];
 
 		if (sysroot_check_dir("/", why, sizeof(why)) < 0) {	/* the set-user-ID refusal */
-			fprintf(stderr, "kvm-ok: --sysroot %s: %s\n", opts.sysroot, why);
+			fprintf(stderr, "kvm-ok: --sysroot %s: %s\n", cli_shown(opts.sysroot), why);
 			return EXIT_USAGE;
 		}
 		return replay_archive(&opts);

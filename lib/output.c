@@ -2,6 +2,7 @@
 #include "output.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "errno_name.h"
@@ -15,9 +16,10 @@
 
 bool output_wants_colour(FILE *out)
 {
-	const char *no_colour = getenv("NO_COLOR");
+	const char *no_colour = getenv("NO_COLOR"), *term = getenv("TERM");
 
-	return isatty(fileno(out)) && !(no_colour && *no_colour);
+	/* a terminal that says it has no escape sequences gets none */
+	return isatty(fileno(out)) && !(no_colour && *no_colour) && term && *term && strcmp(term, "dumb") != 0;
 }
 
 void output_text(FILE *out, const struct diagnosis *d, bool verbose, bool colour, const struct readiness *readiness)

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cpu.h"
 #include "cpuinfo.h"
 #include "errno_name.h"
@@ -105,7 +106,7 @@ static int check_dir(const char *option, const char *dir)
 	char why[128];
 
 	if (dir && sysroot_check_dir(dir, why, sizeof(why)) < 0) {
-		complain("%s %s: %s", option, dir, why);
+		complain("%s %s: %s", option, cli_shown(dir), why);
 		return -1;
 	}
 	return 0;
@@ -163,10 +164,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'h':
 			usage(stdout);
-			exit(EXIT_LOADED);
+			exit(cli_stdout_ok("modload") ? EXIT_LOADED : EXIT_USAGE);
 		case 'V':
 			printf("modload %s\n", KVMHOST_VERSION);
-			exit(EXIT_LOADED);
+			exit(cli_stdout_ok("modload") ? EXIT_LOADED : EXIT_USAGE);
 		default:
 			usage(stderr);
 			return -1;
@@ -174,7 +175,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc) {
 		complain("unexpected argument \"%s\": modload picks the module itself (see modload --help)",
-			 argv[optind]);
+			 cli_shown(argv[optind]));
 		return -1;
 	}
 	if (unload && status) {
@@ -633,6 +634,8 @@ static int do_status(const struct options *o, const struct sysroot *root, const 
 		status_json(names, info, &node, loaded, device);
 	else if (!o->quiet)
 		status_text(names, info, &node, device);
+	if (!cli_stdout_ok("modload"))
+		return EXIT_NOT_LOADED;
 	return loaded && device ? EXIT_LOADED : EXIT_STATUS_NOT_LOADED;
 }
 

@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "held_signals.h"
+
 struct build {
 	const struct debian_root_options *o;
 	char root[64];		/* the debootstrap target */
@@ -30,6 +32,8 @@ struct build {
 	char tmp_raw[4200];	/* the raw image before qemu-img convert */
 	double start;
 	int step, steps;
+	struct held_signals held;	/* SIGINT/SIGTERM/SIGHUP, acted on after the cleanup */
+	int interrupted;		/* the signal that stopped the build, or 0 */
 };
 
 static double now_s(void)
@@ -45,6 +49,14 @@ static bool ends_with(const char *s, const char *suffix)
 	size_t n = strlen(s), m = strlen(suffix);
 
 	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* A held signal that arrived: the build stops at the next step. */
+static bool interrupted(struct build *b)
+{
+	if (!b->interrupted && (b->interrupted = signals_pending(&b->held)) != 0)
+		sigwaitinfo(&b->held.held, NULL);	/* taken: raised again after the cleanup */
+	return b->interrupted != 0;
 }
 
 static void begin(struct build *b, const char *what)
@@ -71,12 +83,42 @@ static void show_log_tail(struct build *b)
 	fclose(f);
 }
 
-/* Runs argv with output to the step's log; 0 when it exited 0. */
+/* Waits for the tool; a held signal meanwhile stops it (SIGTERM, then
+ * SIGKILL after 10 s) and is kept in b->interrupted. */
+static int wait_tool(struct build *b, pid_t pid, int *status)
+{
+	const struct timespec tick = { 0, 100 * 1000 * 1000 };
+	double stopping = 0;
+
+	for (;;) {
+		pid_t got = waitpid(pid, status, WNOHANG);
+		siginfo_t info;
+		int sig;
+
+		if (got == pid)
+			return 0;
+		if (got < 0 && errno != EINTR)
+			return -1;
+		sig = sigtimedwait(&b->held.held, &info, &tick);
+		if (sig > 0 && !b->interrupted) {
+			b->interrupted = sig;
+			stopping = now_s();
+			kill(pid, SIGTERM);
+		}
+		if (stopping > 0 && now_s() - stopping > 10)
+			kill(pid, SIGKILL);
+	}
+}
+
+/* Runs argv with output to the step's log; 0 when it exited 0.  The tool
+ * starts with no signal blocked (a Ctrl-C reaches it as usual). */
 static int run_tool(struct build *b, char *const argv[])
 {
 	int status;
 	pid_t pid;
 
+	if (interrupted(b))
+		return -1;
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
@@ -87,12 +129,12 @@ static int run_tool(struct build *b, char *const argv[])
 			dup2(fd, STDOUT_FILENO);
 			dup2(fd, STDERR_FILENO);
 		}
+		signals_release(&b->held);
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
+	if (wait_tool(b, pid, &status) < 0 || b->interrupted)
+		return -1;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
@@ -100,6 +142,8 @@ static int fail(struct build *b, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (b->interrupted)
+		return -1;	/* said once, by make_debian_root */
 	fprintf(stderr, "%s: step %d failed: ", b->o->prog, b->step);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -281,8 +325,10 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 static void clean_up(struct build *b, bool failed)
 {
+	/* FTW_MOUNT: never into a file system still mounted in the tree (an
+	 * interrupted debootstrap's /proc) */
 	if (b->root[0])
-		nftw(b->root, remove_entry, 32, FTW_DEPTH | FTW_PHYS);
+		nftw(b->root, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 	if (b->log[0])
 		unlink(b->log);
 	if (b->tmp_raw[0])
@@ -342,6 +388,8 @@ static int build_image(struct build *b)
 			return -1;
 		}
 	}
+	if (interrupted(b))
+		return -1;	/* the last moment to stop: after the rename the image is whole */
 	begin(b, "the image in place");
 	if (rename(b->tmp_image, o->image) < 0)
 		return fail(b, "%s: %s", o->image, strerror(errno));
@@ -370,9 +418,11 @@ int make_debian_root(const struct debian_root_options *o)
 		fprintf(stderr, "%s: %s exists already: give a new image name\n", o->prog, o->image);
 		return 1;
 	}
+	signals_hold(&b.held);
 	snprintf(b.root, sizeof(b.root), "/var/tmp/runner-debian-root.XXXXXX");
 	if (!mkdtemp(b.root)) {
 		fprintf(stderr, "%s: a work directory in /var/tmp: %s\n", o->prog, strerror(errno));
+		signals_release(&b.held);
 		return 1;
 	}
 	chmod(b.root, 0755);
@@ -382,6 +432,14 @@ int make_debian_root(const struct debian_root_options *o)
 		snprintf(b.tmp_raw, sizeof(b.tmp_raw), "%s.raw-partial", o->image);
 	rc = build_image(&b);
 	clean_up(&b, rc < 0);
+	signals_release(&b.held);
+	if (b.interrupted) {
+		fprintf(stderr, "%s: stopped by signal %d at step %d; its work directory and partial files are removed\n",
+			o->prog, b.interrupted, b.step);
+		signal(b.interrupted, SIG_DFL);
+		raise(b.interrupted);	/* end as the signal would have */
+		return 1;
+	}
 	if (rc == 0)
 		fprintf(stderr, "%s: %s made in %.0f s; boot it with: %s --disk %s\n", o->prog, o->image,
 			now_s() - b.start, o->prog, o->image);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "host.h"
 #include "kvm_probe.h"
 #include "output.h"
@@ -176,6 +177,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	for (i = 1; i < argc; i++) {
 		const char *arg = argv[i], *v, *name, **slot;
+		long ms;
 
 		if (strcmp(arg, "--") == 0) {
 			i++;
@@ -198,7 +200,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		} else if (strcmp(arg, "--selftest") == 0) {
 			o->selftest = true;
 		} else if ((slot = string_option(o, arg, &name)) != NULL) {
-			if (!(*slot = option_value(argc, argv, &i, name))) {
+			/* an empty file name is no name (--make-debian-root "" must
+			 * not start a debootstrap); --append may be empty */
+			if (!(*slot = option_value(argc, argv, &i, name)) ||
+			    (!**slot && strcmp(name, "--append") != 0)) {
 				fprintf(stderr, "%s: %s needs a value\n", prog, name);
 				return -1;
 			}
@@ -208,16 +213,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 				fprintf(stderr, "%s: --probe-timeout needs a value\n", prog);
 				return -1;
 			}
-			if ((o->probe_timeout_ms = atoi(v)) < 10 || o->probe_timeout_ms > 60000) {
-				fprintf(stderr, "%s: --probe-timeout %s: give milliseconds from 10 to 60000\n", prog, v);
+			if (!cli_parse_int(v, 10, 60000, &ms)) {
+				fprintf(stderr, "%s: --probe-timeout %s: give milliseconds from 10 to 60000\n", prog,
+					cli_shown(v));
 				return -1;
 			}
+			o->probe_timeout_ms = (int)ms;
 		} else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
 			usage(stdout);
-			exit(0);
+			exit(cli_stdout_ok(prog) ? 0 : EXIT_USAGE);
 		} else if (strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0) {
 			printf("%s %s\n", prog, KVMHOST_VERSION);
-			exit(0);
+			exit(cli_stdout_ok(prog) ? 0 : EXIT_USAGE);
 		} else {
 			break;
 		}
@@ -274,10 +281,10 @@ static int check_engine(const char *engine)
 		return 0;
 	if (errno == ENOENT) {
 		fprintf(stderr, "%s: the engine %s does not exist: apt-get install qemu-system-x86, "
-			"or give --qemu PATH\n", prog, engine);
+			"or give --qemu PATH\n", prog, cli_shown(engine));
 		return EXIT_ENGINE_NOT_FOUND;
 	}
-	fprintf(stderr, "%s: the engine %s cannot be run: %s\n", prog, engine, strerror(errno));
+	fprintf(stderr, "%s: the engine %s cannot be run: %s\n", prog, cli_shown(engine), strerror(errno));
 	return EXIT_ENGINE_NOT_RUNNABLE;
 }
 
@@ -586,7 +593,7 @@ static int disk_profile(struct options *o)
 	snprintf(disk_initrd, sizeof(disk_initrd), "%s.initrd", o->disk);
 	if (access(o->disk, R_OK) < 0 || access(disk_kernel, R_OK) < 0) {
 		fprintf(stderr, "%s: --disk %s: %s (the image and its kernel %s, as --make-debian-root leaves them)\n",
-			prog, o->disk, strerror(errno), disk_kernel);
+			prog, cli_shown(o->disk), strerror(errno), cli_shown(disk_kernel));
 		return -1;
 	}
 	/* QEMU reads a comma in an option value as ",," */
@@ -631,7 +638,7 @@ int main(int argc, char **argv)
 		char why[128];
 
 		if (sysroot_check_dir(o.sysroot, why, sizeof(why)) < 0) {
-			fprintf(stderr, "%s: --sysroot %s: %s\n", prog, o.sysroot, why);
+			fprintf(stderr, "%s: --sysroot %s: %s\n", prog, cli_shown(o.sysroot), why);
 			return EXIT_USAGE;
 		}
 	}
@@ -674,7 +681,7 @@ int main(int argc, char **argv)
 		printf("command: ");
 		argv_print_quoted(cmd.argv, stdout);
 		argv_free(&cmd);
-		return 0;
+		return cli_stdout_ok(prog) ? 0 : EXIT_USAGE;
 	}
 	if (d.fell_back && !o.quiet)
 		fallback_note(&d);

@@ -72,16 +72,20 @@ teardown() {
 	jq -e '.verdict and .reason' <<<"$output" >/dev/null || fail "not kvm-ok's JSON: $output"
 }
 
-@test "colour only on a terminal, and never with NO_COLOR" {
+@test "colour only on a terminal, and never with NO_COLOR, TERM=dumb or no TERM" {
 	command -v script >/dev/null || skip "no script(1)"
 	host_from_fixture amd-kvm-pvm-not-accelerated
 	kvm_ok_on_host
 	[[ $output != *$'\e['* ]] || fail "colour on a pipe"
-	run script -qec "$KVM_OK --sysroot $HOST" /dev/null
+	TERM=xterm run script -qec "$KVM_OK --sysroot $HOST" /dev/null
 	[[ $output == *$'\e[1;31mKVM acceleration can NOT be used\e[0m'* ]] || fail "no colour on a terminal: $output"
 	[[ $output == *$'\e[1;33mHINT:\e[0m'* ]] || fail "hints not coloured"
-	NO_COLOR=1 run script -qec "$KVM_OK --sysroot $HOST" /dev/null
+	TERM=xterm NO_COLOR=1 run script -qec "$KVM_OK --sysroot $HOST" /dev/null
 	[[ $output != *$'\e['* ]] || fail "colour despite NO_COLOR"
+	TERM=dumb run script -qec "$KVM_OK --sysroot $HOST" /dev/null
+	[[ $output != *$'\e['* ]] || fail "colour despite TERM=dumb"
+	run env -u TERM script -qec "$KVM_OK --sysroot $HOST" /dev/null
+	[[ $output != *$'\e['* ]] || fail "colour without TERM"
 }
 
 @test "bash completion offers each tool's options" {
