@@ -158,9 +158,14 @@ fuzz-build: $(FUZZERS:%=$(B)/fuzz/fuzz_%)
 
 # run each fuzzer FUZZ_SECONDS (seeds and regressions in tests/fuzz/corpus/NAME,
 # new finds in build/fuzz/corpus/NAME, crashes in build/fuzz/crashes/)
+# every harness's scratch files go below one directory of this run, removed
+# afterwards whatever happened (a crash skips the harness's own cleanup)
+FUZZ_SCRATCH_PARENT := $(shell [ -w /dev/shm ] && echo /dev/shm || echo /tmp)
 fuzz: fuzz-build
 	@rm -rf $(B)/fuzz/crashes && mkdir -p $(B)/fuzz/crashes
-	@for f in $(FUZZERS); do \
+	@scratch=$$(mktemp -d $(FUZZ_SCRATCH_PARENT)/kvmhost-fuzz-run.XXXXXX); trap 'rm -rf "$$scratch"' EXIT; \
+	export KVMHOST_FUZZ_SCRATCH=$$scratch; \
+	for f in $(FUZZERS); do \
 	  mkdir -p $(B)/fuzz/corpus/$$f; \
 	  echo "== fuzz_$$f for $(FUZZ_SECONDS) s"; \
 	  ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0 \
@@ -173,7 +178,9 @@ fuzz: fuzz-build
 
 # every committed seed and regression input, once: part of make check
 fuzz-regress: fuzz-build
-	@for f in $(FUZZERS); do \
+	@scratch=$$(mktemp -d $(FUZZ_SCRATCH_PARENT)/kvmhost-fuzz-run.XXXXXX); trap 'rm -rf "$$scratch"' EXIT; \
+	export KVMHOST_FUZZ_SCRATCH=$$scratch; \
+	for f in $(FUZZERS); do \
 	  ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp:print_suppressions=0 \
 	  $(B)/fuzz/fuzz_$$f -runs=0 tests/fuzz/corpus/$$f >/dev/null 2>$(B)/fuzz/regress-$$f.log || \
 	    { echo "fuzz_$$f fails on its committed corpus:"; tail -n 30 $(B)/fuzz/regress-$$f.log; exit 1; }; \

@@ -73,3 +73,24 @@ setup() {
 	[ -z "$(ls "$BATS_FILE_TMPDIR" | grep '^bad\.img')" ] || fail "left behind: $(ls "$BATS_FILE_TMPDIR")"
 	[ -z "$(ls /var/tmp | grep '^runner-debian-root\.')" ] || fail "work directory left in /var/tmp"
 }
+
+@test "make-debian-root stopped by SIGTERM or SIGINT: debootstrap stopped, the work directory and partial files removed, the signal's status" {
+	dir=$BATS_FILE_TMPDIR/stopped
+	mkdir -p "$dir"
+	for sig in TERM INT; do
+		before=$(ls -d /var/tmp/runner-debian-root.* 2>/dev/null | wc -l)
+		env --default-signal=INT "$BUILD/runner" --make-debian-root "$dir/img-$sig" --size 1500M > "$dir/log-$sig" 2>&1 &
+		pid=$!
+		for _ in $(seq 100); do grep -q '^runner: \[1/5\]' "$dir/log-$sig" && break; sleep 0.1; done
+		sleep 2	# debootstrap is at work
+		kill -s "$sig" "$pid"
+		status=0
+		wait "$pid" || status=$?
+		assert_equal "$status" "$((128 + $(kill -l "$sig")))"
+		grep -q "^runner: stopped by signal $(kill -l "$sig") at step 1; its work directory and partial files are removed" \
+			"$dir/log-$sig" || fail "$(cat "$dir/log-$sig")"
+		assert_equal "$(ls -d /var/tmp/runner-debian-root.* 2>/dev/null | wc -l)" "$before"
+		[ -z "$(ls "$dir" | grep "img-$sig")" ] || fail "left: $(ls "$dir")"
+		! pgrep -f "debootstrap.*runner-debian-root" >/dev/null || fail "debootstrap still runs"
+	done
+}

@@ -3,22 +3,42 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+static char scratch[4200];
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static void remove_scratch(void)
+{
+	if (scratch[0])
+		nftw(scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 const char *fuzz_scratch_dir(void)
 {
-	static char dir[64];
+	if (!scratch[0]) {
+		/* make fuzz gives a directory of its own and removes it afterwards
+		 * (a crash or a timeout ends a harness without atexit) */
+		const char *parent = getenv("KVMHOST_FUZZ_SCRATCH");
 
-	if (!dir[0]) {
-		snprintf(dir, sizeof(dir), "%s/kvmhost-fuzz.XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-		if (!mkdtemp(dir))
+		if (!parent || !*parent)
+			parent = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+		snprintf(scratch, sizeof(scratch), "%.4000s/kvmhost-fuzz.XXXXXX", parent);
+		if (!mkdtemp(scratch))
 			abort();
+		atexit(remove_scratch);
 	}
-	return dir;
+	return scratch;
 }
 
 int fuzz_write(const char *dir, const char *rel, const uint8_t *data, size_t len)

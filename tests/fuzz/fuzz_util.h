@@ -6,8 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A scratch directory for this process, created once (under /dev/shm when
- * it exists).  Returns its path. */
+/* A scratch directory for this process, created once under
+ * $KVMHOST_FUZZ_SCRATCH (else /dev/shm when it exists, else /tmp) and
+ * removed at exit.  Returns its path. */
 const char *fuzz_scratch_dir(void);
 
 /* Writes len bytes to DIR/rel, creating parent directories; an empty rel
