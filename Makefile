@@ -143,12 +143,12 @@ check-sanitizers:
 	@if [ -n "$$(ls -A $(SAN_LOGS))" ]; then echo "sanitizer reports:"; cat $(SAN_LOGS)/*; exit 1; fi
 
 # libFuzzer harnesses (clang) for every parser of outside data
-FUZZERS      := cpuinfo cpuid_raw sysfs probe_record snapshot runner_args
+FUZZERS      := cpuinfo cpuid_raw sysfs probe_record snapshot runner_args kernel_image
 FUZZ_SECONDS ?= 30
 FUZZ_FLAGS   := -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=c11 \
 	-D_GNU_SOURCE -Ilib -Irunner -Itests/fuzz $(PKG_CFLAGS) -DKVMHOST_VERSION='"$(VERSION)"' \
 	-DKVMHOST_VERSION_STRING='"$(VERSION)"'
-FUZZ_LIB_SRC := $(LIB_SRC) runner/qemu_args.c tests/fuzz/fuzz_util.c
+FUZZ_LIB_SRC := $(LIB_SRC) runner/qemu_args.c runner/vmlinux.c tests/fuzz/fuzz_util.c
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRC) $(wildcard lib/*.h) tests/fuzz/fuzz_util.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZER  $@"

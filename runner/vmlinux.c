@@ -15,6 +15,14 @@
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 
+/* The x86 Linux boot protocol's setup header (Documentation/arch/x86/boot.rst) */
+#define BZ_SETUP_SECTS		0x1f1
+#define BZ_HEADER_MAGIC		0x202
+#define BZ_HDRS			0x53726448u	/* "HdrS" */
+#define BZ_VERSION		0x206
+#define BZ_PAYLOAD_OFFSET	0x248	/* from the protected-mode code, 2.08+ */
+#define BZ_PAYLOAD_LENGTH	0x24c
+
 static const unsigned char xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
 
 void vmlinux_cache_dir(char *dir, size_t size)
@@ -43,34 +51,81 @@ static uint64_t content_key(const unsigned char *data, size_t size)
 	return h;
 }
 
+/* Every header is copied out of the image (memcpy): the image is any
+ * file, and its offsets need not be aligned for the structures. */
 bool elf_has_pvh_note(const unsigned char *image, size_t size)
 {
-	const Elf64_Ehdr *eh = (const void *)image;
+	Elf64_Ehdr eh;
 
-	if (size < sizeof(*eh) || memcmp(image, ELFMAG, SELFMAG) != 0 || image[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > size ||
-	    (size - eh->e_phoff) / sizeof(Elf64_Phdr) < eh->e_phnum)
+	if (size < sizeof(eh) || memcmp(image, ELFMAG, SELFMAG) != 0 || image[EI_CLASS] != ELFCLASS64)
 		return false;
-	for (int i = 0; i < eh->e_phnum; i++) {
-		const Elf64_Phdr *ph = (const void *)(image + eh->e_phoff + (size_t)i * sizeof(Elf64_Phdr));
-		size_t off = ph->p_offset, end;
+	memcpy(&eh, image, sizeof(eh));
+	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phoff > size ||
+	    (size - eh.e_phoff) / sizeof(Elf64_Phdr) < eh.e_phnum)
+		return false;
+	for (size_t i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		size_t off, end;
 
-		if (ph->p_type != PT_NOTE || off > size || ph->p_filesz > size - off)
+		memcpy(&ph, image + eh.e_phoff + i * sizeof(Elf64_Phdr), sizeof(ph));
+		if (ph.p_type != PT_NOTE || ph.p_offset > size || ph.p_filesz > size - ph.p_offset)
 			continue;
-		end = off + ph->p_filesz;
+		off = (size_t)ph.p_offset;
+		end = off + (size_t)ph.p_filesz;
 		while (end - off >= sizeof(Elf64_Nhdr)) {
-			const Elf64_Nhdr *n = (const void *)(image + off);
-			size_t name = (n->n_namesz + 3u) & ~3u, desc = (n->n_descsz + 3u) & ~3u;
+			Elf64_Nhdr n;
+			size_t name, desc;
 
-			if (name > end - off - sizeof(*n) || desc > end - off - sizeof(*n) - name)
+			memcpy(&n, image + off, sizeof(n));
+			name = ((size_t)n.n_namesz + 3) & ~(size_t)3;
+			desc = ((size_t)n.n_descsz + 3) & ~(size_t)3;
+			if (name > end - off - sizeof(n) || desc > end - off - sizeof(n) - name)
 				break;
-			if (n->n_type == XEN_ELFNOTE_PHYS32_ENTRY && n->n_namesz == 4 &&
-			    memcmp(image + off + sizeof(*n), "Xen", 4) == 0)
+			if (n.n_type == XEN_ELFNOTE_PHYS32_ENTRY && n.n_namesz == 4 &&
+			    memcmp(image + off + sizeof(n), "Xen", 4) == 0)
 				return true;
-			off += sizeof(*n) + name + desc;
+			off += sizeof(n) + name + desc;
 		}
 	}
 	return false;
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int bzimage_payload(const unsigned char *image, size_t size, size_t *offset, size_t *length, char *why,
+		    size_t why_size)
+{
+	size_t setup_sects, start, off, len;
+	unsigned int version;
+
+	if (size < BZ_PAYLOAD_LENGTH + 4 || le32(image + BZ_HEADER_MAGIC) != BZ_HDRS) {
+		snprintf(why, why_size, "not a bzImage (no \"HdrS\" boot header)");
+		return -1;
+	}
+	version = (unsigned int)image[BZ_VERSION] | (unsigned int)image[BZ_VERSION + 1] << 8;
+	if (version < 0x0208) {
+		snprintf(why, why_size, "boot protocol %u.%02u has no payload offset (2.08 or later needed)",
+			 version >> 8, version & 0xff);
+		return -1;
+	}
+	setup_sects = image[BZ_SETUP_SECTS] ? image[BZ_SETUP_SECTS] : 4;	/* 0 means 4 */
+	start = (setup_sects + 1) * 512;
+	off = le32(image + BZ_PAYLOAD_OFFSET);
+	len = le32(image + BZ_PAYLOAD_LENGTH);
+	if (start > size || off > size - start || len > size - start - off || len < sizeof(xz_magic)) {
+		snprintf(why, why_size, "its payload (offset %zu, %zu bytes) lies outside the file", off, len);
+		return -1;
+	}
+	if (memcmp(image + start + off, xz_magic, sizeof(xz_magic)) != 0) {
+		snprintf(why, why_size, "its payload is not xz-compressed");
+		return -1;
+	}
+	*offset = start + off;
+	*length = len;
+	return 0;
 }
 
 static int decompress_xz(const unsigned char *in, size_t in_size, int out_fd, char *why, size_t why_size)
@@ -147,9 +202,9 @@ static bool cached_is_good(const char *path)
 int vmlinux_extract(const char *bzimage, const char *cache_dir, char *path, size_t path_size,
 		    char *why, size_t why_size)
 {
-	unsigned char *image, *payload = NULL;
-	char tmp[4200];
-	size_t size;
+	size_t size, payload_offset, payload_length;
+	char tmp[4200], detail[128];
+	unsigned char *image;
 	int fd, rc;
 
 	image = map_file(bzimage, VMLINUX_MAX_BZIMAGE, &size, why, why_size);
@@ -160,13 +215,8 @@ int vmlinux_extract(const char *bzimage, const char *cache_dir, char *path, size
 		munmap(image, size);
 		return 0;
 	}
-	for (size_t i = 0; i + sizeof(xz_magic) <= size; i++)
-		if (image[i] == xz_magic[0] && memcmp(image + i, xz_magic, sizeof(xz_magic)) == 0) {
-			payload = image + i;
-			break;
-		}
-	if (!payload) {
-		snprintf(why, why_size, "%s is not an xz-compressed bzImage", bzimage);
+	if (bzimage_payload(image, size, &payload_offset, &payload_length, detail, sizeof(detail)) < 0) {
+		snprintf(why, why_size, "%s: %s", bzimage, detail);
 		munmap(image, size);
 		return -1;
 	}
@@ -182,7 +232,7 @@ int vmlinux_extract(const char *bzimage, const char *cache_dir, char *path, size
 		munmap(image, size);
 		return -1;
 	}
-	rc = decompress_xz(payload, size - (size_t)(payload - image), fd, why, why_size);
+	rc = decompress_xz(image + payload_offset, payload_length, fd, why, why_size);
 	munmap(image, size);
 	if (close(fd) < 0 && rc == 0) {
 		snprintf(why, why_size, "cache %s: %s", cache_dir, strerror(errno));

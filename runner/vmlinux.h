@@ -19,6 +19,12 @@
 int vmlinux_extract(const char *bzimage, const char *cache_dir, char *path, size_t path_size,
 		    char *why, size_t why_size);
 
+/* Where the compressed kernel lies in a bzImage: the boot header's
+ * payload_offset and payload_length (protocol 2.08+), checked against the
+ * file, and xz-compressed.  0, or -1 with why. */
+int bzimage_payload(const unsigned char *image, size_t size, size_t *offset, size_t *length, char *why,
+		    size_t why_size);
+
 /* Whether an ELF image carries the PVH entry note (Xen note type 18). */
 bool elf_has_pvh_note(const unsigned char *image, size_t size);
 
