@@ -1,13 +1,15 @@
 #!/usr/bin/env bats
-# CPU detection against the raw CPUID dumps of real processors kept in
-# ../shared/cpuid-dumps (beside the project); skipped where that is absent.
+# CPU detection of nine processor classes, from the project's own CPUID
+# fixtures (tests/fixtures/cpus, made by tests/fixtures/make-cpus), so that
+# every clone tests them.  Where the raw dumps of the real processors are
+# beside the project (../shared/cpuid-dumps, which are not copied here),
+# the last test checks that they give the same answers.
 
 load helpers/common
 
-DUMPS=$TOP/../shared/cpuid-dumps
+DUMPS=$TOP/tests/fixtures/cpus
 
 setup() {
-	[ -d "$DUMPS" ] || skip "no $DUMPS here"
 	HOST_TMP=$(mktemp -d)
 }
 
@@ -48,4 +50,17 @@ cpu_of() {
 @test "dumps: guests seen through Hyper-V and QEMU report the hypervisor bit and no VMX" {
 	assert_equal "$(cpu_of intel-core-i5-10600k-hyperv.raw)" "GenuineIntel 6/165/5 vt=false hv=true"
 	assert_equal "$(cpu_of qemu-virtual-cpu.raw)" "GenuineIntel 6/13/3 vt=false hv=true"
+}
+
+@test "real dumps beside the project (../shared/cpuid-dumps), when present: the same answers" {
+	real=$TOP/../shared/cpuid-dumps
+	[ -d "$real" ] || skip "no $real here (the project's own fixtures above cover the same classes)"
+	for f in "$DUMPS"/*.raw; do
+		name=$(basename "$f")
+		[ -f "$real/$name" ] || continue
+		own=$(cpu_of "$name")
+		DUMPS=$real
+		assert_equal "$(cpu_of "$name")" "$own"
+		DUMPS=$TOP/tests/fixtures/cpus
+	done
 }
