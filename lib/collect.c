@@ -449,8 +449,9 @@ static int write_archive(struct destination *d, char *why, size_t why_size)
 	d->have_part = true;
 	status = spawn_run(tar, fd, err, sizeof(err), 60000);
 	if (status != 0) {
-		snprintf(why, why_size, "%s -czf %s", TAR_PATH, status < 0 && errno == ETIMEDOUT ?
-			 "took more than 60 s" : status < 0 ? "could not run" : "failed");
+		const char *what = status > 0 ? "failed" : errno == ETIMEDOUT ? "took more than 60 s" : "could not run";
+
+		snprintf(why, why_size, "%s -czf %s", TAR_PATH, what);
 		if (err[0])
 			snprintf(why + strlen(why), why_size - strlen(why), ": %s", err);
 		close(fd);

@@ -175,10 +175,10 @@ static void remember_child(pid_t pid)
 int kvm_probe_reap(int wait_ms)
 {
 	uint64_t until = monotonic_ns() + (uint64_t)wait_ms * NS_PER_MS;
-	int left;
 
 	for (;;) {
-		left = 0;
+		int left = 0;
+
 		for (size_t i = 0; i < sizeof(unreaped) / sizeof(unreaped[0]); i++) {
 			if (unreaped[i] && waitpid(unreaped[i], NULL, WNOHANG) != 0)
 				unreaped[i] = 0;

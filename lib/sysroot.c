@@ -171,7 +171,6 @@ DIR *sysroot_opendir(const struct sysroot *root, const char *path)
 
 ssize_t sysroot_readlink(const struct sysroot *root, const char *path, char *buf, size_t size)
 {
-	int fd;
 	ssize_t n;
 
 	if (size == 0)
@@ -179,7 +178,7 @@ ssize_t sysroot_readlink(const struct sysroot *root, const char *path, char *buf
 	if (sysroot_is_live(root)) {
 		n = readlink(path, buf, size - 1);
 	} else {
-		fd = open_confined(root, path, O_PATH | O_NOFOLLOW, RESOLVE_IN_ROOT);
+		int fd = open_confined(root, path, O_PATH | O_NOFOLLOW, RESOLVE_IN_ROOT);
 		if (fd < 0)
 			return -1;
 		n = readlinkat(fd, "", buf, size - 1);
