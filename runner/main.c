@@ -34,6 +34,7 @@
 
 enum {
 	EXIT_USAGE = 2,
+	EXIT_SELFTEST_COMPARISON = 3,	/* --selftest: fine on KVM, the TCG comparison failed */
 	EXIT_REFUSED = 4,
 	EXIT_ENGINE_NOT_RUNNABLE = 126,
 	EXIT_ENGINE_NOT_FOUND = 127,
@@ -502,12 +503,20 @@ static int selftest(const struct options *o, const char *engine)
 	report_run(d.kvm ? "kvm" : "tcg", &first);
 	if (!guest_finished(&first))
 		return 1;
-	if (d.kvm) {	/* both work: compare */
-		if (boot_micro_guest(engine, guest, false, &other) == 0 && guest_finished(&other)) {
-			report_run("tcg", &other);
-			fprintf(stderr, "%s: KVM runs the guest loop %.1fx as fast as TCG\n", prog,
-				loop_rate(&first) / loop_rate(&other));
+	if (d.kvm) {	/* both should work: compare */
+		if (boot_micro_guest(engine, guest, false, &other) < 0) {
+			fprintf(stderr, "%s: selftest passed on kvm, but the TCG comparison could not start: %s\n",
+				prog, strerror(errno));
+			return EXIT_SELFTEST_COMPARISON;
 		}
+		report_run("tcg", &other);
+		if (!guest_finished(&other)) {
+			fprintf(stderr, "%s: selftest passed on kvm, but the TCG comparison failed: %s\n", prog,
+				other.last_error[0] ? other.last_error : "QEMU said nothing on standard error");
+			return EXIT_SELFTEST_COMPARISON;
+		}
+		fprintf(stderr, "%s: KVM runs the guest loop %.1fx as fast as TCG\n", prog,
+			loop_rate(&first) / loop_rate(&other));
 	} else if (d.judged) {
 		fprintf(stderr, "%s: KVM not compared: %s (%s)\n", prog, d.diag.summary, reason_name(d.diag.reason));
 	}

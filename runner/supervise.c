@@ -66,11 +66,35 @@ static void write_all(int fd, const char *buf, size_t len)
 	}
 }
 
+/* Splits what arrived into lines: markers from standard output, the last
+ * non-empty line of standard error. */
+struct line_reader {
+	char line[256];
+	size_t len;
+};
+
+static void take_lines(struct line_reader *lr, const char *buf, ssize_t n, double at, bool is_err,
+		       struct supervised_run *r)
+{
+	for (ssize_t i = 0; i < n; i++) {
+		if (buf[i] == '\n' || buf[i] == '\r') {
+			lr->line[lr->len] = '\0';
+			if (is_err && lr->len > 0)
+				snprintf(r->last_error, sizeof(r->last_error), "%.250s", lr->line);
+			else if (!is_err)
+				read_marker(lr->line, at, r);
+			lr->len = 0;
+		} else if (lr->len < sizeof(lr->line) - 1) {
+			lr->line[lr->len++] = buf[i];
+		}
+	}
+}
+
 int supervise(char *const argv[], bool relay, int timeout_ms, struct supervised_run *r)
 {
-	char buf[4096], line[256];
-	size_t line_len = 0;
-	int out[2], status;
+	struct line_reader readers[2] = { 0 };
+	char buf[4096];
+	int out[2], err[2], status;
 	double start;
 	pid_t pid;
 
@@ -78,12 +102,19 @@ int supervise(char *const argv[], bool relay, int timeout_ms, struct supervised_
 	r->first_output_ms = r->loop_start_ms = r->loop_done_ms = -1;
 	if (pipe2(out, O_CLOEXEC) < 0)
 		return -1;
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		close(out[0]);
+		close(out[1]);
+		return -1;
+	}
 	fflush(NULL);
 	start = now_ms();
 	pid = fork();
 	if (pid < 0) {
 		close(out[0]);
 		close(out[1]);
+		close(err[0]);
+		close(err[1]);
 		return -1;
 	}
 	if (pid == 0) {
@@ -93,17 +124,17 @@ int supervise(char *const argv[], bool relay, int timeout_ms, struct supervised_
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		dup2(out[1], STDOUT_FILENO);
+		dup2(err[1], STDERR_FILENO);
 		execv(argv[0], argv);
 		_exit(errno == ENOENT ? 127 : 126);
 	}
 	close(out[1]);
+	close(err[1]);
 	forward_signals(true);
 
-	for (;;) {
-		struct pollfd pfd = { .fd = out[0], .events = POLLIN };
+	for (int open_fds = 2; open_fds > 0;) {
+		struct pollfd pfd[2] = { { .fd = out[0], .events = POLLIN }, { .fd = err[0], .events = POLLIN } };
 		double at = now_ms();
-		int wait = 100;
-		ssize_t n;
 
 		if (pending_signal) {
 			kill(pid, pending_signal);
@@ -113,29 +144,32 @@ int supervise(char *const argv[], bool relay, int timeout_ms, struct supervised_
 			r->timed_out = true;
 			kill(pid, SIGKILL);
 		}
-		if (poll(&pfd, 1, wait) <= 0)
+		if (poll(pfd, 2, 100) <= 0)
 			continue;
-		n = read(out[0], buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		at = now_ms() - start;
-		if (r->first_output_ms < 0)
-			r->first_output_ms = at;
-		if (relay)
-			write_all(STDOUT_FILENO, buf, (size_t)n);
-		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] == '\n' || buf[i] == '\r') {
-				line[line_len] = '\0';
-				read_marker(line, at, r);
-				line_len = 0;
-			} else if (line_len < sizeof(line) - 1) {
-				line[line_len++] = buf[i];
+		for (int k = 0; k < 2; k++) {
+			ssize_t n;
+
+			if (pfd[k].fd < 0 || !(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			n = read(pfd[k].fd, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				close(k == 0 ? out[0] : err[0]);
+				*(k == 0 ? &out[0] : &err[0]) = -1;
+				open_fds--;
+				continue;
 			}
+			at = now_ms() - start;
+			if (k == 0 && r->first_output_ms < 0)
+				r->first_output_ms = at;
+			if (k == 1)
+				write_all(STDERR_FILENO, buf, (size_t)n);
+			else if (relay)
+				write_all(STDOUT_FILENO, buf, (size_t)n);
+			take_lines(&readers[k], buf, n, at, k == 1, r);
 		}
 	}
-	close(out[0]);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			break;

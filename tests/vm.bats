@@ -5,6 +5,10 @@
 # reports on its serial console; the tests read those reports.
 #
 # The runner boots the same kernel through its fast profile (scenario hello).
+# A fourth guest (scenario nested, 2 GB, with QEMU in its initramfs) loads
+# kvm_amd and runs the runner inside: KVM nested under TCG really
+# accelerates, so the runner's KVM path (its own choice, --kernel on KVM,
+# --require-kvm, the KVM-vs-TCG comparison) runs for real.
 #
 # Needs qemu-system-x86_64 and the Debian archive (apt-get download); the
 # kernel is cached in $KVMHOST_TEST_CACHE (default /var/cache/kvmhost-tests
@@ -24,6 +28,11 @@ setup_file() {
 	"$top/tests/vm/make-initramfs" "$cache" "$release" "$top/build" "$BATS_FILE_TMPDIR/initrd.gz"
 	kernel=$cache/kernel-$release/boot/vmlinuz-$release
 	echo "$release" > "$BATS_FILE_TMPDIR/release"
+	# KVM nested in a TCG guest (2 GB, QEMU inside), on the other CPU while
+	# the boots below run: the runner's KVM path for real
+	"$top/tests/vm/make-initramfs" "$cache" "$release" "$top/build" "$BATS_FILE_TMPDIR/nested.gz" nested
+	"$top/tests/vm/boot" "$kernel" "$BATS_FILE_TMPDIR/nested.gz" max nested 2048M > "$BATS_FILE_TMPDIR/nested.log" 2>&1 &
+	local nested=$!
 	# AMD with SVM; AMD without SVM; Intel without VMX (TCG has no VMX)
 	"$top/tests/vm/boot" "$kernel" "$BATS_FILE_TMPDIR/initrd.gz" max svm > "$BATS_FILE_TMPDIR/svm.log" 2>&1 || true
 	"$top/tests/vm/boot" "$kernel" "$BATS_FILE_TMPDIR/initrd.gz" qemu64,-svm no-vt > "$BATS_FILE_TMPDIR/amd-no-svm.log" 2>&1 || true
@@ -45,6 +54,7 @@ setup_file() {
 		--append "kvmtest=hello loglevel=7" > "$BATS_FILE_TMPDIR/runner-busy.log" 2>&1 < /dev/null
 	kill "${hogs[@]}"
 	wait "${hogs[@]}" 2>/dev/null || true
+	wait "$nested" || true
 }
 
 setup() {
@@ -154,4 +164,52 @@ insmod /lib/modules/$release/kernel/arch/x86/kvm/kvm-amd.ko"
 	grep -q "^@@@ INIT REACHED" <(tr -d '\r' < "$log") || fail "init not reached: $(tail -n 20 "$log")"
 	grep -qE "^\[ *[0-9.]+\] tsc: Detected [0-9.]+ MHz processor" <(tr -d '\r' < "$log") || fail "no TSC rate: $(grep -i tsc "$log")"
 	! grep -q "Marking TSC unstable" "$log" || fail "$(grep -i tsc "$log")"
+}
+
+# ---- KVM nested inside the TCG guest: the runner on KVM ----------------------
+
+@test "vm nested: modload loads kvm_amd and kvm-ok says KVM acceleration can be used" {
+	guest_run nested modload
+	assert_equal "$guest_status" 0
+	assert_line "modload: kvm_amd loaded with irqbypass, kvm, ccp"
+	guest_run nested kvm-ok
+	assert_equal "$guest_status" 0
+	assert_line "KVM acceleration can be used"
+}
+
+@test "vm nested: runner --selftest picks KVM on its own, the guest finishes on KVM, and KVM beats TCG" {
+	guest_run nested "runner --selftest"
+	assert_equal "$guest_status" 0
+	assert_line "runner: accelerator: kvm (auto: KVM is usable and accelerates)"
+	assert_line --regexp "^runner: kvm: first guest output [0-9]+ ms after QEMU started; loop of 200000000 iterations in [0-9]+ ms"
+	assert_line --regexp "^runner: tcg: first guest output [0-9]+ ms after QEMU started; loop of 200000000 iterations in [0-9]+ ms"
+	ratio=$(sed -n 's/^runner: KVM runs the guest loop \([0-9.]*\)x as fast as TCG$/\1/p' <<<"$output")
+	[ -n "$ratio" ] || fail "no comparison line: $output"
+	awk -v r="$ratio" 'BEGIN { exit !(r > 1.5) }' || fail "KVM only ${ratio}x as fast as TCG"
+	assert_line "runner: selftest passed"
+}
+
+@test "vm nested: runner --kernel boots Debian's kernel on KVM (-cpu host, no TSC rate) to init" {
+	guest_run nested "runner --explain --kernel /boot/vmlinuz --initrd /boot/inner.gz"
+	assert_equal "$guest_status" 0
+	assert_line "accelerator: kvm"
+	assert_line --regexp "^command: .* -accel kvm -cpu host -kernel /var/cache/kvm-host-toolkit/vmlinux-[0-9a-f]{16} "
+	refute_line --partial "tsc_early_khz"
+	guest_run nested "runner -q --kernel /boot/vmlinuz --initrd /boot/inner.gz"
+	assert_equal "$guest_status" 0
+	assert_line --regexp "^@@@ INNER INIT "
+}
+
+@test "vm nested: runner --require-kvm starts QEMU on KVM with the user's arguments" {
+	guest_run nested "runner --require-kvm -- -M microvm,x-option-roms=off,isa-serial=on,rtc=off -nodefaults -no-user-config -display none -serial stdio -m 64 -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel /usr/bin/microguest.elf"
+	assert_equal "$guest_status" 3	# the micro guest's isa-debug-exit: it finished
+	assert_line "microguest: hello from the runner's test guest"
+	refute_line --partial "Falling back"
+}
+
+@test "vm nested: a failed TCG comparison is reported with QEMU's message and exit 3, not 'selftest passed'" {
+	guest_run nested "runner --selftest" 2
+	assert_equal "$guest_status" 3
+	assert_line "runner: selftest passed on kvm, but the TCG comparison failed: qemu-system-x86_64: fatal: could not load module for type 'tcg-accel-ops'"
+	refute_line "runner: selftest passed"
 }
