@@ -13,7 +13,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <libcpuid.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +26,7 @@
 #include "held_signals.h"
 #include "kvm_probe.h"
 #include "msr.h"
+#include "remove_tree.h"
 #include "spawn.h"
 
 struct snapshot {
@@ -331,12 +331,6 @@ static int write_snapshot(int dirfd, const char *path, const struct host_facts *
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -363,7 +357,7 @@ static void remove_temporaries(struct destination *d)
 	if (d->have_part)
 		unlinkat(d->parent, d->part, 0);
 	if (d->have_staging)
-		nftw(d->staging_path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		remove_tree(d->staging_path, false);
 	d->have_part = d->have_staging = false;
 }
 

@@ -27,7 +27,6 @@
  * iteration) and emulated guests (~1000 ns), in a few milliseconds.
  */
 #include "kvm_guest.h"
-#include "kvm_probe.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -67,6 +66,7 @@
 #define NATIVE_TARGET_NS 100000ull	/* the same for the native loop */
 #define REPEATS		2		/* more runs at that size; the fastest counts */
 #define NULL_CHUNKS	3		/* one-iteration chunks: the cost of a round trip */
+#define KVM_CHUNK_ROUND_TRIPS 10	/* a timed chunk lasts at least 10 round trips */
 
 static const uint8_t guest_code[] = {
 	0x66, 0xba, GUEST_PORT, 0x00,	/* mov dx, 0x10 */

@@ -18,7 +18,6 @@
 #define KVM_PROBE_RETRY_FACTOR	10	/* a try that timed out is repeated once with 10x the bound */
 #define KVM_PROBE_RETRY_MAX_MS	20000
 #define KVM_PROBE_REAP_MS	2000	/* at most this long for a probe child to go, at exit or exec */
-#define KVM_CHUNK_ROUND_TRIPS	10	/* a timed chunk lasts at least 10 guest round trips */
 #define KVM_API_VERSION_EXPECTED 12
 #define KVM_SLOWDOWN_LIMIT	10.0	/* guest/native above this: not accelerated */
 #define KVM_PROBE_RECORD	"/kvm-probe"	/* under --sysroot, for a stand-in /dev/kvm */

@@ -3,7 +3,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "collect.h"
+#include "remove_tree.h"
 #include "spawn.h"
 
 #define LISTING_MAX (4 << 20)	/* a snapshot lists a few hundred members */
@@ -143,7 +143,6 @@ int snapshot_unpack(const char *archive, struct unpacked_snapshot *u, char *why,
 	int status;
 
 	memset(u, 0, sizeof(*u));
-	tar[4] = u->tmp;
 	if (access(archive, R_OK) < 0) {
 		snprintf(why, why_size, "%s", strerror(errno));
 		return -1;
@@ -166,15 +165,9 @@ int snapshot_unpack(const char *archive, struct unpacked_snapshot *u, char *why,
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 void snapshot_unpacked_remove(struct unpacked_snapshot *u)
 {
 	if (u->tmp[0])
-		nftw(u->tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		remove_tree(u->tmp, false);
 	u->tmp[0] = '\0';
 }

@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,6 +22,7 @@
 #include <unistd.h>
 
 #include "held_signals.h"
+#include "remove_tree.h"
 
 struct build {
 	const struct debian_root_options *o;
@@ -317,18 +317,12 @@ static int copy_boot_files(struct build *b)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 static void clean_up(struct build *b, bool failed)
 {
 	/* FTW_MOUNT: never into a file system still mounted in the tree (an
 	 * interrupted debootstrap's /proc) */
 	if (b->root[0])
-		nftw(b->root, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		remove_tree(b->root, true);
 	if (b->log[0])
 		unlink(b->log);
 	if (b->tmp_raw[0])

@@ -3,25 +3,20 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char scratch[4200];
+#include "remove_tree.h"
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
+static char scratch[4200];
 
 static void remove_scratch(void)
 {
 	if (scratch[0])
-		nftw(scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		remove_tree(scratch, false);
 }
 
 const char *fuzz_scratch_dir(void)
