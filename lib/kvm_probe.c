@@ -234,6 +234,14 @@ static void probe_once(const struct sysroot *root, struct kvm_probe *p, int boun
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
+		/* it prints nothing: a child stuck in the device must not hold the
+		 * caller's output open (as $(kvm-ok) would wait for it) */
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (null >= 0) {
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
 		close(pipefd[0]);
 		probe_in_child(root, shared, deadline);
 		if (write(pipefd[1], "x", 1) < 0)
