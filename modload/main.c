@@ -194,18 +194,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return check_dir("--sysroot", o->sysroot) < 0 || check_dir("--moddir", o->moddir) < 0 ? -1 : 0;
 }
 
-/* The vendor module for this CPU: from CPUID, or the cpuinfo vendor when
- * CPUID cannot be read.  NULL, with the vendor named, when none fits. */
-static const char *vendor_module(const struct sysroot *root, char *vendor, size_t size)
+/* The vendor module for this CPU: from CPUID (kept in cpu), or the cpuinfo
+ * vendor when CPUID cannot be read.  NULL, with the vendor named, when none
+ * fits. */
+static const char *vendor_module(const struct sysroot *root, struct cpu_identity *cpu, char *vendor, size_t size)
 {
-	struct cpu_identity cpu;
 	struct cpuinfo ci;
 	const char *mod;
 
-	cpu_identify_host(root, &cpu);
-	if (cpu.known) {
-		snprintf(vendor, size, "%s", cpu.vendor);
-		return cpu_kvm_module(cpu.vt_kind);
+	cpu_identify_host(root, cpu);
+	if (cpu->known) {
+		snprintf(vendor, size, "%s", cpu->vendor);
+		return cpu_kvm_module(cpu->vt_kind);
 	}
 	cpuinfo_read(root, &ci);
 	snprintf(vendor, size, "%s", ci.vendor[0] ? ci.vendor : "unknown");
@@ -216,37 +216,37 @@ static const char *vendor_module(const struct sysroot *root, char *vendor, size_
 
 /* ---- after a failure: what kvm-ok finds, and what the kernel said ---------- */
 
-/* Prints kvm-ok's CPU and firmware findings (unless print is false);
- * cause_known: the caller has named the cause already.  Returns whether
- * kvm-ok finds that the CPU or firmware cannot run KVM. */
-static bool print_diagnosis(const struct sysroot *root, bool cause_known, bool print)
+/* kvm-ok's diagnosis without the probe; whether it finds that the CPU or
+ * firmware cannot run KVM. */
+static bool kvm_ok_finds_cause(const struct sysroot *root, struct diagnosis *d)
 {
-	static const char *const relevant[] = { "cpu", "cpuid-vt", "cpuinfo-vt", "hypervisor", "firmware" };
 	struct host_options opts = { .probe = false, .probe_deadline_ms = 0 };
 	struct host_facts facts;
-	struct diagnosis d;
-
-	bool cause;
 
 	host_gather(root, &opts, &facts);
-	diagnose(&facts, &d);
+	diagnose(&facts, d);
 	host_release(&facts);
-	cause = d.reason == REASON_NO_CPU_SUPPORT || d.reason == REASON_DISABLED_BY_FIRMWARE;
-	if (!print)
-		return cause;
+	return d->reason == REASON_NO_CPU_SUPPORT || d->reason == REASON_DISABLED_BY_FIRMWARE;
+}
+
+/* Its CPU and firmware findings; cause_known: the caller has named the
+ * cause already. */
+static void print_findings(const struct diagnosis *d, bool cause, bool cause_known)
+{
+	static const char *const relevant[] = { "cpu", "cpuid-vt", "cpuinfo-vt", "hypervisor", "firmware" };
+
 	fprintf(stderr, "modload: what kvm-ok finds:\n");
 	for (size_t i = 0; i < sizeof(relevant) / sizeof(relevant[0]); i++)
-		for (int c = 0; c < d.nchecks; c++)
-			if (strcmp(d.checks[c].name, relevant[i]) == 0)
-				fprintf(stderr, "INFO: %s\n", d.checks[c].detail);
+		for (int c = 0; c < d->nchecks; c++)
+			if (strcmp(d->checks[c].name, relevant[i]) == 0)
+				fprintf(stderr, "INFO: %s\n", d->checks[c].detail);
 	if (cause) {
-		fprintf(stderr, "INFO: reason %s: %s\n", reason_name(d.reason), d.summary);
-		for (int h = 0; h < d.nhints; h++)
-			fprintf(stderr, "HINT: %s\n", d.hints[h]);
+		fprintf(stderr, "INFO: reason %s: %s\n", reason_name(d->reason), d->summary);
+		for (int h = 0; h < d->nhints; h++)
+			fprintf(stderr, "HINT: %s\n", d->hints[h]);
 	} else if (!cause_known) {
 		fprintf(stderr, "INFO: kvm-ok finds no CPU or firmware cause; the kernel's log may say more.\n");
 	}
-	return cause;
 }
 
 static void print_kernel_log(const struct sysroot *root)
@@ -334,16 +334,20 @@ static int explain_failure(const struct sysroot *root, const char *release, cons
 		break;
 	}
 	if (e == EOPNOTSUPP || e == ENODEV) {
+		struct diagnosis d;
+		bool cause;
+
 		complain("cannot load %s: %s (%s): the CPU lacks %s or the firmware disabled it",
 			 mod, strerror(e), errno_name(e), vt_words(vendor_mod));
+		cause = kvm_ok_finds_cause(root, &d);
 		/* the boot (--quiet) gets that one line when kvm-ok confirms the cause */
-		if (print_diagnosis(root, false, !quiet)) {
+		if (!quiet || !cause)
+			print_findings(&d, cause, false);
+		if (cause) {
 			if (!quiet)
 				print_kernel_log(root);
 			return EXIT_NOT_POSSIBLE;
 		}
-		if (quiet)
-			print_diagnosis(root, false, true);
 	} else if (e == EPERM || e == EACCES) {
 		if (geteuid() != 0)
 			complain("cannot load %s: %s (%s): loading modules needs root: sudo modload", mod, strerror(e),
@@ -477,23 +481,27 @@ static bool already_in_kernel(const struct sysroot *root, const char *mod, const
 
 /* A CPU whose CPUID lacks the extension cannot run KVM: the kernel would
  * refuse the module (ENODEV), so say so without needing a module tree. */
-static bool cpu_cannot_run_kvm(const struct sysroot *root, const char *mod)
+static bool cpu_cannot_run_kvm(const struct sysroot *root, const struct cpu_identity *cpu, const char *mod)
 {
-	struct cpu_identity cpu;
 	struct module_info pvm;
 
-	cpu_identify_host(root, &cpu);
-	if (!cpu.known || cpu.has_vt)
+	if (!cpu->known || cpu->has_vt)
 		return false;
 	module_probe(root, "kvm_pvm", &pvm);
 	complain("%s cannot load: the CPU does not report %s (CPUID): this host cannot run KVM, nothing to load%s",
 		 mod, vt_words(mod), module_is_loaded(&pvm) ?
 		 " (its /dev/kvm comes from kvm_pvm, which runs only PVM-aware guest kernels at speed)" : "");
-	print_diagnosis(root, true, !quiet);	/* --quiet (the boot): that one line */
+	if (!quiet) {	/* --quiet (the boot): that one line */
+		struct diagnosis d;
+		bool cause = kvm_ok_finds_cause(root, &d);
+
+		print_findings(&d, cause, true);
+	}
 	return true;
 }
 
-static int do_load(const struct options *o, const struct sysroot *root, const char *release, const char *mod)
+static int do_load(const struct options *o, const struct sysroot *root, const struct cpu_identity *cpu,
+		   const char *release, const char *mod)
 {
 	struct module_loader l;
 	int status;
@@ -512,7 +520,7 @@ static int do_load(const struct options *o, const struct sysroot *root, const ch
 			report_device(root, mod);
 		return status;
 	}
-	if (cpu_cannot_run_kvm(root, mod))
+	if (cpu_cannot_run_kvm(root, cpu, mod))
 		return EXIT_NOT_POSSIBLE;
 	if (module_loader_open(&l, root, o->moddir, release) < 0) {
 		complain("cannot load %s: %s", mod, l.error);
@@ -644,6 +652,7 @@ int main(int argc, char **argv)
 	struct options o;
 	struct sysroot root = { NULL };
 	struct kernel_release kernel;
+	struct cpu_identity cpu;
 	char vendor[32];
 	const char *mod;
 
@@ -656,7 +665,7 @@ int main(int argc, char **argv)
 	say("KVM needs no vendor module on this architecture: kvm is built in or loads on its own");
 	return EXIT_LOADED;
 #endif
-	mod = vendor_module(&root, vendor, sizeof(vendor));
+	mod = vendor_module(&root, &cpu, vendor, sizeof(vendor));
 	if (!mod) {
 		complain("no KVM module fits CPU vendor \"%s\": KVM supports Intel, AMD, Hygon, Centaur and Zhaoxin", vendor);
 		return o.action == ACTION_STATUS ? EXIT_STATUS_NOT_LOADED :
@@ -676,5 +685,5 @@ int main(int argc, char **argv)
 	case ACTION_LOAD:
 		break;
 	}
-	return do_load(&o, &root, kernel.release, mod);
+	return do_load(&o, &root, &cpu, kernel.release, mod);
 }
