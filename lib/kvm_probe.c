@@ -190,26 +190,31 @@ int kvm_probe_reap(int wait_ms)
 	}
 }
 
-/* How long the probe process has been runnable but waiting for a CPU
- * (/proc/PID/schedstat, second field, in ns), in ms; -1 when unknown.
- * Then whether it is runnable now ('R' in /proc/PID/stat). */
-static double cpu_wait_ms(pid_t pid, bool *runnable)
+/* Whether the probe process was short of CPU during a try of bound_ms:
+ * runnable but waiting for a CPU a quarter of the bound or more
+ * (/proc/PID/schedstat, whose wait, in ms, goes to *wait_ms; -1 when it is
+ * missing), or runnable now ('R' in /proc/PID/stat) after less than half
+ * the bound on a CPU (a process not yet scheduled once has no wait
+ * counted).  Asleep in the device, or busy on a CPU it had, is not short. */
+static bool short_of_cpu(pid_t pid, int bound_ms, double *wait_ms)
 {
 	const struct sysroot live = { NULL };
 	char path[64], text[512];
-	unsigned long long on_cpu, waiting;
+	unsigned long long on_cpu = 0, waiting;
 	const char *paren;
+	bool runnable = false, known;
 
-	*runnable = false;
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (sysroot_read_text(&live, path, text, sizeof(text)) > 0 && (paren = strrchr(text, ')')) != NULL &&
 	    paren[1] == ' ')
-		*runnable = paren[2] == 'R';
+		runnable = paren[2] == 'R';
 	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
-	if (sysroot_read_text(&live, path, text, sizeof(text)) <= 0 ||
-	    sscanf(text, "%llu %llu", &on_cpu, &waiting) != 2)
-		return -1;
-	return (double)waiting / 1e6;
+	known = sysroot_read_text(&live, path, text, sizeof(text)) > 0 &&
+		sscanf(text, "%llu %llu", &on_cpu, &waiting) == 2;
+	*wait_ms = known ? (double)waiting / 1e6 : -1;
+	if (!known)
+		return runnable;
+	return *wait_ms * 4 >= bound_ms || (runnable && (double)on_cpu / 1e6 * 2 < bound_ms);
 }
 
 /* One try of the probe in a child process, abandoned after bound_ms. */
@@ -287,13 +292,8 @@ static void probe_once(const struct sysroot *root, struct kvm_probe *p, int boun
 			 WTERMSIG(status), probe_step_text(p->failed_step));
 		p->error = EPROTO;
 	} else {
-		bool runnable;
-
 		p->timed_out = true;
-		p->cpu_wait_ms = cpu_wait_ms(pid, &runnable);
-		/* short of CPU: runnable-but-waiting for a quarter of the bound, or
-		 * (where schedstat is missing) runnable, not asleep in the device */
-		p->host_busy = p->cpu_wait_ms >= 0 ? p->cpu_wait_ms * 4 >= bound_ms : runnable;
+		p->host_busy = short_of_cpu(pid, bound_ms, &p->cpu_wait_ms);
 		kill(pid, SIGKILL);
 		remember_child(pid);
 	}
@@ -310,12 +310,10 @@ static void probe_live(const struct sysroot *root, struct kvm_probe *p)
 {
 	const struct kvm_probe fresh = *p;
 	int first_ms = p->deadline_ms;
-	double first_wait;
 
 	probe_once(root, p, first_ms);
 	if (!p->timed_out)
 		return;
-	first_wait = p->cpu_wait_ms;
 	*p = fresh;
 	p->retried = true;
 	p->retry_ms = first_ms * KVM_PROBE_RETRY_FACTOR > KVM_PROBE_RETRY_MAX_MS ? KVM_PROBE_RETRY_MAX_MS
@@ -330,7 +328,7 @@ static void probe_live(const struct sysroot *root, struct kvm_probe *p)
 	else
 		snprintf(p->detail, sizeof(p->detail), "no answer within %d ms, nor within %d ms on a second try, "
 			 "during %s%s", first_ms, p->retry_ms, probe_step_text(p->failed_step),
-			 p->cpu_wait_ms >= 0 || first_wait >= 0 ? " (the probe process was not short of CPU)" : "");
+			 p->cpu_wait_ms >= 0 ? " (the probe process was not short of CPU)" : "");
 }
 
 static int record_errno(const char *key, const char *value, int *out, struct kvm_probe *p)
