@@ -27,6 +27,7 @@
 #include "kvm_probe.h"
 #include "msr.h"
 #include "remove_tree.h"
+#include "snapshot_unpack.h"
 #include "spawn.h"
 
 struct snapshot {
@@ -331,13 +332,6 @@ static int write_snapshot(int dirfd, const char *path, const struct host_facts *
 	return 0;
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
 /* ---- whole or not at all ------------------------------------------------------ */
 
 /* Where the snapshot goes: DEST's directory (opened once: every name below
@@ -495,7 +489,7 @@ static int write_all_or_nothing(const char *dest, struct destination *d, const s
 				const struct host_facts *f, const struct report_facts *r, bool include_serials,
 				char *why, size_t why_size)
 {
-	bool archive = ends_with(dest, ".tar.gz");
+	bool archive = snapshot_is_archive(dest);	/* the names --sysroot replays as archives */
 	char top[4500];
 	int dirfd, rc;
 

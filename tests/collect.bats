@@ -103,3 +103,15 @@ assert_no_leftovers() {
 	[ -f "$SNAP_TMP/snap/SNAPSHOT" ] || fail "no SNAPSHOT in the result"
 	assert_no_leftovers "$SNAP_TMP"
 }
+
+@test "collect: a .tgz name is an archive too, as --sysroot reads that name" {
+	host_from_fixture intel-report-full
+	run "$KVM_OK" -q --sysroot "$HOST" --collect "$SNAP_TMP/host.tgz"
+	[ -f "$SNAP_TMP/host.tgz" ] || fail "host.tgz is not a file: $(ls -la "$SNAP_TMP")"
+	tar -tzf "$SNAP_TMP/host.tgz" snapshot/SNAPSHOT >/dev/null || fail "not a gzip tar with snapshot/"
+	run "$KVM_OK" --sysroot "$HOST" --report
+	original=$output
+	run "$KVM_OK" --sysroot "$SNAP_TMP/host.tgz" --report
+	assert_equal "$output" "$original"
+	remove_host
+}
