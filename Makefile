@@ -40,7 +40,7 @@ LDFLAGS    += $(SANITIZE)
 SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 B          := build
-LIB_SRC    := $(wildcard lib/*.c)
+LIB_SRC    := $(wildcard lib/*.c lib/setting/*.c)
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/obj/%.o)
 TOOLS      := $(B)/kvm-ok $(B)/modload $(B)/runner $(B)/microguest.elf
 LIBDIR     ?= $(PREFIX)/lib/kvm-host-toolkit

@@ -27,6 +27,7 @@
 #include "kvm_probe.h"
 #include "msr.h"
 #include "remove_tree.h"
+#include "setting.h"
 #include "snapshot_unpack.h"
 #include "spawn.h"
 
@@ -235,9 +236,11 @@ static void collect_device(struct snapshot *s, const struct host_facts *f)
 	}
 	/* a stand-in anyone may open; who could open the real one is in the record */
 	put_at(s, "dev/kvm", "", 0, 0, 0666);
-	put_text(s, "dev/kvm.node", "type=%s\nowner=%s\ngroup=%s\nmode=%04o\nuser=%s\nin_group=%s\nmajor=%u\nminor=%u\n",
-		 n->kind == KVM_NODE_CHAR || n->recorded ? "char" : "standin", n->owner, n->group, (unsigned int)n->mode,
-		 n->user, n->in_group ? "yes" : "no", n->major, n->minor);
+	put_text(s, "dev/kvm.node", "type=%s\nowner=%s\ngroup=%s\nuid=%u\ngid=%u\nmode=%04o\nuser=%s\neuid=%u\n"
+		 "in_group=%s\nmajor=%u\nminor=%u\n",
+		 n->kind == KVM_NODE_CHAR || n->recorded ? "char" : "standin", n->owner, n->group, (unsigned int)n->uid,
+		 (unsigned int)n->gid, (unsigned int)n->mode, n->user, (unsigned int)n->euid, n->in_group ? "yes" : "no",
+		 n->major, n->minor);
 	if (!p->ran)
 		return;
 	len += snprintf(record + len, sizeof(record) - (size_t)len,
@@ -308,6 +311,68 @@ static void collect_pci_iommu(struct snapshot *s, const struct report_facts *r)
 		put_text(s, "sys/kernel/debug/tboot_log", "%s", "");
 }
 
+/* The signs of a container, WSL2 or CI runner (setting.h), but nothing
+ * private: of PID 1's environment only container=, of the mounts only
+ * /dev's, of a Kubernetes service account only that it exists. */
+static void collect_setting(struct snapshot *s)
+{
+	char env[2048] = "", *text;
+	size_t len, used = 0;
+
+	if (!sysroot_is_live(s->src)) {
+		copy_file(s, SETTING_ENVIRON, 4096);
+	} else {
+		for (int i = 0; setting_environ_names[i]; i++) {
+			const char *v = getenv(setting_environ_names[i]);
+
+			if (v && used < sizeof(env))
+				used += (size_t)snprintf(env + used, sizeof(env) - used, "%s=%.200s\n",
+							 setting_environ_names[i], v);
+		}
+		if (used)
+			put_text(s, SETTING_ENVIRON + 1, "%s", env);
+	}
+	for (int i = 0; setting_marker_paths[i]; i++) {
+		const char *p = setting_marker_paths[i];
+		size_t plen = strlen(p);
+		struct stat st;
+
+		if (sysroot_stat(s->src, p, &st) < 0)
+			continue;
+		if (p[plen - 1] == '/') {
+			char rel[256];
+
+			snprintf(rel, sizeof(rel), "%.*s", (int)plen - 2, p + 1);
+			make_dir(s, rel);
+		} else {
+			put_text(s, p + 1, "%s", "");
+		}
+	}
+	copy_file(s, "/run/.containerenv", 65536);
+	copy_file(s, "/run/systemd/container", 4096);
+	copy_file(s, SETTING_PID1_CGROUP, 65536);
+	copy_file(s, SETTING_UID_MAP, 4096);
+	copy_file(s, SETTING_MISC_KVM, 64);
+	if ((text = sysroot_read_all(s->src, SETTING_PID1_ENVIRON, 1 << 20, &len))) {
+		for (size_t i = 0; i < len; i += strlen(text + i) + 1)
+			if (strncmp(text + i, "container=", 10) == 0) {
+				put_at(s, SETTING_PID1_ENVIRON + 1, text + i, strlen(text + i) + 1, 0, 0644);
+				break;
+			}
+		free(text);
+	}
+	if ((text = sysroot_read_all(s->src, SETTING_MOUNTINFO, 4 << 20, &len))) {
+		char lines[2048] = "", fstype[64], *line, *save = NULL;
+
+		used = 0;
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			if (setting_dev_mount_line(line, fstype, sizeof(fstype)) && used < sizeof(lines))
+				used += (size_t)snprintf(lines + used, sizeof(lines) - used, "%.500s\n", line);
+		put_text(s, SETTING_MOUNTINFO + 1, "%s", lines);
+		free(text);
+	}
+}
+
 /* Writes the snapshot into the new, empty directory dirfd (at path). */
 static int write_snapshot(int dirfd, const char *path, const struct host_facts *f, const struct report_facts *r,
 			  bool include_serials, char *why, size_t why_size)
@@ -323,6 +388,7 @@ static int write_snapshot(int dirfd, const char *path, const struct host_facts *
 	collect_modules(&s, r);
 	collect_dmi(&s, r, include_serials);
 	collect_device(&s, f);
+	collect_setting(&s);
 	collect_pci_iommu(&s, r);
 	put_text(&s, "qemu-version", "%s\n", r->qemu);
 	if (s.error) {

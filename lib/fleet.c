@@ -21,9 +21,17 @@ void fleet_prometheus(FILE *out, const struct host_facts *f, const struct diagno
 {
 	const struct kvm_probe *p = &f->probe;
 
-	fputs("# HELP kvm_ok_usable Whether KVM acceleration can be used on this host: 1 yes, 0 no, -1 kvm-ok could not decide.\n"
+	bool hidden = host_kvm_hidden_from_container(f);
+
+	/* from a container without the device, the machine's answer is not known */
+	fputs("# HELP kvm_ok_usable Whether KVM acceleration can be used on this host: 1 yes, 0 no, -1 kvm-ok could not decide "
+	      "(also: a container that was not given the host's KVM device).\n"
 	      "# TYPE kvm_ok_usable gauge\n", out);
-	fprintf(out, "kvm_ok_usable %d\n", d->verdict == VERDICT_USABLE ? 1 : d->verdict == VERDICT_UNUSABLE ? 0 : -1);
+	fprintf(out, "kvm_ok_usable %d\n", hidden ? -1 : d->verdict == VERDICT_USABLE ? 1 : d->verdict == VERDICT_UNUSABLE ? 0 : -1);
+	fputs("# HELP kvm_ok_device_visible Whether this host's or container's /dev/kvm is there for kvm-ok: 0 in a container "
+	      "that was not given the device the kernel has.\n"
+	      "# TYPE kvm_ok_device_visible gauge\n", out);
+	fprintf(out, "kvm_ok_device_visible %d\n", !hidden);
 	fputs("# HELP kvm_ok_reason The reason for kvm-ok's verdict: 1 for the current one, 0 for the others.\n"
 	      "# TYPE kvm_ok_reason gauge\n", out);
 	for (int r = 0; r < REASON_COUNT; r++)
@@ -52,11 +60,18 @@ void fleet_nfd(FILE *out, const struct host_facts *f, const struct diagnosis *d)
 	const char *prefix = "feature.node.kubernetes.io/kvm-ok";
 	const struct kvm_probe *p = &f->probe;
 
-	fprintf(out, "%s.usable=%s\n", prefix, d->verdict == VERDICT_USABLE ? "true" : "false");
-	fprintf(out, "%s.reason=%s\n", prefix, reason_name(d->reason));
-	fprintf(out, "%s.device=%s\n", prefix,
-		f->node.kind == KVM_NODE_CHAR || f->node.kind == KVM_NODE_STANDIN ? "true" : "false");
-	fprintf(out, "%s.accelerated=%s\n", prefix, kvm_probe_accelerated(p) ? "true" : "false");
+	if (host_kvm_hidden_from_container(f)) {
+		/* the node has the device, this pod was not given it: label nothing
+		 * about KVM on the node, so that no nodeSelector goes wrong */
+		fprintf(out, "%s.visible-from-container=false\n", prefix);
+		fprintf(out, "%s.kernel-device=true\n", prefix);
+	} else {
+		fprintf(out, "%s.usable=%s\n", prefix, d->verdict == VERDICT_USABLE ? "true" : "false");
+		fprintf(out, "%s.reason=%s\n", prefix, reason_name(d->reason));
+		fprintf(out, "%s.device=%s\n", prefix,
+			f->node.kind == KVM_NODE_CHAR || f->node.kind == KVM_NODE_STANDIN ? "true" : "false");
+		fprintf(out, "%s.accelerated=%s\n", prefix, kvm_probe_accelerated(p) ? "true" : "false");
+	}
 	fprintf(out, "%s.cpu-has-vt=%s\n", prefix, f->cpu.known && f->cpu.has_vt ? "true" : "false");
 	if (f->cpu.known && f->cpu.has_vt && f->cpu.vt_kind != CPU_VT_NONE)
 		fprintf(out, "%s.extension=%s\n", prefix, f->cpu.vt_kind == CPU_VT_VMX ? "vmx" : "svm");

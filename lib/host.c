@@ -1,6 +1,7 @@
 /* host.c - the probe sequence */
 #include "host.h"
 
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,12 +26,13 @@ void host_gather(const struct sysroot *root, const struct host_options *opts, st
 	f->x86_64 = true;
 #endif
 	f->is_root = geteuid() == 0;
+	kernel_release_read(root, &f->kernel);
+	setting_detect(root, &f->kernel, &f->setting);
 	if (!f->x86_64)
 		return;
 
 	cpu_identify_host(root, &f->cpu);
 	cpuinfo_read(root, &f->cpuinfo);
-	kernel_release_read(root, &f->kernel);
 	if (f->cpu.known && f->cpu.has_vt)
 		msr_firmware_state(root, f->cpu.vt_kind, f->cpuinfo.numbers, f->cpuinfo.cpus, &f->firmware);
 
@@ -50,6 +52,16 @@ void host_gather(const struct sysroot *root, const struct host_options *opts, st
 	f->probe_requested = opts->probe;
 	if (opts->probe)
 		kvm_probe_run(root, &f->node, probe_deadline(f, opts), &f->probe);
+}
+
+bool host_kvm_hidden_from_container(const struct host_facts *f)
+{
+	const struct kvm_probe *p = &f->probe;
+
+	if (f->setting.runtime == RUNTIME_NONE || !f->setting.kvm_registered)
+		return false;
+	return f->node.kind == KVM_NODE_ABSENT ||
+	       (p->ran && !p->timed_out && p->failed_step == PROBE_OPEN && p->error == EPERM);
 }
 
 void host_release(struct host_facts *f)

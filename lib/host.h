@@ -11,6 +11,7 @@
 #include "kvm_probe.h"
 #include "modules.h"
 #include "msr.h"
+#include "setting.h"
 #include "sysroot.h"
 
 struct host_options {
@@ -25,6 +26,7 @@ struct host_facts {
 	struct cpu_identity cpu;
 	struct cpuinfo cpuinfo;
 	struct kernel_release kernel;
+	struct setting setting;		/* a container, WSL2, a CI runner: whose fix it is */
 	struct firmware_state firmware;	/* only read when CPUID has VT */
 	struct module_info kvm, vendor_module, pvm;
 	enum module_availability vendor_availability;
@@ -34,9 +36,14 @@ struct host_facts {
 	struct kvm_probe probe;
 };
 
-/* Gathers the facts in order: CPU, cpuinfo, kernel, firmware, modules,
- * device, probe.  Never fails: each fact carries its own "unknown". */
+/* Gathers the facts in order: kernel, setting, CPU, cpuinfo, firmware,
+ * modules, device, probe.  Never fails: each fact carries its own "unknown". */
 void host_gather(const struct sysroot *root, const struct host_options *opts, struct host_facts *f);
+
+/* In a container that was not given the host's working KVM device: /dev/kvm
+ * missing or refused (EPERM) here while the kernel has it registered.  What
+ * is true of this container is then not true of the machine. */
+bool host_kvm_hidden_from_container(const struct host_facts *f);
 
 void host_release(struct host_facts *f);
 

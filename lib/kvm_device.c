@@ -64,9 +64,31 @@ static void names(struct kvm_node *node)
 		snprintf(node->group, sizeof(node->group), "%u", (unsigned int)node->gid);
 }
 
+/* Whether the mode grants read-write to a caller: root, the owner, a
+ * member of the group, or anyone. */
+static bool mode_grants_rw(mode_t mode, uid_t owner, uid_t euid, bool in_group)
+{
+	if (euid == 0)
+		return true;
+	if (euid == owner)
+		return (mode & 0600) == 0600;
+	if (in_group)
+		return (mode & 060) == 060;
+	return (mode & 06) == 06;
+}
+
+static unsigned long recorded_number(const char *text)
+{
+	char *end;
+	unsigned long n = strtoul(text, &end, 10);
+
+	return *text >= '0' && *text <= '9' && !*end ? n : 0;
+}
+
 /* DIR/dev/kvm.node, written by kvm-ok --collect: the recorded device's
- * owner, group, mode, device numbers, and the collecting user's name and
- * membership, as key=value lines. */
+ * owner, group and mode (names and IDs), device numbers, and the collecting
+ * user's name, effective ID and membership, as key=value lines: they, not
+ * the stand-in file or whoever replays, decide the replay. */
 static void read_recorded_node(const struct sysroot *root, struct kvm_node *node)
 {
 	char text[1024], *line, *save = NULL;
@@ -95,7 +117,15 @@ static void read_recorded_node(const struct sysroot *root, struct kvm_node *node
 			node->major = (unsigned int)strtoul(eq, NULL, 10);
 		else if (strcmp(line, "minor") == 0)
 			node->minor = (unsigned int)strtoul(eq, NULL, 10);
+		else if (strcmp(line, "uid") == 0)
+			node->uid = (uid_t)recorded_number(eq);
+		else if (strcmp(line, "gid") == 0)
+			node->gid = (gid_t)recorded_number(eq);
+		else if (strcmp(line, "euid") == 0)
+			node->euid = (uid_t)recorded_number(eq);
 	}
+	if (node->recorded)
+		node->readwrite_by_mode = mode_grants_rw(node->mode, node->uid, node->euid, node->in_group);
 }
 
 void kvm_node_inspect(const struct sysroot *root, struct kvm_node *node)
@@ -131,14 +161,8 @@ void dev_node_inspect(const struct sysroot *root, const char *dev_path, struct k
 	node->mode = st.st_mode & 07777;
 	names(node);
 	node->in_group = caller_in_group(st.st_gid);
-	if (geteuid() == 0)
-		node->readwrite_by_mode = true;
-	else if (geteuid() == st.st_uid)
-		node->readwrite_by_mode = (st.st_mode & 0600) == 0600;
-	else if (node->in_group)
-		node->readwrite_by_mode = (st.st_mode & 060) == 060;
-	else
-		node->readwrite_by_mode = (st.st_mode & 06) == 06;
+	node->euid = geteuid();
+	node->readwrite_by_mode = mode_grants_rw(st.st_mode, st.st_uid, node->euid, node->in_group);
 
 	if (S_ISCHR(st.st_mode)) {
 		node->kind = KVM_NODE_CHAR;

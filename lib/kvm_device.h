@@ -35,7 +35,8 @@ struct kvm_node {
 	bool readwrite_by_mode;		/* the mode grants rw to us by owner/group/other */
 	bool in_group;			/* the caller is a member of the owning group */
 	char user[64];			/* the caller's name */
-	bool recorded;			/* a stand-in for a recorded character device (DIR/dev/kvm.node) */
+	uid_t euid;			/* the caller's effective user ID */
+	bool recorded;			/* a stand-in for a recorded character device (DIR/dev/kvm.node): the caller is who collected it */
 };
 
 /* Looks at /dev/kvm under the root without opening it. */

@@ -506,19 +506,25 @@ int kvm_probe_parse_record(const char *text, struct kvm_probe *p)
 	return 0;
 }
 
-static void probe_standin(const struct sysroot *root, struct kvm_probe *p)
+/* A recorded device (DIR/dev/kvm.node) was opened, or refused, by whoever
+ * collected it: the record's open= line says which.  A hand-made stand-in
+ * without that file is opened here, so its mode decides. */
+static void probe_standin(const struct sysroot *root, const struct kvm_node *node, struct kvm_probe *p)
 {
 	size_t len;
 	char *text;
-	int fd = sysroot_open(root, KVM_DEVICE_PATH, O_RDWR | O_NOCTTY | O_NONBLOCK);
 
 	p->from_record = true;
-	if (fd < 0) {
-		p->failed_step = PROBE_OPEN;
-		p->error = errno;
-		return;
+	if (!node->recorded) {
+		int fd = sysroot_open(root, KVM_DEVICE_PATH, O_RDWR | O_NOCTTY | O_NONBLOCK);
+
+		if (fd < 0) {
+			p->failed_step = PROBE_OPEN;
+			p->error = errno;
+			return;
+		}
+		close(fd);
 	}
-	close(fd);
 	text = sysroot_read_all(root, KVM_PROBE_RECORD, 65536, &len);
 	if (!text) {
 		snprintf(p->record_error, sizeof(p->record_error), "%.120s%s: %s", root->dir,
@@ -548,7 +554,7 @@ void kvm_probe_run(const struct sysroot *root, const struct kvm_node *node, int 
 		return;
 	p->ran = true;
 	if (node->kind == KVM_NODE_STANDIN)
-		probe_standin(root, p);
+		probe_standin(root, node, p);
 	else
 		probe_live(root, p);
 }

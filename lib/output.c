@@ -1,6 +1,7 @@
 /* output.c - text and JSON forms of a diagnosis */
 #include "output.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -83,6 +84,9 @@ static void json_probe(FILE *out, const struct kvm_probe *p)
 	if (p->ran) {
 		json_kv_string(out, "step", p->failed_step == PROBE_COMPLETE ? "complete" : probe_step_text(p->failed_step), &first);
 		json_kv_string(out, "error", p->error ? errno_name(p->error) : NULL, &first);
+		/* EACCES is the mode's answer, EPERM a device cgroup's, seccomp's or a security module's */
+		json_kv_string(out, "denied_by", p->failed_step != PROBE_OPEN ? NULL : p->error == EACCES ? "mode"
+			       : p->error == EPERM ? "policy" : NULL, &first);
 		json_kv_bool(out, "timed_out", p->timed_out, &first);
 		json_kv_bool(out, "host_busy", p->host_busy, &first);
 		json_kv_bool(out, "retried", p->retried, &first);
@@ -102,6 +106,26 @@ static void json_probe(FILE *out, const struct kvm_probe *p)
 	if (p->ran && !p->from_record)
 		json_kv_number(out, "elapsed_ms", p->elapsed_ms, &first);
 	json_kv_int(out, "deadline_ms", p->deadline_ms, &first);
+	fputc('}', out);
+}
+
+void output_json_setting(FILE *out, const struct setting *s, bool *outer_first)
+{
+	bool first = true;
+
+	json_key(out, "setting", outer_first);
+	fputc('{', out);
+	json_kv_string(out, "container", setting_runtime_code(s->runtime), &first);
+	json_kv_bool(out, "rootless", s->rootless, &first);
+	json_kv_bool(out, "user_namespace", s->user_namespace, &first);
+	json_kv_string(out, "dev_mount", setting_dev_mount_name(s->dev), &first);
+	json_key(out, "kernel_kvm_device", &first);
+	fputs(!s->kvm_registered_known ? "null" : s->kvm_registered ? "true" : "false", out);
+	json_kv_bool(out, "wsl2", s->wsl2, &first);
+	json_kv_bool(out, "systemd", s->systemd, &first);
+	json_kv_string(out, "ci", setting_ci_code(s->ci), &first);
+	json_kv_string(out, "signs", s->signs[0] ? s->signs : NULL, &first);
+	json_kv_string(out, "unconfirmed_marker", s->marker[0] ? s->marker : NULL, &first);
 	fputc('}', out);
 }
 
@@ -137,6 +161,7 @@ void output_json(FILE *out, const struct host_facts *f, const struct diagnosis *
 		fputc('}', out);
 	}
 	fputc(']', out);
+	output_json_setting(out, &f->setting, &(bool){ false });
 	if (f->x86_64) {
 		json_cpu(out, f);
 		json_probe(out, &f->probe);

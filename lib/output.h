@@ -27,4 +27,7 @@ bool output_wants_colour(FILE *out);
 void output_json(FILE *out, const struct host_facts *f, const struct diagnosis *d, const char *version,
 		 const struct readiness *readiness);
 
+/* The "setting" member of a JSON object (a container, WSL2, a CI runner). */
+void output_json_setting(FILE *out, const struct setting *s, bool *first);
+
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "advice.h"
 #include "json.h"
 
 const char *ready_state_name(enum ready_state s)
@@ -52,6 +53,18 @@ static bool module_loaded(const struct sysroot *root, const char *name)
 	return module_is_loaded(&m);
 }
 
+/* The first hint of the setting kvm-ok runs in for a node. */
+static void hint_for(struct ready_check *c, const struct host_facts *f, enum situation situation, const char *path,
+		     const char *module, const struct kvm_node *n)
+{
+	struct advice_request q = { .situation = situation, .f = f, .device = path, .module = module, .node = n };
+	struct advice a;
+
+	advise(&q, &a);
+	if (a.n > 0)
+		hint(c, "%s", a.line[0]);
+}
+
 /* A device node: present, a character device, openable read-write. */
 static void check_device(const struct host_facts *f, struct readiness *r, const char *name, const char *path,
 			 const char *module, const char *what, enum ready_state missing)
@@ -63,8 +76,7 @@ static void check_device(const struct host_facts *f, struct readiness *r, const 
 	dev_node_inspect(&f->root, path, &n);
 	if (n.kind == KVM_NODE_ABSENT) {
 		c = add(r, name, missing, "%s does not exist (%s)", path, what);
-		hint(c, "Load the module that provides it: modprobe %s%s", module,
-		     module_loaded(&f->root, module) ? " (it is loaded: check devtmpfs and udev)" : "");
+		hint_for(c, f, SITUATION_AUX_MISSING, path, module, &n);
 		return;
 	}
 	if (n.kind != KVM_NODE_CHAR && n.kind != KVM_NODE_STANDIN) {
@@ -74,10 +86,15 @@ static void check_device(const struct host_facts *f, struct readiness *r, const 
 	}
 	fd = sysroot_open(&f->root, path, O_RDWR | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
-		c = add(r, name, errno == EACCES || errno == EPERM ? READY_WARN : READY_FAIL,
-			"%s: %s (group %s, mode %04o; %s %s a member)", path, strerror(errno), n.group,
+		int error = errno;
+
+		c = add(r, name, error == EACCES || error == EPERM ? READY_WARN : READY_FAIL,
+			"%s: %s (group %s, mode %04o; %s %s a member)", path, strerror(error), n.group,
 			(unsigned int)n.mode, n.user, n.in_group ? "is" : "is not");
-		hint(c, "Guests of this user cannot use it: run them as a member of group %s, or through libvirt", n.group);
+		if (error == EPERM)
+			hint_for(c, f, SITUATION_DENIED_BY_POLICY, path, module, &n);
+		else
+			hint(c, "Guests of this user cannot use it: run them as a member of group %s, or through libvirt", n.group);
 		return;
 	}
 	close(fd);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "output.h"
 #include "spawn.h"
 
 static const char *const report_modules[REPORT_MODULES] = { "kvm", "kvm_intel", "kvm_amd", "kvm_pvm", "msr" };
@@ -189,6 +190,8 @@ void report_text(FILE *out, const struct host_facts *f, const struct diagnosis *
 	else
 		fprintf(out, "Hypervisor: %s (signature \"%s\")\n", cpu_hypervisor_name(c->hypervisor_signature) ?
 			cpu_hypervisor_name(c->hypervisor_signature) : "unknown", c->hypervisor_signature);
+	setting_describe(&f->setting, c->known && c->hypervisor_bit, buf, sizeof(buf));
+	fprintf(out, "Setting: %s\n", buf);
 	fprintf(out, "Kernel release: %s\n", f->kernel.known ? f->kernel.release : "unknown");
 	fprintf(out, "Kernel parameters for KVM: %s\n", r->cmdline_kvm[0] ? r->cmdline_kvm : "none");
 	for (int i = 0; i < REPORT_MODULES; i++) {
@@ -247,6 +250,7 @@ void report_json(FILE *out, const struct host_facts *f, const struct diagnosis *
 			json_kv_string(out, dmi_sysfs_name(i), r->dmi.value[i][0] ? r->dmi.value[i] : NULL, &sub);
 	fputc('}', out);
 
+	output_json_setting(out, &f->setting, &first);
 	json_key(out, "cpu", &first);
 	fputc('{', out);
 	sub = true;

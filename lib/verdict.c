@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "advice.h"
 #include "errno_name.h"
 
 static const char *const reason_names[] = {
@@ -88,6 +89,17 @@ static void hint(struct diagnosis *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(d->hints[d->nhints++], CHECK_DETAIL_MAX, fmt, ap);
 	va_end(ap);
+}
+
+/* The hints of the setting kvm-ok runs in (lib/setting/) for a situation. */
+static void hint_for(struct diagnosis *d, const struct host_facts *f, enum situation situation)
+{
+	struct advice_request q = { .situation = situation, .f = f };
+	struct advice a;
+
+	advise(&q, &a);
+	for (int i = 0; i < a.n; i++)
+		hint(d, "%s", a.line[i]);
 }
 
 __attribute__((format(printf, 4, 5)))
@@ -260,6 +272,20 @@ static void check_hypervisor(const struct host_facts *f, struct diagnosis *d)
 		  name ? name : "unknown", c->hypervisor_signature);
 }
 
+static void check_setting(const struct host_facts *f, struct diagnosis *d)
+{
+	char text[CHECK_DETAIL_MAX - 16];
+
+	setting_describe(&f->setting, f->cpu.known && f->cpu.hypervisor_bit, text, sizeof(text));
+	add_check(d, "setting", CHECK_INFO, "setting: %s", text);
+}
+
+/* Where the fix depends on the setting, the setting is part of the why. */
+static bool setting_matters(const struct host_facts *f)
+{
+	return f->setting.runtime != RUNTIME_NONE || f->setting.wsl2 || f->setting.ci != CI_NONE;
+}
+
 static void describe_module(const struct module_info *m, char *buf, size_t size)
 {
 	int n = snprintf(buf, size, "%s %s", m->name, module_state_text(m->state));
@@ -339,7 +365,12 @@ static void check_probe(const struct host_facts *f, struct diagnosis *d)
 		return;
 	}
 	if (p->failed_step == PROBE_OPEN) {
-		if (p->error == EACCES || p->error == EPERM)
+		if (p->error == EPERM)
+			add_check(d, "device-access", CHECK_FAIL,
+				  "/dev/kvm: cannot open read-write: %s (EPERM: a device cgroup, seccomp or a security "
+				  "module refuses it, not the mode; %s:%s %04o)",
+				  strerror(p->error), f->node.owner, f->node.group, (unsigned int)f->node.mode);
+		else if (p->error == EACCES)
 			add_check(d, "device-access", CHECK_FAIL,
 				  "/dev/kvm: cannot open read-write: %s (group %s, mode %04o; %s %s a member)",
 				  strerror(p->error), f->node.group, (unsigned int)f->node.mode,
@@ -381,35 +412,6 @@ static void check_probe(const struct host_facts *f, struct diagnosis *d)
 
 /* ---- hints ---------------------------------------------------------------- */
 
-static void hint_nested(const struct host_facts *f, struct diagnosis *d)
-{
-	const char *name = f->cpu.hypervisor_leaf_known ? cpu_hypervisor_name(f->cpu.hypervisor_signature) : NULL;
-	const char *sig = f->cpu.hypervisor_signature;
-
-	if (!name) {
-		hint(d, "This is a virtual machine: enable nested virtualization (VT-x/AMD-V passthrough) for it in the outer hypervisor.");
-	} else if (strcmp(sig, "KVMKVMKVM") == 0 || strcmp(sig, "Linux KVM Hv") == 0) {
-		const char *mod = cpu_kvm_module(f->cpu.vt_kind) ? cpu_kvm_module(f->cpu.vt_kind) : "kvm_intel";
-
-		hint(d, "This is a KVM guest: on the outer host, load %s with nested=1 "
-			"(echo 'options %s nested=1' > /etc/modprobe.d/kvm-nested.conf, then reload it) and start this guest with -cpu host.",
-		     mod, mod);
-	} else if (strcmp(sig, "Microsoft Hv") == 0) {
-		hint(d, "This is a Hyper-V guest: with the VM off, run on the Windows host: Set-VMProcessor -VMName NAME -ExposeVirtualizationExtensions $true");
-	} else if (strcmp(sig, "VMwareVMware") == 0) {
-		hint(d, "This is a VMware guest: with the VM off, tick 'Virtualize Intel VT-x/EPT or AMD-V/RVI' in its processor settings (vhv.enable = \"TRUE\").");
-	} else if (strcmp(sig, "XenVMMXenVMM") == 0) {
-		hint(d, "This is a Xen guest: set nestedhvm=1 in its domain configuration and restart it.");
-	} else if (strcmp(sig, "VBoxVBoxVBox") == 0) {
-		hint(d, "This is a VirtualBox guest: with the VM off, run VBoxManage modifyvm NAME --nested-hw-virt on");
-	} else if (strcmp(sig, "TCGTCGTCGTCG") == 0) {
-		hint(d, "This guest runs under QEMU's TCG emulator, which has no hardware acceleration to pass on; "
-			"-cpu max emulates SVM, but nested guests are then emulated too.");
-	} else {
-		hint(d, "This is a %s guest: enable nested virtualization for it in %s.", name, name);
-	}
-}
-
 static void hint_tcg(struct diagnosis *d)
 {
 	hint(d, "Guests can still run without KVM under QEMU's TCG emulation (-accel tcg), much more slowly.");
@@ -425,45 +427,6 @@ static void hint_firmware(const struct host_facts *f, struct diagnosis *d)
 			"again (the setting is locked until a full power cycle).",
 		     f->cpu.vt_kind == CPU_VT_VMX ? "\"Intel Virtualization Technology\" (VT-x)"
 						  : "\"SVM Mode\" (AMD-V)");
-}
-
-static void hint_load_module(const struct host_facts *f, struct diagnosis *d)
-{
-	const char *mod = f->vendor_module.name ? f->vendor_module.name : "kvm_intel or kvm_amd";
-
-	switch (f->vendor_availability) {
-	case MODULE_AVAIL_MISSING:
-		hint(d, "%s is not installed for kernel %s (%s): install the matching kernel package (linux-image-%s) or boot a kernel that has it.",
-		     mod, f->kernel.release, f->module_tree, f->kernel.release);
-		return;
-	case MODULE_AVAIL_UNKNOWN:
-		hint(d, "Load the module as root: modload (this toolkit) or modprobe %s. "
-			"Note: no module tree for kernel %s was found (%s/modules.dep is missing).",
-		     mod, f->kernel.known ? f->kernel.release : "?", f->module_tree[0] ? f->module_tree : "/lib/modules/RELEASE");
-		return;
-	case MODULE_AVAIL_BUILTIN:
-		hint(d, "%s is built into kernel %s, so it cannot be loaded: it failed to start at boot. "
-			"Look for its messages: dmesg | grep -i kvm", mod, f->kernel.release);
-		return;
-	case MODULE_AVAIL_FILE:
-		break;
-	}
-	hint(d, "Load the module as root: modload (this toolkit) or modprobe %s", mod);
-}
-
-static void hint_permission(const struct host_facts *f, struct diagnosis *d)
-{
-	const struct kvm_node *n = &f->node;
-
-	if (n->in_group && !(n->mode & 060))
-		hint(d, "/dev/kvm is group %s but the group may not open it (mode %04o): as root, chmod 0660 /dev/kvm "
-			"(Debian's udev rule sets group kvm, mode 0660).", n->group, (unsigned int)n->mode);
-	else if (n->gid != 0 && (n->mode & 060) == 060)
-		hint(d, "Add the user to group %s: adduser %s %s, then log out and in again.", n->group, n->user, n->group);
-	else
-		hint(d, "/dev/kvm is %s:%s mode %04o: as root, chgrp kvm /dev/kvm && chmod 0660 /dev/kvm "
-			"(Debian's udev rule does this at boot), then adduser %s kvm and log in again.",
-		     n->owner, n->group, (unsigned int)n->mode, n->user);
 }
 
 /* ---- the decision ------------------------------------------------------------ */
@@ -496,8 +459,14 @@ static void decide_device_absent(const struct host_facts *f, struct diagnosis *d
 		show(d, "modules");
 		conclude(d, VERDICT_UNUSABLE, REASON_NO_KVM_DEVICE, "%s is loaded but /dev/kvm does not exist",
 			 mod && module_is_loaded(&f->vendor_module) ? mod : "kvm_pvm");
-		hint(d, "/dev/kvm should be created by devtmpfs and udev: check that devtmpfs is mounted on /dev, "
-			"run udevadm trigger --subsystem-match=misc, or as root: mknod -m 0660 /dev/kvm c 10 232 && chgrp kvm /dev/kvm");
+		hint_for(d, f, SITUATION_NODE_MISSING);
+		return;
+	}
+	if (f->setting.kvm_registered) {
+		show(d, "setting");
+		conclude(d, VERDICT_UNUSABLE, REASON_NO_KVM_DEVICE,
+			 "the kernel has the KVM device (10:232) but /dev/kvm does not exist here");
+		hint_for(d, f, SITUATION_NODE_MISSING);
 		return;
 	}
 	show(d, "modules");
@@ -507,15 +476,14 @@ static void decide_device_absent(const struct host_facts *f, struct diagnosis *d
 			 "%s is not loaded, and whether the firmware disabled %s can only be read as root",
 			 mod, vt_name(f));
 		hint(d, "Run kvm-ok as root (sudo kvm-ok) to read the firmware lock bits.");
-		hint_load_module(f, d);
+		hint_for(d, f, SITUATION_MODULE_NOT_LOADED);
 		return;
 	}
 	conclude(d, VERDICT_UNUSABLE, REASON_MODULE_NOT_LOADED, "%s is not loaded, so there is no /dev/kvm",
 		 mod ? mod : "the KVM module");
-	hint_load_module(f, d);
+	hint_for(d, f, SITUATION_MODULE_NOT_LOADED);
 	if (firmware_unknown(f) && f->firmware.first.status == MSR_NO_DEVICE)
-		hint(d, "To see whether the firmware allows %s, load the msr module (modprobe msr) and run kvm-ok again.",
-		     vt_name(f));
+		hint_for(d, f, SITUATION_FIRMWARE_UNREAD);
 }
 
 static void decide_device_failure(const struct host_facts *f, struct diagnosis *d)
@@ -538,11 +506,16 @@ static void decide_device_failure(const struct host_facts *f, struct diagnosis *
 	}
 	if (p->failed_step == PROBE_OPEN) {
 		show(d, "device-access");
-		if (p->error == EACCES || p->error == EPERM) {
+		if (p->error == EPERM) {
+			show(d, "setting");
+			conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_PERMISSION,
+				 "/dev/kvm: the open is refused (EPERM) by a device cgroup, seccomp or a security module, not by its mode");
+			hint_for(d, f, SITUATION_DENIED_BY_POLICY);
+		} else if (p->error == EACCES) {
 			conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_PERMISSION,
 				 "/dev/kvm: permission denied (group %s; %s is %sa member)",
 				 f->node.group, f->node.user, f->node.in_group ? "" : "not ");
-			hint_permission(f, d);
+			hint_for(d, f, SITUATION_DENIED_BY_MODE);
 			if (f->pvm.state != MODULE_ABSENT) {
 				show(d, "modules");
 				hint(d, "/dev/kvm here comes from kvm_pvm: even once you may open it, ordinary guests "
@@ -552,7 +525,7 @@ static void decide_device_failure(const struct host_facts *f, struct diagnosis *
 			show(d, "modules");
 			conclude(d, VERDICT_UNUSABLE, REASON_NO_KVM_DEVICE,
 				 "/dev/kvm exists but no driver answers behind it (%s)", errno_name(p->error));
-			hint_load_module(f, d);
+			hint_for(d, f, SITUATION_MODULE_NOT_LOADED);
 		} else {
 			conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_BROKEN, "/dev/kvm cannot be opened: %s",
 				 strerror(p->error));
@@ -600,10 +573,8 @@ static void decide_not_accelerated(const struct host_facts *f, struct diagnosis 
 	if (f->pvm.state != MODULE_ABSENT)
 		hint(d, "/dev/kvm here comes from kvm_pvm, which runs only PVM-aware guest kernels at speed; "
 			"ordinary guests are emulated (a stock Linux kernel hangs). Use QEMU's TCG (-accel tcg) for them.");
-	if (f->cpu.known && !f->cpu.has_vt && f->cpu.hypervisor_bit)
-		hint_nested(f, d);
-	else if (f->cpu.known && !f->cpu.has_vt)
-		hint(d, "This CPU has no %s: for KVM acceleration use a host whose CPU has VT-x or AMD-V.", vt_name(f));
+	if (f->cpu.known && !f->cpu.has_vt)
+		hint_for(d, f, SITUATION_NO_VT);
 	if (f->pvm.state == MODULE_ABSENT)
 		hint(d, "Look for the kernel's messages about kvm (dmesg | grep -i kvm) and check the host's load.");
 	hint_tcg(d);
@@ -642,10 +613,7 @@ static void decide(const struct host_facts *f, struct diagnosis *d)
 		show(d, "hypervisor");
 		conclude(d, VERDICT_UNUSABLE, REASON_NO_CPU_SUPPORT, "the CPU has no %s%s", vt_name(f),
 			 f->cpu.hypervisor_bit ? " (this is a virtual machine without nested virtualization)" : "");
-		if (f->cpu.hypervisor_bit)
-			hint_nested(f, d);
-		else
-			hint(d, "KVM needs a CPU with Intel VT-x or AMD-V; this one has none.");
+		hint_for(d, f, SITUATION_NO_VT);
 		hint_tcg(d);
 		return;
 	}
@@ -689,8 +657,11 @@ void diagnose(const struct host_facts *f, struct diagnosis *d)
 	check_hypervisor(f, d);
 	check_kernel(f, d);
 	check_firmware(f, d);
+	check_setting(f, d);
 	check_modules(f, d);
 	check_device(f, d);
 	check_probe(f, d);
 	decide(f, d);
+	if (d->verdict != VERDICT_USABLE && setting_matters(f))
+		show(d, "setting");
 }

@@ -8,6 +8,7 @@
  * See modload(8).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -21,6 +22,7 @@
 #include "cli.h"
 #include "cpu.h"
 #include "cpuinfo.h"
+#include "advice.h"
 #include "errno_name.h"
 #include "host.h"
 #include "json.h"
@@ -378,6 +380,34 @@ static int explain_failure(const struct sysroot *root, const char *release, cons
 
 /* ---- the actions ----------------------------------------------------------------- */
 
+/* The setting's advice for a situation, for one line of modload's. */
+static void setting_advice(const struct sysroot *root, enum situation situation, const char *mod,
+			   struct host_facts *f, struct advice *a)
+{
+	struct advice_request q = { .situation = situation, .f = f, .module = mod };
+
+	memset(f, 0, sizeof(*f));
+	f->root = *root;
+	kernel_release_read(root, &f->kernel);
+	setting_detect(root, &f->kernel, &f->setting);
+	kvm_node_inspect(root, &f->node);
+	advise(&q, a);
+}
+
+/* Modules belong to the host's kernel: from a container, say so in one
+ * line (not "install linux-image-...", which the host would need). */
+static bool in_container_cannot_load(const struct sysroot *root, const char *mod)
+{
+	struct host_facts f;
+	struct advice a;
+
+	setting_advice(root, SITUATION_CANNOT_LOAD, mod, &f, &a);
+	if (f.setting.runtime == RUNTIME_NONE)
+		return false;
+	complain("cannot load %s here: %s", mod, a.n ? a.line[0] : "this is a container");
+	return true;
+}
+
 static void wait_for_device(const struct sysroot *root, struct kvm_node *node)
 {
 	struct timespec pause = { 0, 10 * 1000 * 1000 };
@@ -393,13 +423,21 @@ static void wait_for_device(const struct sysroot *root, struct kvm_node *node)
 static void report_device(const struct sysroot *root, const char *mod)
 {
 	struct kvm_node node;
+	struct host_facts f;
+	struct advice a;
 
-	wait_for_device(root, &node);
+	setting_advice(root, SITUATION_NODE_MISSING, mod, &f, &a);
+	if (f.setting.runtime != RUNTIME_NONE)
+		node = f.node;	/* no udev adds a node to a container's /dev: no wait */
+	else
+		wait_for_device(root, &node);
 	if (node.kind == KVM_NODE_CHAR || node.kind == KVM_NODE_STANDIN) {
 		char desc[200];
 
 		kvm_node_describe(&node, desc, sizeof(desc));
 		say("/dev/kvm: %s", desc);
+	} else if (node.kind == KVM_NODE_ABSENT && f.setting.runtime != RUNTIME_NONE) {
+		complain("warning: /dev/kvm is not in this container: %s", a.n ? a.line[0] : "");
 	} else if (node.kind == KVM_NODE_ABSENT) {
 		complain("warning: /dev/kvm did not appear within %d ms after %s: is devtmpfs mounted on /dev "
 			 "and udev running?", DEVICE_WAIT_MS, mod);
@@ -520,6 +558,8 @@ static int do_load(const struct options *o, const struct sysroot *root, const st
 			report_device(root, mod);
 		return status;
 	}
+	if (in_container_cannot_load(root, mod))
+		return EXIT_NOT_LOADED;
 	if (cpu_cannot_run_kvm(root, cpu, mod))
 		return EXIT_NOT_POSSIBLE;
 	if (module_loader_open(&l, root, o->moddir, release) < 0) {
@@ -571,7 +611,7 @@ static int do_unload(const struct options *o, const struct sysroot *root, const 
 #define STATUS_MODULES 4
 
 static void status_json(const char *const names[], const struct module_info info[], const struct kvm_node *node,
-			bool loaded, bool device)
+			bool loaded, bool device, int open_error)
 {
 	bool first = true, dfirst = true;
 
@@ -601,14 +641,16 @@ static void status_json(const char *const names[], const struct module_info info
 		json_kv_string(stdout, "owner", node->owner, &dfirst);
 		json_kv_string(stdout, "group", node->group, &dfirst);
 		json_kv_string(stdout, "mode", mode, &dfirst);
+		json_kv_bool(stdout, "openable", open_error == 0, &dfirst);
+		json_kv_string(stdout, "open_error", open_error ? errno_name(open_error) : NULL, &dfirst);
 	}
 	fputc('}', stdout);
-	json_kv_bool(stdout, "loaded", loaded && device, &first);
+	json_kv_bool(stdout, "loaded", loaded && device && open_error == 0, &first);
 	fputs("}\n", stdout);
 }
 
 static void status_text(const char *const names[], const struct module_info info[], const struct kvm_node *node,
-			bool device)
+			bool device, int open_error)
 {
 	for (int i = 0; i < STATUS_MODULES; i++) {
 		if (i == 2 && info[i].state == MODULE_ABSENT)
@@ -621,9 +663,32 @@ static void status_text(const char *const names[], const struct module_info info
 
 		kvm_node_describe(node, desc, sizeof(desc));
 		printf("/dev/kvm: %s\n", desc);
+		if (open_error)
+			printf("/dev/kvm: cannot be opened read-write: %s (%s)\n", strerror(open_error),
+			       open_error == EPERM ? "EPERM: a device cgroup, seccomp or a security module refuses it, not the mode"
+			       : errno_name(open_error));
 	} else {
 		printf("/dev/kvm: absent\n");
 	}
+}
+
+/* Whether the caller may open the device read-write: 0, or the errno.  A
+ * snapshot's device answers as its record says. */
+static int device_open_error(const struct sysroot *root, const struct kvm_node *node)
+{
+	int fd;
+
+	if (node->kind == KVM_NODE_STANDIN) {
+		struct kvm_probe p;
+
+		kvm_probe_run(root, node, 0, &p);
+		return p.ran && !p.timed_out && p.failed_step == PROBE_OPEN ? p.error : 0;
+	}
+	fd = sysroot_open(root, KVM_DEVICE_PATH, O_RDWR | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
 }
 
 static int do_status(const struct options *o, const struct sysroot *root, const char *mod)
@@ -632,19 +697,23 @@ static int do_status(const struct options *o, const struct sysroot *root, const 
 	struct module_info info[STATUS_MODULES];
 	struct kvm_node node;
 	bool loaded, device;
+	int open_error = 0;
 
 	for (int i = 0; i < STATUS_MODULES; i++)
 		module_probe(root, names[i], &info[i]);
 	kvm_node_inspect(root, &node);
 	loaded = module_is_loaded(&info[1]) || module_is_loaded(&info[2]);
 	device = node.kind == KVM_NODE_CHAR || node.kind == KVM_NODE_STANDIN;
+	if (device)
+		open_error = device_open_error(root, &node);
 	if (o->json)
-		status_json(names, info, &node, loaded, device);
+		status_json(names, info, &node, loaded, device, open_error);
 	else if (!o->quiet)
-		status_text(names, info, &node, device);
+		status_text(names, info, &node, device, open_error);
 	if (!cli_stdout_ok("modload"))
 		return EXIT_NOT_LOADED;
-	return loaded && device ? EXIT_LOADED : EXIT_STATUS_NOT_LOADED;
+	/* "loaded" only where the device can be used: not behind a device cgroup */
+	return loaded && device && open_error == 0 ? EXIT_LOADED : EXIT_STATUS_NOT_LOADED;
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,74 @@
+/* advice.h - the hint that works in this setting, from the setting's own file
+ *
+ * verdict.c decides the reason; what to do about it depends on where kvm-ok
+ * runs: on a host "chmod" and "mknod" work, in a container the runtime must
+ * pass the device, in WSL2 the fix is on the Windows side.  Each setting
+ * (lib/setting/NAME.c) answers the situations it knows; the first setting
+ * that applies and answers gives the hints, the host's file answers last.
+ */
+#ifndef KVMHOST_ADVICE_H
+#define KVMHOST_ADVICE_H
+
+#include <stdbool.h>
+
+#include "host.h"
+
+enum situation {
+	SITUATION_NO_VT,		/* the CPU shows no VMX/SVM (in a VM: nesting is off) */
+	SITUATION_MODULE_NOT_LOADED,	/* the kernel has no KVM device: nothing loaded */
+	SITUATION_NODE_MISSING,		/* the kernel has the KVM device, the node is not here */
+	SITUATION_DENIED_BY_MODE,	/* EACCES: owner, group and mode */
+	SITUATION_DENIED_BY_POLICY,	/* EPERM: a device cgroup, seccomp or a security module */
+	SITUATION_AUX_MISSING,		/* another node QEMU uses (/dev/net/tun, /dev/vhost-net) is missing */
+	SITUATION_FIRMWARE_UNREAD,	/* the firmware lock MSRs could not be read (no msr device) */
+	SITUATION_CANNOT_LOAD,		/* modload: kernel modules cannot be loaded from here */
+};
+
+struct advice_request {
+	enum situation situation;
+	const struct host_facts *f;
+	const char *device;		/* the node: "/dev/kvm" (default), "/dev/net/tun", ... */
+	const char *module;		/* the module behind it: "kvm_intel", "tun", ... */
+	const struct kvm_node *node;	/* the node's owner, group and mode (default: f->node) */
+};
+
+#define ADVICE_LINES 3
+#define ADVICE_LINE_MAX 320
+
+struct advice {
+	char line[ADVICE_LINES][ADVICE_LINE_MAX];
+	int n;
+};
+
+/* What one setting knows.  applies() says whether the host is in this
+ * setting; advise() adds its hints for the situation and returns how many
+ * (0: nothing specific, the next setting is asked). */
+struct setting_advice {
+	const char *name;
+	bool (*applies)(const struct host_facts *f);
+	int (*advise)(const struct advice_request *q, struct advice *out);
+};
+
+/* Fills out with the hints for the request (at least one for every
+ * situation). */
+void advise(const struct advice_request *q, struct advice *out);
+
+/* For the settings' files: adds one formatted line; returns 1, or 0 when
+ * out is full. */
+__attribute__((format(printf, 2, 3)))
+int advice_add(struct advice *out, const char *fmt, ...);
+
+/* The device and module a request is about, with the defaults filled in. */
+const char *advice_device(const struct advice_request *q);
+const char *advice_module(const struct advice_request *q);
+const struct kvm_node *advice_node(const struct advice_request *q);
+
+/* Whether the node shows the overflow IDs (nobody/nogroup, 65534): the
+ * host's owner is outside this user namespace's map. */
+bool advice_overflow_ids(const struct kvm_node *n);
+
+/* The settings, in the order they are asked (lib/setting/). */
+extern const struct setting_advice setting_kubernetes, setting_podman, setting_docker, setting_lxc,
+	setting_nspawn, setting_container, setting_wsl, setting_ci_runner, setting_vm, setting_host;
+
+#endif

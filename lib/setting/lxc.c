@@ -1,0 +1,36 @@
+/* setting/lxc.c - LXC, LXD/Incus and Proxmox containers: the container's
+ * configuration on the host allows the device and bind-mounts it */
+#include "advice.h"
+
+static bool applies(const struct host_facts *f)
+{
+	return f->setting.runtime == RUNTIME_LXC;
+}
+
+static int advise_lxc(const struct advice_request *q, struct advice *out)
+{
+	const struct kvm_node *n = advice_node(q);
+	const char *dev = advice_device(q);
+
+	switch (q->situation) {
+	case SITUATION_NODE_MISSING:
+	case SITUATION_DENIED_BY_POLICY:
+		return advice_add(out, "This LXC container %s %s: in its configuration on the host (Proxmox: /etc/pve/lxc/ID.conf, "
+				  "LXC: /var/lib/lxc/NAME/config) add lxc.cgroup2.devices.allow: c 10:232 rwm and "
+				  "lxc.mount.entry: /dev/kvm dev/kvm none bind,optional,create=file, then restart it.",
+				  q->situation == SITUATION_NODE_MISSING ? "was not given" : "may not open (device cgroup: EPERM)", dev) +
+		       advice_add(out, "On Proxmox VE 8.1 or later instead: pct set ID --dev0 /dev/kvm "
+				  "(an unprivileged container: --dev0 /dev/kvm,gid=GID,mode=0660 with GID the kvm group inside it). "
+				  "Do not mknod it inside the container.");
+	case SITUATION_DENIED_BY_MODE:
+		if (!advice_overflow_ids(n))
+			return 0;
+		return advice_add(out, "This unprivileged LXC container sees %s as %s:%s (host IDs outside its map): on Proxmox "
+				  "VE 8.1 or later pass it with an owner inside the container: pct set ID --dev0 /dev/kvm,gid=GID,mode=0660 "
+				  "(GID: the kvm group in the container), then adduser USER kvm inside.", dev, n->owner, n->group);
+	default:
+		return 0;
+	}
+}
+
+const struct setting_advice setting_lxc = { "lxc", applies, advise_lxc };

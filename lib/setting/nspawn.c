@@ -1,0 +1,19 @@
+/* setting/nspawn.c - a systemd-nspawn container (machinectl) */
+#include "advice.h"
+
+static bool applies(const struct host_facts *f)
+{
+	return f->setting.runtime == RUNTIME_NSPAWN;
+}
+
+static int advise_nspawn(const struct advice_request *q, struct advice *out)
+{
+	if (q->situation != SITUATION_NODE_MISSING && q->situation != SITUATION_DENIED_BY_POLICY)
+		return 0;
+	return advice_add(out, "This systemd-nspawn container %s /dev/kvm: start it with systemd-nspawn --bind=/dev/kvm "
+			  "--property=DeviceAllow='/dev/kvm rw' (machinectl: Bind=/dev/kvm in /etc/systemd/nspawn/NAME.nspawn "
+			  "and systemctl set-property systemd-nspawn@NAME DeviceAllow='/dev/kvm rw').",
+			  q->situation == SITUATION_NODE_MISSING ? "was not given" : "may not open (device policy: EPERM)");
+}
+
+const struct setting_advice setting_nspawn = { "nspawn", applies, advise_nspawn };

@@ -1,0 +1,34 @@
+/* setting/podman.c - a Podman container, rootful or rootless */
+#include "advice.h"
+
+static bool applies(const struct host_facts *f)
+{
+	return f->setting.runtime == RUNTIME_PODMAN;
+}
+
+static int advise_podman(const struct advice_request *q, struct advice *out)
+{
+	const struct kvm_node *n = advice_node(q);
+	const char *dev = advice_device(q);
+	bool rootless = q->f->setting.rootless;
+
+	switch (q->situation) {
+	case SITUATION_NODE_MISSING:
+	case SITUATION_DENIED_BY_POLICY:
+		return advice_add(out, "This Podman container was not given %s%s: start it with podman run --device %s%s IMAGE.",
+				  dev, q->situation == SITUATION_DENIED_BY_POLICY ? " (its device cgroup refuses it: EPERM, "
+				  "even for root; chmod cannot help)" : "", dev,
+				  rootless ? " --group-add keep-groups (rootless: your host user must be in group kvm)" : "");
+	case SITUATION_DENIED_BY_MODE:
+		if (!rootless && !advice_overflow_ids(n))
+			return 0;
+		return advice_add(out, "This rootless Podman container sees %s as %s:%s (host IDs outside its user namespace) and "
+				  "its root is not root on the host: put your host user in group kvm (adduser USER kvm, log in "
+				  "again) and start the container with podman run --device %s --group-add keep-groups IMAGE. "
+				  "Do not add root to group %s.", dev, n->owner, n->group, dev, n->group);
+	default:
+		return 0;
+	}
+}
+
+const struct setting_advice setting_podman = { "podman", applies, advise_podman };
