@@ -324,13 +324,15 @@ const char *setting_dev_mount_name(enum dev_mount m)
 
 void setting_describe(const struct setting *s, bool hypervisor, char *buf, size_t size)
 {
-	const char *runtime = setting_runtime_name(s->runtime);
+	static const char *const in[] = {
+		[RUNTIME_NONE] = NULL, [RUNTIME_GENERIC] = "in a container", [RUNTIME_DOCKER] = "in a Docker container",
+		[RUNTIME_PODMAN] = "in a Podman container", [RUNTIME_LXC] = "in an LXC container",
+		[RUNTIME_KUBERNETES] = "in a Kubernetes pod", [RUNTIME_NSPAWN] = "in a systemd-nspawn container",
+	};
 	int n;
 
-	if (s->runtime == RUNTIME_GENERIC)
-		n = snprintf(buf, size, "in a container%s (%s)", s->rootless ? ", rootless" : "", s->signs);
-	else if (runtime)
-		n = snprintf(buf, size, "in a %s container%s (%s)", runtime, s->rootless ? ", rootless" : "", s->signs);
+	if (in[s->runtime])
+		n = snprintf(buf, size, "%s%s (%s)", in[s->runtime], s->rootless ? ", rootless" : "", s->signs);
 	else if (s->marker[0])
 		n = snprintf(buf, size, "not in a container (%s exists, but nothing else shows a container: "
 			     "an image made into a machine?)", s->marker);

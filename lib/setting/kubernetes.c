@@ -16,7 +16,7 @@ static int advise_kubernetes(const struct advice_request *q, struct advice *out)
 				  "resources: limits: devices.kubevirt.io/kvm: \"1\") or run the container privileged "
 				  "(securityContext: privileged: true). A hostPath volume of /dev/kvm alone is still refused "
 				  "(EPERM) by the pod's device cgroup.",
-				  q->situation == SITUATION_NODE_MISSING ? "was not given" : "may not open (device cgroup: EPERM)");
+				  q->situation == SITUATION_NODE_MISSING ? "was not given" : "is refused (EPERM) by its device cgroup for");
 	case SITUATION_MODULE_NOT_LOADED:
 		return advice_add(out, "The node's kernel has no KVM device, and a pod cannot load modules: load it on the node "
 				  "(modprobe %s, or modload from a privileged DaemonSet), then schedule the pod on nodes labelled "

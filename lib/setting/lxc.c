@@ -10,15 +10,15 @@ static bool applies(const struct host_facts *f)
 static int advise_lxc(const struct advice_request *q, struct advice *out)
 {
 	const struct kvm_node *n = advice_node(q);
-	const char *dev = advice_device(q);
 
 	switch (q->situation) {
 	case SITUATION_NODE_MISSING:
 	case SITUATION_DENIED_BY_POLICY:
-		return advice_add(out, "This LXC container %s %s: in its configuration on the host (Proxmox: /etc/pve/lxc/ID.conf, "
+		return advice_add(out, "%s: in the container's configuration on the host (Proxmox: /etc/pve/lxc/ID.conf, "
 				  "LXC: /var/lib/lxc/NAME/config) add lxc.cgroup2.devices.allow: c 10:232 rwm and "
 				  "lxc.mount.entry: /dev/kvm dev/kvm none bind,optional,create=file, then restart it.",
-				  q->situation == SITUATION_NODE_MISSING ? "was not given" : "may not open (device cgroup: EPERM)", dev) +
+				  q->situation == SITUATION_NODE_MISSING ? "This LXC container was not given /dev/kvm"
+				  : "This LXC container's device cgroup refuses /dev/kvm (EPERM, even for root)") +
 		       advice_add(out, "On Proxmox VE 8.1 or later instead: pct set ID --dev0 /dev/kvm "
 				  "(an unprivileged container: --dev0 /dev/kvm,gid=GID,mode=0660 with GID the kvm group inside it). "
 				  "Do not mknod it inside the container.");
@@ -27,7 +27,8 @@ static int advise_lxc(const struct advice_request *q, struct advice *out)
 			return 0;
 		return advice_add(out, "This unprivileged LXC container sees %s as %s:%s (host IDs outside its map): on Proxmox "
 				  "VE 8.1 or later pass it with an owner inside the container: pct set ID --dev0 /dev/kvm,gid=GID,mode=0660 "
-				  "(GID: the kvm group in the container), then adduser USER kvm inside.", dev, n->owner, n->group);
+				  "(GID: the kvm group in the container), then adduser USER kvm inside.", advice_device(q),
+				  n->owner, n->group);
 	default:
 		return 0;
 	}

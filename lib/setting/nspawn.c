@@ -13,7 +13,7 @@ static int advise_nspawn(const struct advice_request *q, struct advice *out)
 	return advice_add(out, "This systemd-nspawn container %s /dev/kvm: start it with systemd-nspawn --bind=/dev/kvm "
 			  "--property=DeviceAllow='/dev/kvm rw' (machinectl: Bind=/dev/kvm in /etc/systemd/nspawn/NAME.nspawn "
 			  "and systemctl set-property systemd-nspawn@NAME DeviceAllow='/dev/kvm rw').",
-			  q->situation == SITUATION_NODE_MISSING ? "was not given" : "may not open (device policy: EPERM)");
+			  q->situation == SITUATION_NODE_MISSING ? "was not given" : "is refused (EPERM) by its device policy for");
 }
 
 const struct setting_advice setting_nspawn = { "nspawn", applies, advise_nspawn };

@@ -22,10 +22,10 @@ static int advise_podman(const struct advice_request *q, struct advice *out)
 	case SITUATION_DENIED_BY_MODE:
 		if (!rootless && !advice_overflow_ids(n))
 			return 0;
-		return advice_add(out, "This rootless Podman container sees %s as %s:%s (host IDs outside its user namespace) and "
-				  "its root is not root on the host: put your host user in group kvm (adduser USER kvm, log in "
-				  "again) and start the container with podman run --device %s --group-add keep-groups IMAGE. "
-				  "Do not add root to group %s.", dev, n->owner, n->group, dev, n->group);
+		return advice_add(out, "This rootless Podman container sees %s as %s:%s (host IDs outside its user namespace); "
+				  "its root is not root on the host. Put your host user in group kvm (on the host: adduser USER kvm, "
+				  "log in again), then: podman run --device %s --group-add keep-groups IMAGE",
+				  dev, n->owner, n->group, dev);
 	default:
 		return 0;
 	}
