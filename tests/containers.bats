@@ -61,6 +61,12 @@ expect() {
 	[ "$(json_field .setting.user_namespace)" = true ]
 }
 
+@test "userns-unprivileged: unshare -Ur's root sees nobody:nogroup: the host gives group kvm, keep-groups; no adduser root" {
+	expect userns-unprivileged 1 device-permission "In this user namespace (a rootless container) /dev/kvm shows as nobody:nogroup"
+	assert_line "INFO: setting: in a container, rootless (a user namespace); the kernel has the KVM device (10:232)"
+	refute_line --partial "adduser root"
+}
+
 @test "lxc-device-denied: the container's configuration on the host (cgroup2 allow, bind mount), Proxmox's --dev0" {
 	expect lxc-device-denied 1 device-permission "This LXC container's device cgroup refuses /dev/kvm (EPERM, even for root)"
 	assert_line --partial "lxc.cgroup2.devices.allow: c 10:232 rwm and lxc.mount.entry: /dev/kvm dev/kvm none bind,optional,create=file"

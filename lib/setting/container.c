@@ -26,10 +26,9 @@ static int denied_by_mode(const struct advice_request *q, struct advice *out)
 	const char *dev = advice_device(q);
 
 	if (q->f->setting.user_namespace && advice_overflow_ids(n))
-		return advice_add(out, "In this user namespace (a rootless container) %s shows as %s:%s: host IDs outside the "
-				  "map appear as nobody/nogroup, and root here is not root on the host. On the host give %s group kvm, "
-				  "mode 0660 (Debian's udev rule) and put your user in group kvm; then start the container with "
-				  "--group-add keep-groups (podman, crun) so that membership reaches it.",
+		return advice_add(out, "In this user namespace (a rootless container) %s shows as %s:%s: its host owner is "
+				  "outside the map, and root here is not root on the host. On the host give %s group kvm, mode 0660, "
+				  "and your user group kvm; then start the container with --group-add keep-groups (podman, crun).",
 				  dev, n->owner, n->group, dev);
 	if ((n->mode & 060) != 060)
 		return advice_add(out, "%s is %s:%s mode %04o inside the container and a chmod here is lost at restart: on the host "
