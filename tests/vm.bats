@@ -2,7 +2,9 @@
 # modload and kvm-ok in a real kernel: Debian's stock kernel booted under
 # QEMU's TCG, which emulates an AMD CPU with SVM (-cpu max), so kvm_amd
 # really loads.  Each guest runs one scenario of tests/vm/guest-init and
-# reports on its serial console; the tests read those reports.
+# reports on its serial console; the tests read those reports.  The svm
+# guest also makes containers of itself (namespaces, a tmpfs /dev, a cgroup
+# v1 device rule): kvm-ok, modload and --status there, with a real device.
 #
 # The runner boots the same kernel through its fast profile (scenario hello).
 # A fourth guest (scenario nested, 2 GB, with QEMU in its initramfs) loads
@@ -115,6 +117,39 @@ insmod /lib/modules/$release/kernel/arch/x86/kvm/kvm-amd.ko"
 	assert_line "INFO: [pass] create-vm: KVM_CREATE_VM succeeded"
 	assert_line --regexp "^INFO: \[pass\] acceleration: test loop: .* \(accelerated\)$"
 	assert_equal "${lines[-1]}" "KVM acceleration can be used"
+}
+
+@test "vm svm, in a container (namespaces, tmpfs /dev) before the load: modload cannot load there, one line, exit 1" {
+	guest_run svm "container modload"
+	[ "$guest_status" = 1 ] || fail "exit $guest_status: $output"
+	assert_output "modload: cannot load kvm_amd here: Modules cannot be loaded from inside a container: they belong to the host's kernel. On the host, as root: modload (or modprobe kvm_amd), then pass /dev/kvm to the container (--device /dev/kvm)."
+}
+
+@test "vm svm, in a container of the loaded host: no node: the kernel has it, pass it in; the node passed: usable" {
+	guest_run svm "container kvm-ok"
+	[ "$guest_status" = 1 ] || fail "exit $guest_status: $output"
+	assert_line "INFO: setting: in a container (/dev is a tmpfs); the kernel has the KVM device (10:232)"
+	assert_line "INFO: reason no-kvm-device: kvm_amd is loaded but /dev/kvm does not exist"
+	assert_line --partial "HINT: This is a container: the host's kernel has the device but /dev/kvm was not passed in. Start the container with it: docker run --device /dev/kvm"
+	refute_line --regexp '^HINT: .*mknod -m'
+	guest_run svm "container modload" 2
+	[ "$guest_status" = 0 ] || fail "exit $guest_status: $output"
+	assert_line "modload: kvm_amd is already loaded"
+	assert_line --partial "modload: warning: /dev/kvm is not in this container: This is a container"
+	guest_run svm "container kvm-ok" 2
+	[ "$guest_status" = 0 ] || fail "with the node passed in: exit $guest_status: $output"
+	assert_equal "${lines[-1]}" "KVM acceleration can be used"
+}
+
+@test "vm svm, a container behind a device cgroup: EPERM for root, the container's fix; modload --status not loaded" {
+	guest_run svm "denied_container kvm-ok"
+	[ "$guest_status" = 1 ] || fail "exit $guest_status: $output"
+	assert_line "INFO: /dev/kvm: cannot open read-write: Operation not permitted (EPERM: a device cgroup, seccomp or a security module refuses it, not the mode; root:root 0660)"
+	assert_line --partial "HINT: /dev/kvm is here but the container's device cgroup or seccomp profile refuses it (EPERM, even for root; chmod cannot help): start the container with --device /dev/kvm"
+	guest_run svm "denied_container modload --status"
+	[ "$guest_status" = 3 ] || fail "exit $guest_status: $output"
+	assert_line --regexp "^kvm_amd: loaded, nested=[01]$"
+	assert_line "/dev/kvm: cannot be opened read-write: Operation not permitted (EPERM: a device cgroup, seccomp or a security module refuses it, not the mode)"
 }
 
 @test "vm svm: modload --unload removes them all; loading again is idempotent" {
