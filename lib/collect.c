@@ -316,12 +316,14 @@ static void collect_pci_iommu(struct snapshot *s, const struct report_facts *r)
  * /dev's, of a Kubernetes service account only that it exists. */
 static void collect_setting(struct snapshot *s)
 {
-	char env[2048] = "", *text;
+	char *text;
 	size_t len, used = 0;
 
 	if (!sysroot_is_live(s->src)) {
 		copy_file(s, SETTING_ENVIRON, 4096);
 	} else {
+		char env[2048] = "";
+
 		for (int i = 0; setting_environ_names[i]; i++) {
 			const char *v = getenv(setting_environ_names[i]);
 
