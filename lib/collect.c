@@ -332,7 +332,7 @@ static void collect_setting(struct snapshot *s)
 							 setting_environ_names[i], v);
 		}
 		if (used)
-			put_text(s, SETTING_ENVIRON + 1, "%s", env);
+			put_text(s, &SETTING_ENVIRON[1], "%s", env);
 	}
 	for (int i = 0; setting_marker_paths[i]; i++) {
 		const char *p = setting_marker_paths[i];
@@ -358,7 +358,7 @@ static void collect_setting(struct snapshot *s)
 	if ((text = sysroot_read_all(s->src, SETTING_PID1_ENVIRON, 1 << 20, &len))) {
 		for (size_t i = 0; i < len; i += strlen(text + i) + 1)
 			if (strncmp(text + i, "container=", 10) == 0) {
-				put_at(s, SETTING_PID1_ENVIRON + 1, text + i, strlen(text + i) + 1, 0, 0644);
+				put_at(s, &SETTING_PID1_ENVIRON[1], text + i, strlen(text + i) + 1, 0, 0644);
 				break;
 			}
 		free(text);
@@ -370,7 +370,7 @@ static void collect_setting(struct snapshot *s)
 		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 			if (setting_dev_mount_line(line, fstype, sizeof(fstype)) && used < sizeof(lines))
 				used += (size_t)snprintf(lines + used, sizeof(lines) - used, "%.500s\n", line);
-		put_text(s, SETTING_MOUNTINFO + 1, "%s", lines);
+		put_text(s, &SETTING_MOUNTINFO[1], "%s", lines);
 		free(text);
 	}
 }

@@ -194,6 +194,21 @@ expect() {
 	[ "$(json_field .setting.ci)" = github-actions ]
 }
 
+@test "live: a CI runner is told by its own environment; --collect keeps only the variables that tell the setting" {
+	GITHUB_ACTIONS=true run "$KVM_OK" -v --no-probe
+	assert_line --regexp '^INFO: \[info\] setting: setting: .*; GitHub Actions'
+	GITLAB_CI=true run "$KVM_OK" --json --no-probe
+	[ "$(jq -r .setting.ci <<<"$output")" = gitlab-ci ]
+	run "$KVM_OK" --json --no-probe
+	[ "$(jq -r .setting.ci <<<"$output")" = null ]
+	SNAP_TMP=$(mktemp -d)
+	GITHUB_ACTIONS=true KVMOK_TEST_SECRET=hidden run "$KVM_OK" -q --no-probe --collect "$SNAP_TMP/snap"
+	assert_equal "$(cat "$SNAP_TMP/snap/environ")" "GITHUB_ACTIONS=true"
+	run "$KVM_OK" --json --no-probe --sysroot "$SNAP_TMP/snap"
+	[ "$(jq -r .setting.ci <<<"$output")" = github-actions ]
+	rm -rf "$SNAP_TMP"
+}
+
 @test "intel-recorded-not-in-group: the recorded group and user decide: adduser alice kvm, no chgrp/chmod; the same as nobody" {
 	expect intel-recorded-not-in-group 1 device-permission "Add the user to group kvm: adduser alice kvm, then log out and in again."
 	refute_line --partial "chgrp"

@@ -13,6 +13,10 @@ BUILD=${BUILD:-$TOP/build}
 KVM_OK=$BUILD/kvm-ok
 FIXTURES=$TOP/tests/fixtures/hosts
 
+# kvm-ok reads these to tell a container or a CI runner (kvm-ok(1),
+# CONTAINERS AND SANDBOXES): the tests must not depend on where they run.
+unset container GITHUB_ACTIONS GITLAB_CI CI KUBERNETES_SERVICE_HOST
+
 # Runs a command of a setup_file (where a failing command would end the
 # setup) and writes its exit status to FILE for the tests to judge.
 record_status() {
