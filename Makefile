@@ -26,9 +26,14 @@ V          ?= 0
 Q          := $(if $(filter 1,$(V)),,@)
 # WERROR= builds without -Werror (distribution builds, newer compilers)
 WERROR     ?= -Werror
-PKGS       := libcpuid libkmod libpci
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# the target: the compiler's architecture (a cross build: make cross-arm64)
+PKG_CONFIG ?= pkg-config
+ARCH       := $(shell $(CC) -dumpmachine 2>/dev/null | cut -d- -f1)
+ARCH_DIR   := $(or $(filter x86_64,$(ARCH)),$(if $(filter aarch64,$(ARCH)),arm64),generic)
+# libcpuid reads x86's CPUID: Debian builds it for amd64 and i386 only
+PKGS       := $(if $(filter x86_64,$(ARCH)),libcpuid) libkmod libpci
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=c11 -Wall -Wextra $(WERROR) -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) \
               -DKVMHOST_VERSION='"$(VERSION)"' -DKVMHOST_VERSION_STRING='"$(VERSION)"'
@@ -40,16 +45,21 @@ LDFLAGS    += $(SANITIZE)
 SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 B          := build
-LIB_SRC    := $(wildcard lib/*.c lib/setting/*.c)
+# lib/arch/ARCH/*.c reads any host's data (so a snapshot of an arm64 host
+# replays on amd64); lib/arch/ARCH/native/ runs on the target only (CPUID,
+# the timed guest)
+LIB_SRC    := $(wildcard lib/*.c lib/setting/*.c lib/arch/*/*.c lib/arch/$(ARCH_DIR)/native/*.c) \
+              $(if $(filter x86_64,$(ARCH)),,lib/arch/cpuid_absent.c)
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/obj/%.o)
-TOOLS      := $(B)/kvm-ok $(B)/modload $(B)/runner $(B)/microguest.elf
+# the runner and its micro guest are x86-64's so far
+TOOLS      := $(B)/kvm-ok $(B)/modload $(if $(filter x86_64,$(ARCH)),$(B)/runner $(B)/microguest.elf)
 LIBDIR     ?= $(PREFIX)/lib/kvm-host-toolkit
 RUNNER_SRC := runner/main.c runner/host_tsc.c runner/qemu_args.c runner/supervise.c runner/vmlinux.c runner/debian_root.c
 # test builds: the same sources with KVMHOST_TESTING hooks (see tests/)
 TEST_OBJ   := $(LIB_SRC:%.c=$(B)/test-obj/%.o)
 TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/runner $(B)/test/fake_kernel.so
 
-.PHONY: all bench run check check-package check-sanitizers fuzz fuzz-build fuzz-regress test lint deps deps-check install uninstall dist clean
+.PHONY: all bench cross-arm64 run check check-package check-sanitizers fuzz fuzz-build fuzz-regress test lint deps deps-check install uninstall dist clean
 
 all: $(TOOLS)
 
@@ -95,6 +105,13 @@ $(B)/microguest.elf: runner/guest/entry.S runner/guest/guest.c
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $@"
 	$(Q)$(CC) $(GUEST_CFLAGS) -o $@ $^
+
+# arm64 from an amd64 machine, with Debian's multiarch packages (installed by
+# tools/install-deps cross-arm64), into build-arm64/ beside the native build
+CROSS_ARM64 := aarch64-linux-gnu
+cross-arm64:
+	@bash tools/install-deps cross-arm64
+	@$(MAKE) --no-print-directory B=build-arm64 CC=$(CROSS_ARM64)-gcc PKG_CONFIG=$(CROSS_ARM64)-pkg-config all
 
 deps:
 	@bash tools/install-deps run
@@ -242,4 +259,4 @@ dist:
 	@echo "$(DISTDIR)/$(DIST).tar.gz (the committed tree, HEAD)"
 
 clean:
-	rm -rf $(B) build-san
+	rm -rf $(B) build-san build-arm64

@@ -13,7 +13,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libcpuid.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,16 +110,15 @@ static void copy_file(struct snapshot *s, const char *abs, size_t max)
 
 static void collect_cpu(struct snapshot *s, const struct host_facts *f)
 {
-	struct cpu_raw_data_t raw;
 	const uint32_t *hv = f->cpu.hypervisor_leaf;
 
 	if (!sysroot_is_live(s->src)) {
 		copy_file(s, "/cpuid.raw", 1 << 20);
-	} else if (cpuid_get_raw_data(&raw) == 0) {
-		char path[4700];
+	} else if (f->x86_64) {
+		char path[4700], why[200];
 
 		snprintf(path, sizeof(path), "%s/cpuid.raw", s->path);
-		if (cpuid_serialize_raw_data(&raw, path) != 0)
+		if (cpu_raw_dump(path, why, sizeof(why)) < 0)
 			failed(s, "cpuid.raw");
 	}
 	if (f->cpu.hypervisor_leaf_known)

@@ -1,8 +1,10 @@
-/* cpu.h - what CPUID says about the processor (decoded by libcpuid) */
+/* cpu.h - what CPUID says about an x86 processor (decoded by libcpuid where
+ * the build targets x86-64: lib/arch/x86_64/native/cpuid.c) */
 #ifndef KVMHOST_CPU_H
 #define KVMHOST_CPU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sysroot.h"
@@ -33,6 +35,12 @@ struct cpu_identity {
 /* Reads CPUID: from the CPU itself on the live host, from DIR/cpuid.raw
  * (libcpuid's raw dump) and DIR/cpuid.hypervisor under a sysroot. */
 void cpu_identify_host(const struct sysroot *root, struct cpu_identity *cpu);
+
+/* Writes this CPU's raw CPUID dump (libcpuid's format) to path, for a
+ * snapshot.  Returns 0; 1 when there is none to write (CPUID unreadable, or
+ * a build for another architecture), -1 when it could not be written; the
+ * reason in why. */
+int cpu_raw_dump(const char *path, char *why, size_t size);
 
 /* "VMX", "SVM" or "VT" */
 const char *cpu_vt_name(enum cpu_vt_kind kind);

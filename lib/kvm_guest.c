@@ -1,35 +1,22 @@
 /* kvm_guest.c - the timed guest of the acceleration probe
  *
- * The guest is 19 bytes of 64-bit code, entered directly in long mode
- * (identity-mapped 2 MiB page, no firmware):
- *
- *   again: mov  dx, 0x10      ; the probe's I/O port
- *          in   eax, dx       ; exit: the host supplies the iteration count
- *          test eax, eax
- *          jz   done
- *          mov  ecx, eax
- *   loop:  dec  ecx           ; the measured loop
- *          jnz  loop
- *          out  dx, eax       ; exit: the chunk is done
- *          jmp  again
- *   done:  hlt
- *
- * The host times each chunk from the resume after IN to the OUT exit.  It
- * first runs three chunks of one iteration: the fastest is the cost of
- * entering and leaving the guest, which is taken off every later chunk (in
- * a nested or emulated KVM on a busy host that alone can take a quarter of
- * a millisecond, and would pass for a slow loop).  It then grows the count
- * until the loop itself lasts a quarter of a millisecond and at least
- * KVM_CHUNK_ROUND_TRIPS round trips, and times two
- * more chunks of that size (preemption only ever slows a chunk, so the
- * fastest counts; on a busy host one or two of them are often cut by a
- * time slice): one figure for both hardware-accelerated KVM (~1 ns per
- * iteration) and emulated guests (~1000 ns), in a few milliseconds.
+ * The guest (lib/arch/ARCH/native/guest.c) asks the host for an iteration
+ * count, runs its counted loop, says it is done and asks again; a count of
+ * 0 halts it.  The host times each chunk from the resume that gives the
+ * count to the exit that ends the chunk.  It first runs three chunks of one
+ * iteration: the fastest is the cost of entering and leaving the guest,
+ * which is taken off every later chunk (in a nested or emulated KVM on a
+ * busy host that alone can take a quarter of a millisecond, and would pass
+ * for a slow loop).  It then grows the count until the loop itself lasts a
+ * quarter of a millisecond and at least KVM_CHUNK_ROUND_TRIPS round trips,
+ * and times two more chunks of that size (preemption only ever slows a
+ * chunk, so the fastest counts; on a busy host one or two of them are often
+ * cut by a time slice): one figure for both hardware-accelerated KVM (~1 ns
+ * per iteration) and emulated guests (~1000 ns), in a few milliseconds.
  */
 #include "kvm_guest.h"
 
 #include <errno.h>
-#include <linux/kvm.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -37,28 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define GUEST_MEM_SIZE	0x10000
-#define GUEST_PML4	0x1000
-#define GUEST_PDPT	0x2000
-#define GUEST_PD	0x3000
-#define GUEST_CODE	0x8000
-#define GUEST_STACK	0xf000
-#define GUEST_PORT	0x10
-
-#define PTE_PRESENT	(1ull << 0)
-#define PTE_WRITE	(1ull << 1)
-#define PTE_LARGE	(1ull << 7)
-
-#define CR0_PE		(1ull << 0)
-#define CR0_MP		(1ull << 1)
-#define CR0_ET		(1ull << 4)
-#define CR0_NE		(1ull << 5)
-#define CR0_WP		(1ull << 16)
-#define CR0_AM		(1ull << 18)
-#define CR0_PG		(1ull << 31)
-#define CR4_PAE		(1ull << 5)
-#define EFER_LME	(1ull << 8)
-#define EFER_LMA	(1ull << 10)
+#include "guest_arch.h"
 
 #define CHUNK_FIRST	256ull
 #define CHUNK_MAX	(1ull << 28)
@@ -68,30 +34,12 @@
 #define NULL_CHUNKS	3		/* one-iteration chunks: the cost of a round trip */
 #define KVM_CHUNK_ROUND_TRIPS 10	/* a timed chunk lasts at least 10 round trips */
 
-static const uint8_t guest_code[] = {
-	0x66, 0xba, GUEST_PORT, 0x00,	/* mov dx, 0x10 */
-	0xed,				/* in eax, dx */
-	0x85, 0xc0,			/* test eax, eax */
-	0x74, 0x09,			/* jz done */
-	0x89, 0xc1,			/* mov ecx, eax */
-	0xff, 0xc9,			/* loop: dec ecx */
-	0x75, 0xfc,			/* jnz loop */
-	0xef,				/* out dx, eax */
-	0xeb, 0xee,			/* jmp again */
-	0xf4,				/* done: hlt */
-};
-
 uint64_t monotonic_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void native_loop(uint64_t n)
-{
-	__asm__ volatile("1: dec %0\n\tjnz 1b" : "+r"(n) : : "cc");
 }
 
 void loop_time_native(struct loop_timing *t)
@@ -102,7 +50,7 @@ void loop_time_native(struct loop_timing *t)
 	for (;;) {
 		uint64_t start = monotonic_ns(), took;
 
-		native_loop(n);
+		guest_arch_native_loop(n);
 		took = monotonic_ns() - start;
 		if (took >= NATIVE_TARGET_NS || n >= CHUNK_MAX) {
 			double best = (double)took / (double)n;
@@ -110,7 +58,7 @@ void loop_time_native(struct loop_timing *t)
 			/* more runs: keep the fastest, as preemption only slows */
 			for (int i = 0; i < REPEATS; i++) {
 				start = monotonic_ns();
-				native_loop(n);
+				guest_arch_native_loop(n);
 				took = monotonic_ns() - start;
 				if ((double)took / (double)n < best)
 					best = (double)took / (double)n;
@@ -122,63 +70,6 @@ void loop_time_native(struct loop_timing *t)
 		}
 		n *= 4;
 	}
-}
-
-static void set_segment(struct kvm_segment *seg, uint16_t selector, uint8_t type, bool code)
-{
-	memset(seg, 0, sizeof(*seg));
-	seg->base = 0;
-	seg->limit = 0xffffffff;
-	seg->selector = selector;
-	seg->type = type;
-	seg->present = 1;
-	seg->s = 1;
-	seg->g = 1;
-	seg->l = code;
-	seg->db = !code;
-}
-
-static int setup_vcpu(int vcpu_fd, char *detail, size_t detail_size)
-{
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
-
-	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
-		snprintf(detail, detail_size, "KVM_GET_SREGS");
-		return -1;
-	}
-	set_segment(&sregs.cs, 1 << 3, 11, true);
-	set_segment(&sregs.ds, 2 << 3, 3, false);
-	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
-	sregs.cr3 = GUEST_PML4;
-	sregs.cr4 = CR4_PAE;
-	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_PG;
-	sregs.efer = EFER_LME | EFER_LMA;
-	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sregs) < 0) {
-		snprintf(detail, detail_size, "KVM_SET_SREGS (long mode)");
-		return -1;
-	}
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = GUEST_CODE;
-	regs.rsp = GUEST_STACK;
-	regs.rflags = 2;
-	if (ioctl(vcpu_fd, KVM_SET_REGS, &regs) < 0) {
-		snprintf(detail, detail_size, "KVM_SET_REGS");
-		return -1;
-	}
-	return 0;
-}
-
-static void build_memory(uint8_t *mem)
-{
-	uint64_t *pml4 = (uint64_t *)(void *)(mem + GUEST_PML4);
-	uint64_t *pdpt = (uint64_t *)(void *)(mem + GUEST_PDPT);
-	uint64_t *pd = (uint64_t *)(void *)(mem + GUEST_PD);
-
-	pml4[0] = GUEST_PDPT | PTE_PRESENT | PTE_WRITE;
-	pdpt[0] = GUEST_PD | PTE_PRESENT | PTE_WRITE;
-	pd[0] = PTE_PRESENT | PTE_WRITE | PTE_LARGE;
-	memcpy(mem + GUEST_CODE, guest_code, sizeof(guest_code));
 }
 
 static void keep_fastest(struct loop_timing *t, double per, uint64_t count)
@@ -198,6 +89,7 @@ static int run_chunks(int vcpu_fd, struct kvm_run *run, uint64_t budget_ns, stru
 	struct loop_timing raw = { 0 };	/* short chunks, overhead included: if none got long enough */
 	bool in_chunk = false;
 	int nulls = 0, repeats = 0;
+	enum guest_exit exit;
 
 	for (;;) {
 		if (ioctl(vcpu_fd, KVM_RUN, 0) < 0) {
@@ -214,18 +106,19 @@ static int run_chunks(int vcpu_fd, struct kvm_run *run, uint64_t budget_ns, stru
 			snprintf(detail, detail_size, "KVM_RUN");
 			return -1;
 		}
-		if (run->exit_reason == KVM_EXIT_HLT) {
+		exit = guest_arch_exit(run);
+		if (exit == GUEST_EXIT_HALT) {
 			if (t->ns_per_iteration == 0)
 				*t = raw;
 			return 0;
 		}
-		if (run->exit_reason != KVM_EXIT_IO || run->io.port != GUEST_PORT || run->io.size != 4) {
-			snprintf(detail, detail_size, "the guest stopped with exit reason %u instead of port I/O",
+		if (exit == GUEST_EXIT_OTHER) {
+			snprintf(detail, detail_size, "the guest stopped with exit reason %u instead of asking for work",
 				 run->exit_reason);
 			errno = EPROTO;
 			return -1;
 		}
-		if (run->io.direction == KVM_EXIT_IO_OUT) {
+		if (exit == GUEST_EXIT_CHUNK_DONE) {
 			uint64_t took = monotonic_ns() - chunk_start;
 			uint64_t loop_ns = took > overhead ? took - overhead : 0;
 
@@ -252,7 +145,7 @@ static int run_chunks(int vcpu_fd, struct kvm_run *run, uint64_t budget_ns, stru
 			continue;
 		}
 		count = next;
-		memcpy((uint8_t *)run + run->io.data_offset, &(uint32_t){ (uint32_t)count }, 4);
+		guest_arch_give_count(run, (uint32_t)count);
 		in_chunk = count != 0;
 		chunk_start = monotonic_ns();
 	}
@@ -267,12 +160,16 @@ int loop_time_guest(int kvm_fd, int vm_fd, uint64_t budget_ns, struct loop_timin
 	uint8_t *mem;
 
 	memset(t, 0, sizeof(*t));
+	if (!guest_arch_timed) {
+		snprintf(detail, detail_size, "this build has no timed guest for this architecture");
+		errno = ENOSYS;
+		return -1;
+	}
 	mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED) {
 		snprintf(detail, detail_size, "mmap of guest memory");
 		return -1;
 	}
-	build_memory(mem);
 	region.slot = 0;
 	region.guest_phys_addr = 0;
 	region.memory_size = GUEST_MEM_SIZE;
@@ -298,7 +195,7 @@ int loop_time_guest(int kvm_fd, int vm_fd, uint64_t budget_ns, struct loop_timin
 		snprintf(detail, detail_size, "mmap of the vCPU run area");
 		goto err_vcpu;
 	}
-	if (setup_vcpu(vcpu_fd, detail, detail_size) < 0)
+	if (guest_arch_prepare(vm_fd, vcpu_fd, mem, detail, detail_size) < 0)
 		goto err_run;
 	rc = run_chunks(vcpu_fd, run, budget_ns, t, detail, detail_size);
 err_run:
