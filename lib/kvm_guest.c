@@ -89,9 +89,10 @@ static int run_chunks(int vcpu_fd, struct kvm_run *run, uint64_t budget_ns, stru
 	struct loop_timing raw = { 0 };	/* short chunks, overhead included: if none got long enough */
 	bool in_chunk = false;
 	int nulls = 0, repeats = 0;
-	enum guest_exit exit;
 
 	for (;;) {
+		enum guest_exit what;
+
 		if (ioctl(vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR) {	/* the budget's alarm */
 				if (in_chunk && t->ns_per_iteration == 0) {
@@ -106,19 +107,19 @@ static int run_chunks(int vcpu_fd, struct kvm_run *run, uint64_t budget_ns, stru
 			snprintf(detail, detail_size, "KVM_RUN");
 			return -1;
 		}
-		exit = guest_arch_exit(run);
-		if (exit == GUEST_EXIT_HALT) {
+		what = guest_arch_exit(run);
+		if (what == GUEST_EXIT_HALT) {
 			if (t->ns_per_iteration == 0)
 				*t = raw;
 			return 0;
 		}
-		if (exit == GUEST_EXIT_OTHER) {
+		if (what == GUEST_EXIT_OTHER) {
 			snprintf(detail, detail_size, "the guest stopped with exit reason %u instead of asking for work",
 				 run->exit_reason);
 			errno = EPROTO;
 			return -1;
 		}
-		if (exit == GUEST_EXIT_CHUNK_DONE) {
+		if (what == GUEST_EXIT_CHUNK_DONE) {
 			uint64_t took = monotonic_ns() - chunk_start;
 			uint64_t loop_ns = took > overhead ? took - overhead : 0;
 
