@@ -2,8 +2,12 @@
 #include "host.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
+
+#include "arch.h"
 
 /* Under QEMU's TCG every instruction of this host is emulated, creating a
  * VM included: the probe gets a longer bound there. */
@@ -13,41 +17,43 @@ static int probe_deadline(const struct host_facts *f, const struct host_options 
 		return opts->probe_deadline_ms;
 	if (f->cpu.hypervisor_leaf_known && strcmp(f->cpu.hypervisor_signature, "TCGTCGTCGTCG") == 0)
 		return KVM_PROBE_DEADLINE_TCG_MS;
+	/* arm64 has no hypervisor signature: MIDR implementer 0 is QEMU's TCG */
+	if (f->arch == HOST_ARCH_ARM64 && f->arm64_cpu.known && f->arm64_cpu.implementer == 0)
+		return KVM_PROBE_DEADLINE_TCG_MS;
 	return KVM_PROBE_DEADLINE_MS;
+}
+
+enum host_arch host_arch_read(const struct sysroot *root, char *name, size_t size)
+{
+	struct utsname u;
+
+	if (!sysroot_is_live(root)) {
+		if (sysroot_read_text(root, "/proc/sys/kernel/arch", name, size) <= 0)
+			snprintf(name, size, "x86_64");
+	} else if (uname(&u) == 0) {
+		snprintf(name, size, "%s", u.machine);
+	} else {
+		snprintf(name, size, "unknown");
+	}
+	if (strcmp(name, "x86_64") == 0)
+		return HOST_ARCH_X86_64;
+	if (strcmp(name, "aarch64") == 0 || strcmp(name, "arm64") == 0)
+		return HOST_ARCH_ARM64;
+	return HOST_ARCH_OTHER;
 }
 
 void host_gather(const struct sysroot *root, const struct host_options *opts, struct host_facts *f)
 {
-	const char *vendor_module;
-
 	memset(f, 0, sizeof(*f));
 	f->root = *root;
-#if defined(__x86_64__)
-	f->x86_64 = true;
-#endif
+	f->arch = host_arch_read(root, f->arch_name, sizeof(f->arch_name));
+	f->x86_64 = f->arch == HOST_ARCH_X86_64;
 	f->is_root = geteuid() == 0;
 	kernel_release_read(root, &f->kernel);
 	setting_detect(root, &f->kernel, &f->setting);
-	if (!f->x86_64)
+	if (!arch_ops_for(f->arch))
 		return;
-
-	cpu_identify_host(root, &f->cpu);
-	cpuinfo_read(root, &f->cpuinfo);
-	if (f->cpu.known && f->cpu.has_vt)
-		msr_firmware_state(root, f->cpu.vt_kind, f->cpuinfo.numbers, f->cpuinfo.cpus, &f->firmware);
-
-	module_probe(root, "kvm", &f->kvm);
-	module_probe(root, "kvm_pvm", &f->pvm);
-	/* without CPUID, the vendor in /proc/cpuinfo still names the module */
-	vendor_module = cpu_kvm_module(f->cpu.known ? f->cpu.vt_kind : cpu_vt_kind_of_vendor(f->cpuinfo.vendor));
-	if (vendor_module) {
-		module_probe(root, vendor_module, &f->vendor_module);
-		if (f->kernel.known)
-			f->vendor_availability = module_availability(root, f->kernel.release, vendor_module,
-					f->vendor_module_file, sizeof(f->vendor_module_file),
-					f->module_tree, sizeof(f->module_tree));
-	}
-
+	arch_ops_for(f->arch)->gather(root, f);
 	kvm_node_inspect(root, &f->node);
 	f->probe_requested = opts->probe;
 	if (opts->probe)

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "arm64.h"
 #include "cpu.h"
 #include "cpuinfo.h"
 #include "kernel.h"
@@ -19,15 +20,25 @@ struct host_options {
 	int probe_deadline_ms;	/* 0: the default for this host */
 };
 
+enum host_arch {
+	HOST_ARCH_X86_64,
+	HOST_ARCH_ARM64,
+	HOST_ARCH_OTHER,	/* ppc64el, s390x, riscv64, armhf... */
+};
+
 struct host_facts {
 	struct sysroot root;
-	bool x86_64;
+	enum host_arch arch;		/* the host's, which a snapshot may hold for another */
+	char arch_name[32];		/* "x86_64", "aarch64", "ppc64le" ... */
+	bool x86_64;			/* arch is x86-64 */
 	bool is_root;			/* effective uid 0 */
 	struct cpu_identity cpu;
 	struct cpuinfo cpuinfo;
 	struct kernel_release kernel;
 	struct setting setting;		/* a container, WSL2, a CI runner: whose fix it is */
 	struct firmware_state firmware;	/* only read when CPUID has VT */
+	struct arm64_cpu arm64_cpu;	/* arm64 only */
+	struct arm64_boot arm64_boot;
 	struct module_info kvm, vendor_module, pvm;
 	enum module_availability vendor_availability;
 	char vendor_module_file[512], module_tree[512];
@@ -46,5 +57,9 @@ void host_gather(const struct sysroot *root, const struct host_options *opts, st
 bool host_kvm_hidden_from_container(const struct host_facts *f);
 
 void host_release(struct host_facts *f);
+
+/* The host's architecture: this machine's (uname), or under a sysroot its
+ * /proc/sys/kernel/arch (x86_64 when absent, as in older snapshots). */
+enum host_arch host_arch_read(const struct sysroot *root, char *name, size_t size);
 
 #endif

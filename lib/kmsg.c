@@ -12,16 +12,19 @@
 #include <unistd.h>
 
 /* A message is KVM's when its subsystem prefix (before the first ':') names
- * kvm, svm or vmx ("kvm: ...", "kvm_amd: ...", "has_svm: ..."), or when it
- * speaks of SVM or VMX ("x86/cpu: VMX (outside TXT) disabled by BIOS").
- * The kernel command line, echoed at boot, is not. */
+ * kvm, svm or vmx ("kvm: ...", "kvm_amd: ...", "has_svm: ...", arm64's
+ * "kvm [1]: ..."), when it speaks of SVM or VMX ("x86/cpu: VMX (outside
+ * TXT) disabled by BIOS"), or when it says at which exception level arm64's
+ * CPUs started ("CPU: All CPU(s) started at EL2").  The kernel command
+ * line, echoed at boot, is not. */
 int kmsg_is_about_kvm(const char *message)
 {
 	const char *colon = strchr(message, ':');
 	char prefix[48];
 	size_t n;
 
-	if (strstr(message, "SVM") || strstr(message, "VMX"))
+	if (strstr(message, "SVM") || strstr(message, "VMX") || strncmp(message, "kvm [", 5) == 0 ||
+	    (strncmp(message, "CPU: ", 5) == 0 && strstr(message, " started at EL")))
 		return 1;
 	if (!colon || (n = (size_t)(colon - message)) >= sizeof(prefix) || memchr(message, ' ', n))
 		return 0;

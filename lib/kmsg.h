@@ -4,7 +4,7 @@
 
 #include "sysroot.h"
 
-#define KMSG_MAX_LINES 8
+#define KMSG_MAX_LINES 16
 #define KMSG_LINE_MAX 200
 
 struct kmsg_lines {
@@ -15,7 +15,7 @@ struct kmsg_lines {
 
 /* Reads /dev/kmsg under the root without blocking (a regular file under a
  * sysroot is read as one record a line) and keeps the last lines that
- * mention kvm, SVM or VMX. */
+ * mention kvm, SVM or VMX, or arm64's exception level. */
 void kmsg_kvm_lines(const struct sysroot *root, struct kmsg_lines *out);
 
 /* Whether one message is about KVM (exposed for tests and fuzzing). */

@@ -32,6 +32,7 @@ enum reason {
 	REASON_UNSUPPORTED_ARCH,
 	REASON_NOT_PROBED,
 	REASON_HOST_BUSY,	/* the probe could not finish: the host gave it no CPU */
+	REASON_DISABLED_BY_KERNEL, /* a kernel parameter turned KVM off (arm64: kvm-arm.mode=none) */
 	REASON_COUNT
 };
 

@@ -1,0 +1,35 @@
+/* arch.h - what each architecture knows, behind one interface
+ *
+ * lib/arch/ARCH/ reads a host's data and judges it: it is built into every
+ * tool whatever the target, so that a snapshot of an arm64 host replays on
+ * amd64.  What must run on the host itself (CPUID, the timed guest) is in
+ * lib/arch/ARCH/native/, built for that target only.
+ */
+#ifndef KVMHOST_ARCH_H
+#define KVMHOST_ARCH_H
+
+#include <stdbool.h>
+
+#include "host.h"
+#include "verdict.h"
+
+struct arch_ops {
+	/* Reads the CPU, what lets it run KVM, and its modules. */
+	void (*gather)(const struct sysroot *root, struct host_facts *f);
+	/* The same as checks of a diagnosis. */
+	void (*checks)(const struct host_facts *f, struct diagnosis *d);
+	/* Concludes (returns true) when the firmware or the kernel keeps KVM
+	 * off, before the probe's speed is judged. */
+	bool (*disabled)(const struct host_facts *f, struct diagnosis *d);
+	/* Concludes when this CPU or boot cannot run KVM at all. */
+	bool (*cannot_run)(const struct host_facts *f, struct diagnosis *d);
+	/* Concludes why there is no /dev/kvm. */
+	void (*device_absent)(const struct host_facts *f, struct diagnosis *d);
+};
+
+extern const struct arch_ops arch_x86_64_ops, arch_arm64_ops;
+
+/* The architecture's operations, or NULL where kvm-ok has none. */
+const struct arch_ops *arch_ops_for(enum host_arch arch);
+
+#endif
