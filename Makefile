@@ -140,6 +140,7 @@ test: all $(TEST_TOOLS)
 
 check: deps-check
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory cross-arm64
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory fuzz-regress
 	@$(MAKE) --no-print-directory test

@@ -23,6 +23,7 @@
 
 #include "errno_name.h"
 #include "held_signals.h"
+#include "kmsg.h"
 #include "kvm_probe.h"
 #include "msr.h"
 #include "remove_tree.h"
@@ -125,6 +126,30 @@ static void collect_cpu(struct snapshot *s, const struct host_facts *f)
 		put_text(s, "cpuid.hypervisor", "hypervisor_cpuid[0]=%08x %08x %08x %08x\n", hv[0], hv[1], hv[2], hv[3]);
 	copy_file(s, "/proc/cpuinfo", CPUINFO_MAX_BYTES);
 	copy_file(s, "/proc/sys/kernel/osrelease", 4096);
+	put_text(s, "proc/sys/kernel/arch", "%s\n", f->arch_name);
+	if (f->arch == HOST_ARCH_ARM64) {
+		copy_file(s, ARM64_MIDR_PATH, 64);
+		copy_file(s, "/proc/misc", 4096);
+		copy_file(s, "/proc/device-tree/psci/method", 64);
+	}
+}
+
+/* The kernel's log lines about KVM, as records of a recorded log, or why
+ * the log could not be read. */
+static void collect_kernel_log(struct snapshot *s)
+{
+	struct kmsg_lines log;
+	char text[KMSG_MAX_LINES * (KMSG_LINE_MAX + 16)];
+	size_t used = 0;
+
+	kmsg_kvm_lines(s->src, &log);
+	if (log.error) {
+		put_text(s, &KMSG_ERROR_RECORD[1], "%s\n", errno_name(log.error));
+		return;
+	}
+	for (int i = 0; i < log.count && used < sizeof(text); i++)
+		used += (size_t)snprintf(text + used, sizeof(text) - used, "6,%d,0,-;%s\n", i, log.line[i]);
+	put_at(s, "dev/kmsg", text, used < sizeof(text) ? used : sizeof(text) - 1, 0, 0644);
 }
 
 /* The lock MSR of each CPU, alone in a sparse file at its address; a read
@@ -388,6 +413,7 @@ static int write_snapshot(int dirfd, const char *path, const struct host_facts *
 	collect_modules(&s, r);
 	collect_dmi(&s, r, include_serials);
 	collect_device(&s, f);
+	collect_kernel_log(&s);
 	collect_setting(&s);
 	collect_pci_iommu(&s, r);
 	put_text(&s, "qemu-version", "%s\n", r->qemu);

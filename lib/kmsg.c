@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errno_name.h"
+
 /* A message is KVM's when its subsystem prefix (before the first ':') names
  * kvm, svm or vmx ("kvm: ...", "kvm_amd: ...", "has_svm: ...", arm64's
  * "kvm [1]: ..."), when it speaks of SVM or VMX ("x86/cpu: VMX (outside
@@ -71,7 +73,13 @@ void kmsg_kvm_lines(const struct sysroot *root, struct kmsg_lines *out)
 	memset(out, 0, sizeof(*out));
 	fd = sysroot_open(root, "/dev/kmsg", O_RDONLY | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
+		char name[32];
+
 		out->error = errno;
+		/* a snapshot keeps why its log could not be read */
+		if (!sysroot_is_live(root) && sysroot_read_text(root, KMSG_ERROR_RECORD, name, sizeof(name)) > 0 &&
+		    errno_from_name(name))
+			out->error = errno_from_name(name);
 		return;
 	}
 	if (fstat(fd, &st) < 0 || !(S_ISCHR(st.st_mode) || S_ISREG(st.st_mode))) {

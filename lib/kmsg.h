@@ -6,6 +6,7 @@
 
 #define KMSG_MAX_LINES 16
 #define KMSG_LINE_MAX 200
+#define KMSG_ERROR_RECORD "/dev/kmsg.error"	/* a snapshot's: why the log could not be read */
 
 struct kmsg_lines {
 	int count;			/* the last matching lines, oldest first */

@@ -73,6 +73,39 @@ static void json_cpu(FILE *out, const struct host_facts *f)
 	fputc('}', out);
 }
 
+static void json_arm64(FILE *out, const struct host_facts *f)
+{
+	const struct arm64_cpu *c = &f->arm64_cpu;
+	const struct arm64_boot *b = &f->arm64_boot;
+	static const char *const el2_codes[] = {
+		[ARM64_EL2_UNKNOWN] = NULL, [ARM64_EL2_VHE] = "vhe", [ARM64_EL2_NVHE] = "nvhe",
+		[ARM64_EL2_PROTECTED] = "protected", [ARM64_EL2_STARTED] = "el2",
+		[ARM64_EL2_NOT_AVAILABLE] = "el1", [ARM64_EL2_DISABLED] = "disabled",
+	};
+	static const char *const machines[] = { NULL, "bare-metal", "virtual" };
+	bool first = true;
+
+	json_key(out, "arm64", &(bool){ false });
+	fputc('{', out);
+	json_kv_bool(out, "cpu_known", c->known, &first);
+	if (c->known) {
+		json_kv_int(out, "implementer", c->implementer, &first);
+		json_kv_int(out, "part", c->part, &first);
+		json_kv_int(out, "variant", c->variant, &first);
+		json_kv_int(out, "revision", c->revision, &first);
+		json_kv_string(out, "implementer_name", c->implementer_name, &first);
+		json_kv_string(out, "core", c->core_name, &first);
+	}
+	json_kv_string(out, "el2", el2_codes[b->el2], &first);
+	json_kv_string(out, "el2_evidence", b->evidence[0] ? b->evidence : NULL, &first);
+	json_key(out, "misc_kvm", &first);
+	fputs(b->misc_kvm < 0 ? "null" : b->misc_kvm ? "true" : "false", out);
+	json_kv_string(out, "psci_method", b->psci_method[0] ? b->psci_method : NULL, &first);
+	json_kv_string(out, "kvm_arm_mode", b->cmdline_mode[0] ? b->cmdline_mode : NULL, &first);
+	json_kv_string(out, "machine", machines[b->machine], &first);
+	fputc('}', out);
+}
+
 static void json_probe(FILE *out, const struct kvm_probe *p)
 {
 	bool first = true;
@@ -162,10 +195,12 @@ void output_json(FILE *out, const struct host_facts *f, const struct diagnosis *
 	}
 	fputc(']', out);
 	output_json_setting(out, &f->setting, &(bool){ false });
-	if (f->x86_64) {
+	if (f->arch == HOST_ARCH_X86_64)
 		json_cpu(out, f);
+	if (f->arch == HOST_ARCH_ARM64)
+		json_arm64(out, f);
+	if (f->arch != HOST_ARCH_OTHER)
 		json_probe(out, &f->probe);
-	}
 	if (readiness) {
 		json_key(out, "readiness", &(bool){ false });
 		readiness_json(out, readiness);

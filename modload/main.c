@@ -610,16 +610,16 @@ static int do_unload(const struct options *o, const struct sysroot *root, const 
 
 #define STATUS_MODULES 4
 
-static void status_json(const char *const names[], const struct module_info info[], const struct kvm_node *node,
-			bool loaded, bool device, int open_error)
+static void status_json(const char *const names[], const struct module_info info[], int count,
+			const struct kvm_node *node, bool loaded, bool device, int open_error)
 {
 	bool first = true, dfirst = true;
 
 	fputc('{', stdout);
-	json_kv_string(stdout, "vendor_module", names[1], &first);
+	json_kv_string(stdout, "vendor_module", count > 1 ? names[1] : NULL, &first);
 	json_key(stdout, "modules", &first);
 	fputc('{', stdout);
-	for (int i = 0; i < STATUS_MODULES; i++) {
+	for (int i = 0; i < count; i++) {
 		bool mfirst = true;
 
 		if (i)
@@ -649,15 +649,8 @@ static void status_json(const char *const names[], const struct module_info info
 	fputs("}\n", stdout);
 }
 
-static void status_text(const char *const names[], const struct module_info info[], const struct kvm_node *node,
-			bool device, int open_error)
+static void status_device(const struct kvm_node *node, bool device, int open_error)
 {
-	for (int i = 0; i < STATUS_MODULES; i++) {
-		if (i == 2 && info[i].state == MODULE_ABSENT)
-			continue;	/* kvm_pvm: only where it exists */
-		printf("%s: %s%s%s\n", names[i], module_state_text(info[i].state),
-		       info[i].nested[0] ? ", nested=" : "", info[i].nested);
-	}
 	if (device) {
 		char desc[200];
 
@@ -670,6 +663,18 @@ static void status_text(const char *const names[], const struct module_info info
 	} else {
 		printf("/dev/kvm: absent\n");
 	}
+}
+
+static void status_text(const char *const names[], const struct module_info info[], const struct kvm_node *node,
+			bool device, int open_error)
+{
+	for (int i = 0; i < STATUS_MODULES; i++) {
+		if (i == 2 && info[i].state == MODULE_ABSENT)
+			continue;	/* kvm_pvm: only where it exists */
+		printf("%s: %s%s%s\n", names[i], module_state_text(info[i].state),
+		       info[i].nested[0] ? ", nested=" : "", info[i].nested);
+	}
+	status_device(node, device, open_error);
 }
 
 /* Whether the caller may open the device read-write: 0, or the errno.  A
@@ -707,7 +712,7 @@ static int do_status(const struct options *o, const struct sysroot *root, const 
 	if (device)
 		open_error = device_open_error(root, &node);
 	if (o->json)
-		status_json(names, info, &node, loaded, device, open_error);
+		status_json(names, info, STATUS_MODULES, &node, loaded, device, open_error);
 	else if (!o->quiet)
 		status_text(names, info, &node, device, open_error);
 	if (!cli_stdout_ok("modload"))
@@ -716,13 +721,61 @@ static int do_status(const struct options *o, const struct sysroot *root, const 
 	return loaded && device && open_error == 0 ? EXIT_LOADED : EXIT_STATUS_NOT_LOADED;
 }
 
+/* KVM built into the kernel (Debian's arm64, and the other architectures):
+ * nothing to load or unload; the device says whether it works, and
+ * kvm-ok's diagnosis why not. */
+static int built_in_kvm(const struct options *o, const struct sysroot *root, const char *arch)
+{
+	struct module_info kvm;
+	struct kvm_node node;
+	struct diagnosis d;
+	bool device;
+	int open_error = ENOENT;
+
+	module_probe(root, "kvm", &kvm);
+	kvm_node_inspect(root, &node);
+	device = node.kind == KVM_NODE_CHAR || node.kind == KVM_NODE_STANDIN;
+	if (device)
+		open_error = device_open_error(root, &node);
+	switch (o->action) {
+	case ACTION_STATUS:
+		if (o->json) {
+			const char *const names[] = { "kvm" };
+
+			status_json(names, &kvm, 1, &node, true, device, open_error);
+		} else if (!o->quiet) {
+			printf("kvm: %s\n", module_state_text(kvm.state));
+			status_device(&node, device, open_error);
+		}
+		if (!cli_stdout_ok("modload"))
+			return EXIT_NOT_LOADED;
+		return device && open_error == 0 ? EXIT_LOADED : EXIT_STATUS_NOT_LOADED;
+	case ACTION_UNLOAD:
+		complain("kvm is built into the kernel on %s: there is nothing to unload", arch);
+		return EXIT_NOT_LOADED;
+	case ACTION_LOAD:
+		break;
+	}
+	if (device && open_error == 0) {
+		say("kvm is built into the kernel on %s and /dev/kvm works: nothing to load", arch);
+		return EXIT_LOADED;
+	}
+	kvm_ok_finds_cause(root, &d);
+	complain("kvm is built into the kernel on %s, so nothing can be loaded, and KVM is not usable: %s (%s)", arch,
+		 d.summary, reason_name(d.reason));
+	if (!quiet)
+		for (int h = 0; h < d.nhints; h++)
+			fprintf(stderr, "HINT: %s\n", d.hints[h]);
+	return EXIT_NOT_LOADED;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
 	struct sysroot root = { NULL };
 	struct kernel_release kernel;
 	struct cpu_identity cpu;
-	char vendor[32];
+	char vendor[32], arch[32];
 	const char *mod;
 
 	if (parse_options(argc, argv, &o) < 0)
@@ -730,10 +783,8 @@ int main(int argc, char **argv)
 	quiet = o.quiet;
 	root.dir = o.sysroot;
 
-#if !defined(__x86_64__)
-	say("KVM needs no vendor module on this architecture: kvm is built in or loads on its own");
-	return EXIT_LOADED;
-#endif
+	if (host_arch_read(&root, arch, sizeof(arch)) != HOST_ARCH_X86_64)
+		return built_in_kvm(&o, &root, arch);
 	mod = vendor_module(&root, &cpu, vendor, sizeof(vendor));
 	if (!mod) {
 		complain("no KVM module fits CPU vendor \"%s\": KVM supports Intel, AMD, Hygon, Centaur and Zhaoxin", vendor);

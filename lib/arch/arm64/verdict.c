@@ -5,6 +5,7 @@
  * every case and proves nothing.  It reads a host's data only: a snapshot
  * of an arm64 host replays on amd64.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,8 +37,9 @@ static void check_el2(const struct host_facts *f, struct diagnosis *d)
 {
 	const struct arm64_boot *b = &f->arm64_boot;
 
-	if (arm64_kvm_initialized(b))
-		diag_check(d, "el2", CHECK_PASS, "KVM runs at EL2 in %s mode (%s)", arm64_el2_text(b->el2), b->evidence);
+	if (arm64_kvm_initialized(b))	/* the mode KVM runs in: always worth a line */
+		diag_check(d, "el2", CHECK_PASS, "KVM runs at EL2 in %s mode (%s)", arm64_el2_text(b->el2),
+			   b->evidence)->decisive = true;
 	else if (b->el2 == ARM64_EL2_STARTED)
 		diag_check(d, "el2", CHECK_PASS, "the CPUs started at EL2 (%s)", b->evidence);
 	else if (b->el2 == ARM64_EL2_NOT_AVAILABLE)
@@ -121,7 +123,7 @@ static void arm64_device_absent(const struct host_facts *f, struct diagnosis *d)
 	}
 	diag_show(d, "el2");
 	diag_show(d, "misc");
-	if (b->el2 == ARM64_EL2_UNKNOWN && b->log_error && !f->is_root) {
+	if (b->el2 == ARM64_EL2_UNKNOWN && (b->log_error == EPERM || b->log_error == EACCES)) {
 		diag_conclude(d, VERDICT_UNKNOWN, REASON_NEEDS_ROOT,
 			      "KVM did not initialize, and why is in the kernel log, which only root may read");
 		diag_hint(d, "Run kvm-ok as root (sudo kvm-ok) to read the kernel log.");

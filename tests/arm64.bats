@@ -1,0 +1,139 @@
+#!/usr/bin/env bats
+# arm64 hosts on fixtures: MIDR, whether the kernel got EL2 and KVM's mode,
+# and the verdict, replayed by this build whatever its architecture; the
+# same fixtures through the cross-built arm64 kvm-ok (make cross-arm64) run
+# by qemu-aarch64, when both are there.
+
+load helpers/common
+
+ARM64_BUILD=$TOP/build-arm64
+
+teardown() {
+	remove_host
+}
+
+# usage: expect NAME STATUS REASON
+expect() {
+	host_from_fixture "$1"
+	kvm_ok_on_host
+	[ "$status" -eq "$2" ] || fail "exit $status, expected $2: $output"
+	assert_line --regexp "^INFO: reason $3: "
+}
+
+@test "arm64 Neoverse-N1, KVM at EL2 in VHE mode, a fast guest: usable, the core and the mode named" {
+	expect arm64-neoverse-n1-vhe-usable 0 usable
+	assert_line "INFO: CPU: Neoverse-N1 (Arm; MIDR implementer 0x41, part 0xd0c, variant 3, revision 1)"
+	assert_line "INFO: KVM runs at EL2 in VHE mode (kernel log: kvm [1]: VHE mode initialized successfully)"
+	assert_equal "${lines[-1]}" "KVM acceleration can be used"
+	[ "$(json_field .arm64.el2)" = vhe ]
+	[ "$(json_field .arm64.core)" = Neoverse-N1 ]
+	[ "$(json_field .arm64.misc_kvm)" = true ]
+	[ "$(json_field .cpu)" = null ]
+}
+
+@test "arm64 Cortex-A72 in nVHE mode, QEMU's -cpu max in protected mode (pKVM): usable, the mode named" {
+	expect arm64-cortex-a72-nvhe-usable 0 usable
+	assert_line "INFO: KVM runs at EL2 in nVHE mode (kernel log: kvm [1]: Hyp mode initialized successfully)"
+	remove_host
+	expect arm64-qemu-max-protected-usable 0 usable
+	assert_line "INFO: KVM runs at EL2 in protected nVHE (pKVM) mode (kernel log: kvm [1]: Protected nVHE mode initialized successfully)"
+	assert_line --partial "INFO: CPU: QEMU max (QEMU (TCG's -cpu max); MIDR implementer 0x00, part 0x051"
+	[ "$(json_field .arm64.el2)" = protected ]
+	[ "$(json_field .arm64.kvm_arm_mode)" = protected ]
+}
+
+@test "arm64 board started at EL1 by its firmware: disabled-by-firmware, the boot loader's hand-over" {
+	expect arm64-el1-bare-metal 1 disabled-by-firmware
+	assert_line "INFO: no EL2 for KVM: the kernel started at EL1 (kernel log: kvm [1]: HYP mode not available)"
+	assert_line "INFO: /proc/misc does not list kvm (10:232): KVM did not initialize"
+	assert_line --partial "HINT: Have the firmware or boot loader start Linux at EL2"
+	refute_line --partial "modprobe"
+}
+
+@test "arm64 cloud VM without nesting, read by a normal user: no-cpu-support, a bare-metal instance" {
+	expect arm64-el1-cloud-vm 1 no-cpu-support
+	assert_line "INFO: a virtual machine: DMI: Amazon EC2 m6g.large"
+	assert_line "INFO: reason no-cpu-support: the kernel has no EL2: this is a virtual machine without nested virtualization"
+	assert_line --partial "HINT: Run on bare metal (a cloud's *.metal instance)"
+	[ "$(json_field .arm64.machine)" = virtual ]
+}
+
+@test "arm64 kvm-arm.mode=none: the new reason disabled-by-kernel, and where to remove it" {
+	expect arm64-kvm-disabled-cmdline 1 disabled-by-kernel
+	assert_line "HINT: Remove kvm-arm.mode=none from the kernel command line (GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub) and reboot."
+	kvm_ok_on_host --format=prometheus
+	assert_line 'kvm_ok_reason{reason="disabled-by-kernel"} 1'
+}
+
+@test "arm64 bare metal, KVM not initialized, the log root's only: needs-root (exit 2)" {
+	expect arm64-not-root-unknown 2 needs-root
+	assert_line "INFO: whether the kernel got EL2 is not known: the kernel log could not be read: Operation not permitted"
+	assert_line "HINT: Run kvm-ok as root (sudo kvm-ok) to read the kernel log."
+}
+
+@test "arm64 Docker container without the device: the container's hint, as on x86-64" {
+	expect arm64-docker-no-device 1 no-kvm-device
+	assert_line --partial "HINT: This is a Docker container and /dev/kvm was not passed in"
+}
+
+@test "arm64 snapshots: collect on a fixture replays the same, and keeps the architecture, MIDR, the log, /proc/misc, PSCI" {
+	for name in arm64-neoverse-n1-vhe-usable arm64-el1-bare-metal arm64-el1-cloud-vm arm64-kvm-disabled-cmdline; do
+		host_from_fixture "$name"
+		run "$KVM_OK" --sysroot "$HOST"
+		original=$output
+		run "$KVM_OK" -q --sysroot "$HOST" --collect "$HOST_TMP/snap"
+		[ "$(cat "$HOST_TMP/snap/proc/sys/kernel/arch")" = aarch64 ] || fail "$name: no architecture recorded"
+		run "$KVM_OK" --sysroot "$HOST_TMP/snap"
+		[ "$output" = "$original" ] || fail "$name: the replay differs: $output"
+		remove_host
+	done
+}
+
+@test "an older snapshot without proc/sys/kernel/arch is an x86-64 host's" {
+	host_from_fixture intel-usable
+	[ ! -e "$HOST/proc/sys/kernel/arch" ]
+	kvm_ok_on_host
+	assert_success
+}
+
+@test "the cross-built arm64 kvm-ok (qemu-aarch64) gives the same answers on the arm64 fixtures" {
+	[ -x "$ARM64_BUILD/kvm-ok" ] || skip "no cross build ($ARM64_BUILD/kvm-ok: make cross-arm64)"
+	command -v qemu-aarch64 >/dev/null || skip "qemu-aarch64 (package qemu-user) is missing"
+	for name in arm64-neoverse-n1-vhe-usable arm64-el1-bare-metal arm64-el1-cloud-vm arm64-kvm-disabled-cmdline \
+		arm64-not-root-unknown arm64-docker-no-device; do
+		run "$KVM_OK" --sysroot "$FIXTURES/$name"
+		native=$output native_status=$status
+		run qemu-aarch64 "$ARM64_BUILD/kvm-ok" --sysroot "$FIXTURES/$name"
+		[ "$status" -eq "$native_status" ] || fail "$name: exit $status on arm64, $native_status here"
+		[ "$output" = "$native" ] || fail "$name: arm64 says: $output"
+	done
+	run qemu-aarch64 "$ARM64_BUILD/kvm-ok" --sysroot "$FIXTURES/intel-usable"
+	assert_line --partial "CPUID could not be read: this build is not for x86-64"
+}
+
+@test "modload on arm64: KVM built in; a working device is success in one line, else exit 1 with kvm-ok's EL2 diagnosis" {
+	host_from_fixture arm64-neoverse-n1-vhe-usable
+	run "$BUILD/modload" --sysroot "$HOST"
+	assert_success
+	assert_output "modload: kvm is built into the kernel on aarch64 and /dev/kvm works: nothing to load"
+	run "$BUILD/modload" --status --sysroot "$HOST"
+	assert_success
+	assert_line "kvm: built into the kernel"
+	remove_host
+	host_from_fixture arm64-el1-bare-metal
+	run "$BUILD/modload" --quiet --sysroot "$HOST"
+	assert_failure 1
+	assert_output "modload: kvm is built into the kernel on aarch64, so nothing can be loaded, and KVM is not usable: the firmware or boot loader started the kernel at EL1, so KVM has no EL2 (disabled-by-firmware)"
+	run "$BUILD/modload" --sysroot "$HOST"
+	assert_failure 1
+	assert_line --partial "HINT: Have the firmware or boot loader start Linux at EL2"
+	refute_output --partial " is loaded"
+	# --status follows the device, not /sys/module
+	run "$BUILD/modload" --status --json --sysroot "$HOST"
+	[ "$status" -eq 3 ] || fail "exit $status: $output"
+	[ "$(jq -r .loaded <<<"$output")" = false ]
+	[ "$(jq -r .modules.kvm.state <<<"$output")" = builtin ]
+	run "$BUILD/modload" --unload --sysroot "$HOST"
+	assert_failure 1
+	assert_output "modload: kvm is built into the kernel on aarch64: there is nothing to unload"
+}
