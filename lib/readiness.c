@@ -314,9 +314,14 @@ void readiness_gather(const struct host_facts *f, struct readiness *r)
 	check_device(f, r, "tun", "/dev/net/tun", "tun", "QEMU's user and tap networking", READY_FAIL);
 	check_device(f, r, "vhost-net", "/dev/vhost-net", "vhost_net", "in-kernel virtio-net", READY_WARN);
 	check_device(f, r, "vhost-vsock", "/dev/vhost-vsock", "vhost_vsock", "guest agents over vsock", READY_WARN);
-	check_iommu(f, r);
-	check_confidential(f, r);
-	check_nested(f, r);
+	if (f->arch == HOST_ARCH_X86_64) {
+		check_iommu(f, r);
+		check_confidential(f, r);
+		check_nested(f, r);
+	} else {
+		/* the SMMU, the GIC and nested EL2 are arm64's, not checked yet */
+		add(r, "platform", READY_INFO, "IOMMU, confidential guests and nested virtualization are checked on x86-64 only");
+	}
 	check_limits(f, r);
 	check_memory(f, r);
 }
