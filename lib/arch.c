@@ -13,5 +13,5 @@ const struct arch_ops *arch_ops_for(enum host_arch arch)
 	case HOST_ARCH_OTHER:
 		break;
 	}
-	return NULL;
+	return &arch_generic_ops;
 }

@@ -27,9 +27,9 @@ struct arch_ops {
 	void (*device_absent)(const struct host_facts *f, struct diagnosis *d);
 };
 
-extern const struct arch_ops arch_x86_64_ops, arch_arm64_ops;
+extern const struct arch_ops arch_x86_64_ops, arch_arm64_ops, arch_generic_ops;
 
-/* The architecture's operations, or NULL where kvm-ok has none. */
+/* The architecture's operations (the generic ones for the others). */
 const struct arch_ops *arch_ops_for(enum host_arch arch);
 
 #endif

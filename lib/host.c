@@ -51,8 +51,6 @@ void host_gather(const struct sysroot *root, const struct host_options *opts, st
 	f->is_root = geteuid() == 0;
 	kernel_release_read(root, &f->kernel);
 	setting_detect(root, &f->kernel, &f->setting);
-	if (!arch_ops_for(f->arch))
-		return;
 	arch_ops_for(f->arch)->gather(root, f);
 	kvm_node_inspect(root, &f->node);
 	f->probe_requested = opts->probe;

@@ -199,8 +199,7 @@ void output_json(FILE *out, const struct host_facts *f, const struct diagnosis *
 		json_cpu(out, f);
 	if (f->arch == HOST_ARCH_ARM64)
 		json_arm64(out, f);
-	if (f->arch != HOST_ARCH_OTHER)
-		json_probe(out, &f->probe);
+	json_probe(out, &f->probe);
 	if (readiness) {
 		json_key(out, "readiness", &(bool){ false });
 		readiness_json(out, readiness);

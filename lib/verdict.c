@@ -215,6 +215,11 @@ static void check_probe(const struct host_facts *f, struct diagnosis *d)
 		return;
 	}
 	diag_check(d, "create-vm", CHECK_PASS, "KVM_CREATE_VM succeeded");
+	if (p->failed_step == PROBE_GUEST && p->error == ENOSYS) {
+		diag_check(d, "acceleration", CHECK_SKIP, "the speed is not timed on %s: kvm-ok has no test guest for it%s",
+			   f->arch_name, src);
+		return;
+	}
 	if (p->failed_step == PROBE_GUEST) {
 		diag_check(d, "acceleration", CHECK_FAIL, "the test guest failed: %s: %s%s", p->detail,
 			  p->error ? strerror(p->error) : "error", src);
@@ -291,6 +296,15 @@ static void decide_device_failure(const struct host_facts *f, struct diagnosis *
 			 p->api_version < 0 ? "KVM_GET_API_VERSION failed" : "wrong KVM API version");
 		diag_hint(d, "Remove the stray /dev/kvm (as root: rm /dev/kvm) and let udev recreate it: modprobe %s or udevadm trigger --subsystem-match=misc",
 		     f->vendor_module.name ? f->vendor_module.name : "kvm");
+		return;
+	}
+	if (p->failed_step == PROBE_GUEST && p->error == ENOSYS) {
+		diag_show(d, "create-vm");
+		diag_show(d, "acceleration");
+		diag_conclude(d, VERDICT_UNKNOWN, REASON_NOT_PROBED,
+			      "/dev/kvm works (KVM_GET_API_VERSION %d, KVM_CREATE_VM), but its speed is not timed on %s",
+			      p->api_version, f->arch_name);
+		diag_hint(d, "Whether guests really run at speed shows in a guest's boot time under QEMU's -accel kvm.");
 		return;
 	}
 	if (p->failed_step == PROBE_CREATE_VM) {
@@ -394,14 +408,6 @@ void diagnose(const struct host_facts *f, struct diagnosis *d)
 	const struct arch_ops *arch = arch_ops_for(f->arch);
 
 	memset(d, 0, sizeof(*d));
-	if (!arch) {
-		diag_check(d, "cpu", CHECK_SKIP, "a %s host: the CPU, firmware and device checks are not done here",
-			   f->arch_name);
-		diag_show(d, "cpu");
-		diag_conclude(d, VERDICT_UNKNOWN, REASON_UNSUPPORTED_ARCH, "kvm-ok checks x86-64 and arm64 hosts only");
-		diag_hint(d, "On this architecture, check that /dev/kvm exists and that your user may open it.");
-		return;
-	}
 	arch->checks(f, d);
 	check_setting(f, d);
 	check_device(f, d);

@@ -724,14 +724,17 @@ static int do_status(const struct options *o, const struct sysroot *root, const 
 /* KVM built into the kernel (Debian's arm64, and the other architectures):
  * nothing to load or unload; the device says whether it works, and
  * kvm-ok's diagnosis why not. */
-static int built_in_kvm(const struct options *o, const struct sysroot *root, const char *arch)
+static int built_in_kvm(const struct options *o, const struct sysroot *root, bool arm64, const char *arch)
 {
+	char what[96];
 	struct module_info kvm;
 	struct kvm_node node;
 	struct diagnosis d;
 	bool device;
 	int open_error = ENOENT;
 
+	/* Debian's arm64 kernel has KVM built in; elsewhere modprobe loads it */
+	snprintf(what, sizeof(what), arm64 ? "kvm is built into the kernel on %s" : "modload picks no module on %s", arch);
 	module_probe(root, "kvm", &kvm);
 	kvm_node_inspect(root, &node);
 	device = node.kind == KVM_NODE_CHAR || node.kind == KVM_NODE_STANDIN;
@@ -751,18 +754,17 @@ static int built_in_kvm(const struct options *o, const struct sysroot *root, con
 			return EXIT_NOT_LOADED;
 		return device && open_error == 0 ? EXIT_LOADED : EXIT_STATUS_NOT_LOADED;
 	case ACTION_UNLOAD:
-		complain("kvm is built into the kernel on %s: there is nothing to unload", arch);
+		complain("%s: there is nothing to unload", what);
 		return EXIT_NOT_LOADED;
 	case ACTION_LOAD:
 		break;
 	}
 	if (device && open_error == 0) {
-		say("kvm is built into the kernel on %s and /dev/kvm works: nothing to load", arch);
+		say("%s and /dev/kvm works: nothing to load", what);
 		return EXIT_LOADED;
 	}
 	kvm_ok_finds_cause(root, &d);
-	complain("kvm is built into the kernel on %s, so nothing can be loaded, and KVM is not usable: %s (%s)", arch,
-		 d.summary, reason_name(d.reason));
+	complain("%s, so nothing can be loaded, and KVM is not usable: %s (%s)", what, d.summary, reason_name(d.reason));
 	if (!quiet)
 		for (int h = 0; h < d.nhints; h++)
 			fprintf(stderr, "HINT: %s\n", d.hints[h]);
@@ -776,6 +778,7 @@ int main(int argc, char **argv)
 	struct kernel_release kernel;
 	struct cpu_identity cpu;
 	char vendor[32], arch[32];
+	enum host_arch host_arch;
 	const char *mod;
 
 	if (parse_options(argc, argv, &o) < 0)
@@ -783,8 +786,9 @@ int main(int argc, char **argv)
 	quiet = o.quiet;
 	root.dir = o.sysroot;
 
-	if (host_arch_read(&root, arch, sizeof(arch)) != HOST_ARCH_X86_64)
-		return built_in_kvm(&o, &root, arch);
+	host_arch = host_arch_read(&root, arch, sizeof(arch));
+	if (host_arch != HOST_ARCH_X86_64)
+		return built_in_kvm(&o, &root, host_arch == HOST_ARCH_ARM64, arch);
 	mod = vendor_module(&root, &cpu, vendor, sizeof(vendor));
 	if (!mod) {
 		complain("no KVM module fits CPU vendor \"%s\": KVM supports Intel, AMD, Hygon, Centaur and Zhaoxin", vendor);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# arm64 hosts on fixtures: MIDR, whether the kernel got EL2 and KVM's mode,
+# arm64 and the other architectures (ppc64el, s390x, riscv64) on fixtures.
+# arm64 hosts: MIDR, whether the kernel got EL2 and KVM's mode,
 # and the verdict, replayed by this build whatever its architecture; the
 # same fixtures through the cross-built arm64 kvm-ok (make cross-arm64) run
 # by qemu-aarch64, when both are there.
@@ -136,4 +137,29 @@ expect() {
 	run "$BUILD/modload" --unload --sysroot "$HOST"
 	assert_failure 1
 	assert_output "modload: kvm is built into the kernel on aarch64: there is nothing to unload"
+}
+
+@test "ppc64el and s390x with a working device: no refusal; the device, API and KVM_CREATE_VM checked, the speed not timed (exit 2)" {
+	for name in ppc64le-kvm-hv-device s390x-kvm-device; do
+		host_from_fixture "$name"
+		kvm_ok_on_host
+		[ "$status" -eq 2 ] || fail "$name: exit $status: $output"
+		arch=$(cat "$HOST/proc/sys/kernel/arch")
+		assert_line "INFO: architecture $arch: kvm-ok checks the CPU and firmware on x86-64 and arm64 only"
+		assert_line "INFO: KVM_CREATE_VM succeeded"
+		assert_line "INFO: reason not-probed: /dev/kvm works (KVM_GET_API_VERSION 12, KVM_CREATE_VM), but its speed is not timed on $arch"
+		refute_line --partial "unsupported-arch"
+		remove_host
+	done
+}
+
+@test "riscv64 and ppc64el without KVM loaded: module-not-loaded, modprobe kvm / kvm_hv; modload names it" {
+	expect riscv64-module-not-loaded 1 module-not-loaded
+	assert_line "HINT: Load it as root: modprobe kvm; if that fails, the kernel's messages say why: dmesg | grep -i kvm"
+	remove_host
+	expect ppc64le-module-not-loaded 1 module-not-loaded
+	assert_line --partial "HINT: Load it as root: modprobe kvm_hv (or kvm_pr, without hypervisor mode)"
+	run "$BUILD/modload" --quiet --sysroot "$HOST"
+	assert_failure 1
+	assert_output "modload: modload picks no module on ppc64le, so nothing can be loaded, and KVM is not usable: kvm_hv is not loaded, so there is no /dev/kvm (module-not-loaded)"
 }

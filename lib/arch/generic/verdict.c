@@ -1,0 +1,64 @@
+/* arch/generic/verdict.c - the other architectures (ppc64el, s390x,
+ * riscv64, armhf...): no CPU or firmware checks, but no refusal either:
+ * the device, its API version and KVM_CREATE_VM are checked as everywhere,
+ * and the verdict says that the speed is not timed there */
+#include <stdio.h>
+#include <string.h>
+
+#include "arch.h"
+#include "verdict_build.h"
+
+/* The module that provides KVM: POWER's kvm_hv (or kvm_pr), else kvm. */
+static const char *kvm_module(const struct host_facts *f)
+{
+	return strncmp(f->arch_name, "ppc", 3) == 0 ? "kvm_hv" : "kvm";
+}
+
+static void gather_generic(const struct sysroot *root, struct host_facts *f)
+{
+	module_probe(root, "kvm", &f->kvm);
+	if (strcmp(kvm_module(f), "kvm") != 0)
+		module_probe(root, kvm_module(f), &f->vendor_module);
+}
+
+static void generic_checks(const struct host_facts *f, struct diagnosis *d)
+{
+	diag_check(d, "cpu", CHECK_SKIP, "architecture %s: kvm-ok checks the CPU and firmware on x86-64 and arm64 only",
+		   f->arch_name);
+	diag_check(d, "modules", CHECK_INFO, "KVM modules: kvm %s%s%s%s", module_state_text(f->kvm.state),
+		   f->vendor_module.name ? "; " : "", f->vendor_module.name ? f->vendor_module.name : "",
+		   f->vendor_module.name ? (module_is_loaded(&f->vendor_module) ? " loaded" : " not loaded") : "");
+}
+
+static bool generic_no(const struct host_facts *f, struct diagnosis *d)
+{
+	(void)f;
+	(void)d;
+	return false;
+}
+
+static void generic_device_absent(const struct host_facts *f, struct diagnosis *d)
+{
+	bool loaded = module_is_loaded(&f->kvm) && (!f->vendor_module.name || module_is_loaded(&f->vendor_module));
+
+	if (diag_node_missing_registered(f, d))
+		return;
+	diag_show(d, "modules");
+	if (loaded) {
+		diag_conclude(d, VERDICT_UNUSABLE, REASON_NO_KVM_DEVICE, "KVM is loaded but /dev/kvm does not exist");
+		diag_advice(d, f, SITUATION_NODE_MISSING);
+		return;
+	}
+	diag_conclude(d, VERDICT_UNUSABLE, REASON_MODULE_NOT_LOADED, "%s is not loaded, so there is no /dev/kvm",
+		      kvm_module(f));
+	diag_hint(d, "Load it as root: modprobe %s%s; if that fails, the kernel's messages say why: dmesg | grep -i kvm",
+		  kvm_module(f), strncmp(f->arch_name, "ppc", 3) == 0 ? " (or kvm_pr, without hypervisor mode)" : "");
+}
+
+const struct arch_ops arch_generic_ops = {
+	.gather = gather_generic,
+	.checks = generic_checks,
+	.disabled = generic_no,
+	.cannot_run = generic_no,
+	.device_absent = generic_device_absent,
+};
