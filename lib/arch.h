@@ -9,11 +9,13 @@
 #define KVMHOST_ARCH_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "host.h"
 #include "verdict.h"
 
 struct arch_ops {
+	const char *qemu;	/* the host's QEMU system emulator, or NULL */
 	/* Reads the CPU, what lets it run KVM, and its modules. */
 	void (*gather)(const struct sysroot *root, struct host_facts *f);
 	/* The same as checks of a diagnosis. */
@@ -25,6 +27,10 @@ struct arch_ops {
 	bool (*cannot_run)(const struct host_facts *f, struct diagnosis *d);
 	/* Concludes why there is no /dev/kvm. */
 	void (*device_absent)(const struct host_facts *f, struct diagnosis *d);
+	/* The bug report's lines about the CPU and what lets it run KVM, and
+	 * the same as JSON members. */
+	void (*report_text)(FILE *out, const struct host_facts *f, const struct diagnosis *d);
+	void (*report_json)(FILE *out, const struct host_facts *f, const struct diagnosis *d, bool *first);
 };
 
 extern const struct arch_ops arch_x86_64_ops, arch_arm64_ops, arch_generic_ops;

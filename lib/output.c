@@ -73,7 +73,7 @@ static void json_cpu(FILE *out, const struct host_facts *f)
 	fputc('}', out);
 }
 
-static void json_arm64(FILE *out, const struct host_facts *f)
+void output_json_arm64(FILE *out, const struct host_facts *f, bool *outer_first)
 {
 	const struct arm64_cpu *c = &f->arm64_cpu;
 	const struct arm64_boot *b = &f->arm64_boot;
@@ -85,7 +85,7 @@ static void json_arm64(FILE *out, const struct host_facts *f)
 	static const char *const machines[] = { NULL, "bare-metal", "virtual" };
 	bool first = true;
 
-	json_key(out, "arm64", &(bool){ false });
+	json_key(out, "arm64", outer_first);
 	fputc('{', out);
 	json_kv_bool(out, "cpu_known", c->known, &first);
 	if (c->known) {
@@ -198,7 +198,7 @@ void output_json(FILE *out, const struct host_facts *f, const struct diagnosis *
 	if (f->arch == HOST_ARCH_X86_64)
 		json_cpu(out, f);
 	if (f->arch == HOST_ARCH_ARM64)
-		json_arm64(out, f);
+		output_json_arm64(out, f, &(bool){ false });
 	json_probe(out, &f->probe);
 	if (readiness) {
 		json_key(out, "readiness", &(bool){ false });

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "json.h"
 #include "output.h"
 #include "spawn.h"
@@ -82,7 +83,15 @@ static void kvm_cmdline(const struct sysroot *root, char *out, size_t size)
 
 static void qemu_version(const struct sysroot *root, struct report_facts *r)
 {
-	char *argv[] = { QEMU_ENGINE_PATH, "--version", NULL };
+	char arch[32];
+	const char *path = arch_ops_for(host_arch_read(root, arch, sizeof(arch)))->qemu;
+	char *argv[] = { (char *)path, "--version", NULL };
+
+	snprintf(r->qemu_path, sizeof(r->qemu_path), "%s", path ? path : "");
+	if (!path) {
+		snprintf(r->qemu, sizeof(r->qemu), "not looked for on %s", arch);
+		return;
+	}
 
 	if (!sysroot_is_live(root)) {
 		if (sysroot_read_text(root, QEMU_VERSION_RECORD, r->qemu, sizeof(r->qemu)) < 0)
@@ -90,7 +99,7 @@ static void qemu_version(const struct sysroot *root, struct report_facts *r)
 		r->qemu_installed = strcmp(r->qemu, "not installed") != 0 && strcmp(r->qemu, "not recorded") != 0;
 		return;
 	}
-	if (access(QEMU_ENGINE_PATH, X_OK) != 0) {
+	if (access(path, X_OK) != 0) {
 		snprintf(r->qemu, sizeof(r->qemu), "not installed");
 		return;
 	}
@@ -119,17 +128,7 @@ void report_gather(const struct sysroot *root, bool include_serials, struct repo
 
 /* ---- text ------------------------------------------------------------------ */
 
-static const char *vt_in_cpuinfo(const struct host_facts *f, char *buf, size_t size)
-{
-	const struct cpuinfo *ci = &f->cpuinfo;
-
-	if (!ci->readable || ci->cpus == 0)
-		return "unknown (/proc/cpuinfo unreadable)";
-	snprintf(buf, size, "vmx on %d, svm on %d, of %d CPUs", ci->with_vmx, ci->with_svm, ci->cpus);
-	return buf;
-}
-
-static const char *check_detail(const struct diagnosis *d, const char *name)
+const char *report_check_detail(const struct diagnosis *d, const char *name)
 {
 	for (int i = 0; i < d->nchecks; i++)
 		if (strcmp(d->checks[i].name, name) == 0)
@@ -154,7 +153,6 @@ static void probe_text(const struct kvm_probe *p, char *buf, size_t size)
 void report_text(FILE *out, const struct host_facts *f, const struct diagnosis *d, const struct report_facts *r,
 		 const char *version)
 {
-	const struct cpu_identity *c = &f->cpu;
 	char buf[400];
 
 	fprintf(out, "-- kvm-ok report (kvm-host-toolkit %s) --\n", version);
@@ -172,25 +170,8 @@ void report_text(FILE *out, const struct host_facts *f, const struct diagnosis *
 		if (!r->dmi.serials_included)
 			fprintf(out, "Serial numbers: omitted (kvm-ok --include-serials adds them)\n");
 	}
-	if (c->known) {
-		fprintf(out, "CPU vendor: %s\nCPU brand: %s\nCPU family/model/stepping: %d/%d/%d\n", c->vendor,
-			c->brand, c->family, c->model, c->stepping);
-		fprintf(out, "CPU virtualization (CPUID): %s%s\n", c->vt_kind == CPU_VT_NONE ? "unknown vendor" :
-			cpu_vt_name(c->vt_kind), c->vt_kind == CPU_VT_NONE ? "" : c->has_vt ? " present" : " absent");
-	} else {
-		fprintf(out, "CPU: unknown (%s)\n", c->error);
-	}
-	fprintf(out, "CPU microcode: %s\n", f->cpuinfo.microcode[0] ? f->cpuinfo.microcode : "unknown");
-	fprintf(out, "CPU virtualization (cpuinfo): %s\n", vt_in_cpuinfo(f, buf, sizeof(buf)));
-	fprintf(out, "Firmware lock: %s\n", check_detail(d, "firmware"));
-	if (!c->known || !c->hypervisor_bit)
-		fprintf(out, "Hypervisor: none\n");
-	else if (!c->hypervisor_leaf_known)
-		fprintf(out, "Hypervisor: present (signature unknown)\n");
-	else
-		fprintf(out, "Hypervisor: %s (signature \"%s\")\n", cpu_hypervisor_name(c->hypervisor_signature) ?
-			cpu_hypervisor_name(c->hypervisor_signature) : "unknown", c->hypervisor_signature);
-	setting_describe(&f->setting, c->known && c->hypervisor_bit, buf, sizeof(buf));
+	arch_ops_for(f->arch)->report_text(out, f, d);
+	setting_describe(&f->setting, f->cpu.known && f->cpu.hypervisor_bit, buf, sizeof(buf));
 	fprintf(out, "Setting: %s\n", buf);
 	fprintf(out, "Kernel release: %s\n", f->kernel.known ? f->kernel.release : "unknown");
 	fprintf(out, "Kernel parameters for KVM: %s\n", r->cmdline_kvm[0] ? r->cmdline_kvm : "none");
@@ -203,7 +184,7 @@ void report_text(FILE *out, const struct host_facts *f, const struct diagnosis *
 		if (m->params[0])
 			fprintf(out, "Module %s parameters: %s\n", m->name, m->params);
 	}
-	fprintf(out, "Device: %s\n", check_detail(d, "device"));
+	fprintf(out, "Device: %s\n", report_check_detail(d, "device"));
 	if (f->probe.ran && f->probe.api_version >= 0)
 		fprintf(out, "KVM API version: %d\n", f->probe.api_version);
 	probe_text(&f->probe, buf, sizeof(buf));
@@ -221,7 +202,7 @@ void report_text(FILE *out, const struct host_facts *f, const struct diagnosis *
 	fprintf(out, "IOMMU: ACPI %s, %d IOMMU unit%s, %d group%s\n",
 		r->iommu.dmar ? "DMAR (VT-d)" : r->iommu.ivrs ? "IVRS (AMD-Vi)" : "no DMAR/IVRS table",
 		r->iommu.units, r->iommu.units == 1 ? "" : "s", r->iommu.groups, r->iommu.groups == 1 ? "" : "s");
-	fprintf(out, "QEMU: %s%s%s\n", r->qemu_installed ? QEMU_ENGINE_PATH : "", r->qemu_installed ? ": " : "", r->qemu);
+	fprintf(out, "QEMU: %s%s%s\n", r->qemu_installed ? r->qemu_path : "", r->qemu_installed ? ": " : "", r->qemu);
 	fprintf(out, "-- end of kvm-ok report --\n");
 }
 
@@ -230,7 +211,6 @@ void report_text(FILE *out, const struct host_facts *f, const struct diagnosis *
 void report_json(FILE *out, const struct host_facts *f, const struct diagnosis *d, const struct report_facts *r,
 		 const char *version)
 {
-	const struct cpu_identity *c = &f->cpu;
 	bool first = true, sub;
 	char buf[400];
 
@@ -251,22 +231,7 @@ void report_json(FILE *out, const struct host_facts *f, const struct diagnosis *
 	fputc('}', out);
 
 	output_json_setting(out, &f->setting, &first);
-	json_key(out, "cpu", &first);
-	fputc('{', out);
-	sub = true;
-	json_kv_bool(out, "known", c->known, &sub);
-	json_kv_string(out, "vendor", c->known ? c->vendor : NULL, &sub);
-	json_kv_string(out, "brand", c->known ? c->brand : NULL, &sub);
-	json_kv_int(out, "family", c->family, &sub);
-	json_kv_int(out, "model", c->model, &sub);
-	json_kv_int(out, "stepping", c->stepping, &sub);
-	json_kv_string(out, "microcode", f->cpuinfo.microcode[0] ? f->cpuinfo.microcode : NULL, &sub);
-	json_kv_string(out, "extension", c->vt_kind == CPU_VT_NONE ? NULL : cpu_vt_name(c->vt_kind), &sub);
-	json_kv_bool(out, "cpuid_vt", c->has_vt, &sub);
-	json_kv_string(out, "cpuinfo_vt", vt_in_cpuinfo(f, buf, sizeof(buf)), &sub);
-	json_kv_string(out, "firmware_lock", check_detail(d, "firmware"), &sub);
-	json_kv_string(out, "hypervisor", c->hypervisor_bit && c->hypervisor_leaf_known ? c->hypervisor_signature : NULL, &sub);
-	fputc('}', out);
+	arch_ops_for(f->arch)->report_json(out, f, d, &first);
 
 	json_key(out, "kernel", &first);
 	fputc('{', out);
@@ -295,7 +260,7 @@ void report_json(FILE *out, const struct host_facts *f, const struct diagnosis *
 	json_key(out, "kvm", &first);
 	fputc('{', out);
 	sub = true;
-	json_kv_string(out, "device", check_detail(d, "device"), &sub);
+	json_kv_string(out, "device", report_check_detail(d, "device"), &sub);
 	json_kv_int(out, "api_version", f->probe.api_version, &sub);
 	probe_text(&f->probe, buf, sizeof(buf));
 	json_kv_string(out, "probe", buf, &sub);
@@ -332,7 +297,7 @@ void report_json(FILE *out, const struct host_facts *f, const struct diagnosis *
 	fputc('{', out);
 	sub = true;
 	json_kv_bool(out, "installed", r->qemu_installed, &sub);
-	json_kv_string(out, "path", r->qemu_installed ? QEMU_ENGINE_PATH : NULL, &sub);
+	json_kv_string(out, "path", r->qemu_installed ? r->qemu_path : NULL, &sub);
 	json_kv_string(out, "version", r->qemu, &sub);
 	fputs("}}\n", out);
 }

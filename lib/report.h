@@ -10,7 +10,6 @@
 #include "pci_list.h"
 #include "verdict.h"
 
-#define QEMU_ENGINE_PATH "/usr/bin/qemu-system-x86_64"
 #define QEMU_VERSION_RECORD "/qemu-version"	/* under --sysroot */
 #define REPORT_MODULES 5
 
@@ -21,6 +20,7 @@ struct module_params {
 };
 
 struct report_facts {
+	char qemu_path[64];		/* the host architecture's QEMU, or "" where none is known */
 	struct dmi_info dmi;
 	struct pci_list pci;
 	struct iommu_info iommu;
@@ -42,5 +42,8 @@ void report_json(FILE *out, const struct host_facts *f, const struct diagnosis *
 
 /* Reads a module's parameters directory into "name=value ..." (exposed for collect). */
 void module_params_read(const struct sysroot *root, const char *module, char *out, size_t size);
+
+/* The detail of a diagnosis's named check, or "not checked". */
+const char *report_check_detail(const struct diagnosis *d, const char *name);
 
 #endif

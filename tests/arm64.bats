@@ -163,3 +163,22 @@ expect() {
 	assert_failure 1
 	assert_output "modload: modload picks no module on ppc64le, so nothing can be loaded, and KVM is not usable: kvm_hv is not loaded, so there is no /dev/kvm (module-not-loaded)"
 }
+
+@test "kvm-ok --report on arm64: MIDR, EL2, /proc/misc, PSCI, the machine; the arm64 JSON member; QEMU is qemu-system-aarch64" {
+	host_from_fixture arm64-neoverse-n1-vhe-usable
+	kvm_ok_on_host --report
+	assert_line "CPU: Neoverse-N1 (Arm; MIDR implementer 0x41, part 0xd0c, variant 3, revision 1)"
+	assert_line "EL2: KVM runs at EL2 in VHE mode (kernel log: kvm [1]: VHE mode initialized successfully)"
+	assert_line "/proc/misc kvm: listed"
+	assert_line "PSCI conduit: smc"
+	refute_line --partial "CPU microcode"
+	refute_line --partial "Firmware lock"
+	kvm_ok_on_host --report --json
+	[ "$(jq -r .arm64.el2 <<<"$output")" = vhe ] || fail "$output"
+	[ "$(jq -r .cpu <<<"$output")" = null ]
+	remove_host
+	host_from_fixture s390x-kvm-device
+	kvm_ok_on_host --report
+	assert_line "CPU: architecture s390x, not examined"
+	assert_line "QEMU: not looked for on s390x"
+}

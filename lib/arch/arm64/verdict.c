@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "arch.h"
+#include "output.h"
+#include "report.h"
 #include "verdict_build.h"
 
 static void gather_arm64(const struct sysroot *root, struct host_facts *f)
@@ -133,10 +135,33 @@ static void arm64_device_absent(const struct host_facts *f, struct diagnosis *d)
 	diag_hint(d, "Look for the kernel's messages: dmesg | grep -i -e kvm -e EL2");
 }
 
+static void arm64_report_text(FILE *out, const struct host_facts *f, const struct diagnosis *d)
+{
+	const struct arm64_boot *b = &f->arm64_boot;
+	char model[128] = "";
+
+	fprintf(out, "%s\n", report_check_detail(d, "cpu"));
+	fprintf(out, "EL2: %s\n", report_check_detail(d, "el2"));
+	fprintf(out, "/proc/misc kvm: %s\n", b->misc_kvm < 0 ? "unreadable" : b->misc_kvm ? "listed" : "not listed");
+	fprintf(out, "PSCI conduit: %s\n", b->psci_method[0] ? b->psci_method : "unknown (no device tree)");
+	if (sysroot_read_text(&f->root, "/proc/device-tree/model", model, sizeof(model)) > 0)
+		fprintf(out, "Device tree model: %s\n", model);
+	fprintf(out, "Machine: %s\n", b->machine == ARM64_MACHINE_UNKNOWN ? "unknown" : b->machine_evidence);
+}
+
+static void arm64_report_json(FILE *out, const struct host_facts *f, const struct diagnosis *d, bool *first)
+{
+	(void)d;
+	output_json_arm64(out, f, first);
+}
+
 const struct arch_ops arch_arm64_ops = {
+	.qemu = "/usr/bin/qemu-system-aarch64",
 	.gather = gather_arm64,
 	.checks = arm64_checks,
 	.disabled = arm64_disabled,
 	.cannot_run = arm64_cannot_run,
 	.device_absent = arm64_device_absent,
+	.report_text = arm64_report_text,
+	.report_json = arm64_report_json,
 };

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "json.h"
 #include "verdict_build.h"
 
 /* The module that provides KVM: POWER's kvm_hv (or kvm_pr), else kvm. */
@@ -55,10 +56,25 @@ static void generic_device_absent(const struct host_facts *f, struct diagnosis *
 		  kvm_module(f), strncmp(f->arch_name, "ppc", 3) == 0 ? " (or kvm_pr, without hypervisor mode)" : "");
 }
 
+static void generic_report_text(FILE *out, const struct host_facts *f, const struct diagnosis *d)
+{
+	(void)d;
+	fprintf(out, "CPU: architecture %s, not examined\n", f->arch_name);
+}
+
+static void generic_report_json(FILE *out, const struct host_facts *f, const struct diagnosis *d, bool *first)
+{
+	(void)d;
+	json_kv_string(out, "architecture", f->arch_name, first);
+}
+
 const struct arch_ops arch_generic_ops = {
+	.qemu = NULL,
 	.gather = gather_generic,
 	.checks = generic_checks,
 	.disabled = generic_no,
 	.cannot_run = generic_no,
 	.device_absent = generic_device_absent,
+	.report_text = generic_report_text,
+	.report_json = generic_report_json,
 };

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "arch.h"
+#include "json.h"
+#include "report.h"
 #include "verdict_build.h"
 
 static const char *vt_name(const struct host_facts *f)
@@ -319,10 +321,73 @@ static bool x86_cannot_run(const struct host_facts *f, struct diagnosis *d)
 	return true;
 }
 
+static const char *vt_in_cpuinfo(const struct host_facts *f, char *buf, size_t size)
+{
+	const struct cpuinfo *ci = &f->cpuinfo;
+
+	if (!ci->readable || ci->cpus == 0)
+		return "unknown (/proc/cpuinfo unreadable)";
+	snprintf(buf, size, "vmx on %d, svm on %d, of %d CPUs", ci->with_vmx, ci->with_svm, ci->cpus);
+	return buf;
+}
+
+/* The report's CPU lines: CPUID, cpuinfo, the firmware lock, the hypervisor. */
+static void x86_report_text(FILE *out, const struct host_facts *f, const struct diagnosis *d)
+{
+	const struct cpu_identity *c = &f->cpu;
+	char buf[400];
+
+	if (c->known) {
+		fprintf(out, "CPU vendor: %s\nCPU brand: %s\nCPU family/model/stepping: %d/%d/%d\n", c->vendor,
+			c->brand, c->family, c->model, c->stepping);
+		fprintf(out, "CPU virtualization (CPUID): %s%s\n", c->vt_kind == CPU_VT_NONE ? "unknown vendor" :
+			cpu_vt_name(c->vt_kind), c->vt_kind == CPU_VT_NONE ? "" : c->has_vt ? " present" : " absent");
+	} else {
+		fprintf(out, "CPU: unknown (%s)\n", c->error);
+	}
+	fprintf(out, "CPU microcode: %s\n", f->cpuinfo.microcode[0] ? f->cpuinfo.microcode : "unknown");
+	fprintf(out, "CPU virtualization (cpuinfo): %s\n", vt_in_cpuinfo(f, buf, sizeof(buf)));
+	fprintf(out, "Firmware lock: %s\n", report_check_detail(d, "firmware"));
+	if (!c->known || !c->hypervisor_bit)
+		fprintf(out, "Hypervisor: none\n");
+	else if (!c->hypervisor_leaf_known)
+		fprintf(out, "Hypervisor: present (signature unknown)\n");
+	else
+		fprintf(out, "Hypervisor: %s (signature \"%s\")\n", cpu_hypervisor_name(c->hypervisor_signature) ?
+			cpu_hypervisor_name(c->hypervisor_signature) : "unknown", c->hypervisor_signature);
+}
+
+static void x86_report_json(FILE *out, const struct host_facts *f, const struct diagnosis *d, bool *first)
+{
+	const struct cpu_identity *c = &f->cpu;
+	char buf[400];
+	bool sub;
+
+	json_key(out, "cpu", first);
+	fputc('{', out);
+	sub = true;
+	json_kv_bool(out, "known", c->known, &sub);
+	json_kv_string(out, "vendor", c->known ? c->vendor : NULL, &sub);
+	json_kv_string(out, "brand", c->known ? c->brand : NULL, &sub);
+	json_kv_int(out, "family", c->family, &sub);
+	json_kv_int(out, "model", c->model, &sub);
+	json_kv_int(out, "stepping", c->stepping, &sub);
+	json_kv_string(out, "microcode", f->cpuinfo.microcode[0] ? f->cpuinfo.microcode : NULL, &sub);
+	json_kv_string(out, "extension", c->vt_kind == CPU_VT_NONE ? NULL : cpu_vt_name(c->vt_kind), &sub);
+	json_kv_bool(out, "cpuid_vt", c->has_vt, &sub);
+	json_kv_string(out, "cpuinfo_vt", vt_in_cpuinfo(f, buf, sizeof(buf)), &sub);
+	json_kv_string(out, "firmware_lock", report_check_detail(d, "firmware"), &sub);
+	json_kv_string(out, "hypervisor", c->hypervisor_bit && c->hypervisor_leaf_known ? c->hypervisor_signature : NULL, &sub);
+	fputc('}', out);
+}
+
 const struct arch_ops arch_x86_64_ops = {
+	.qemu = "/usr/bin/qemu-system-x86_64",
 	.gather = gather_x86_64,
 	.checks = x86_checks,
 	.disabled = x86_disabled,
 	.cannot_run = x86_cannot_run,
 	.device_absent = decide_device_absent,
+	.report_text = x86_report_text,
+	.report_json = x86_report_json,
 };
