@@ -131,6 +131,7 @@ static void collect_cpu(struct snapshot *s, const struct host_facts *f)
 		copy_file(s, ARM64_MIDR_PATH, 64);
 		copy_file(s, "/proc/misc", 4096);
 		copy_file(s, "/proc/device-tree/psci/method", 64);
+		copy_file(s, "/proc/device-tree/model", 256);
 	}
 }
 

@@ -177,6 +177,13 @@ expect() {
 	[ "$(jq -r .arm64.el2 <<<"$output")" = vhe ] || fail "$output"
 	[ "$(jq -r .cpu <<<"$output")" = null ]
 	remove_host
+	host_from_fixture arm64-el1-bare-metal
+	kvm_ok_on_host --report
+	assert_line "Device tree model: Pine64 RockPro64 v2.1"
+	run "$KVM_OK" -q --sysroot "$HOST" --collect "$HOST_TMP/snap"
+	run "$KVM_OK" --report --sysroot "$HOST_TMP/snap"
+	assert_line "Device tree model: Pine64 RockPro64 v2.1"
+	remove_host
 	host_from_fixture s390x-kvm-device
 	kvm_ok_on_host --report
 	assert_line "CPU: architecture s390x, not examined"

@@ -145,7 +145,7 @@ teardown() {
 		sys/kernel/debug/tboot_log) ;;
 		.dockerenv|run/.containerenv|run/systemd/container|proc/1/cgroup|proc/1/environ) ;;
 		proc/self/mountinfo|proc/self/uid_map|sys/class/misc/kvm/dev|environ) ;;
-		proc/sys/kernel/arch|dev/kmsg|dev/kmsg.error|proc/misc|proc/device-tree/psci/method) ;;
+		proc/sys/kernel/arch|dev/kmsg|dev/kmsg.error|proc/misc|proc/device-tree/psci/method|proc/device-tree/model) ;;
 		sys/devices/system/cpu/cpu0/regs/identification/midr_el1) ;;
 		*) fail "undocumented file in the snapshot: $f" ;;
 		esac
