@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "host.h"
+#include "readiness.h"
 #include "verdict.h"
 
 struct arch_ops {
@@ -31,6 +32,8 @@ struct arch_ops {
 	 * the same as JSON members. */
 	void (*report_text)(FILE *out, const struct host_facts *f, const struct diagnosis *d);
 	void (*report_json)(FILE *out, const struct host_facts *f, const struct diagnosis *d, bool *first);
+	/* kvm-ok --all: the IOMMU, confidential guests, nested virtualization. */
+	void (*readiness)(const struct host_facts *f, struct readiness *r);
 };
 
 extern const struct arch_ops arch_x86_64_ops, arch_arm64_ops, arch_generic_ops;

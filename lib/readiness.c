@@ -1,4 +1,5 @@
-/* readiness.c - devices, IOMMU, confidential guests, nested, KVM limits, memory */
+/* readiness.c - devices, KVM limits, memory; the IOMMU, confidential guests
+ * and nested virtualization are the architecture's (lib/arch/ARCH/readiness.c) */
 #include "readiness.h"
 
 #include <dirent.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "advice.h"
+#include "arch.h"
 #include "json.h"
 
 const char *ready_state_name(enum ready_state s)
@@ -20,8 +22,7 @@ const char *ready_state_name(enum ready_state s)
 	return names[s];
 }
 
-__attribute__((format(printf, 4, 5)))
-static struct ready_check *add(struct readiness *r, const char *name, enum ready_state state, const char *fmt, ...)
+struct ready_check *readiness_add(struct readiness *r, const char *name, enum ready_state state, const char *fmt, ...)
 {
 	struct ready_check *c = &r->checks[r->n < READINESS_MAX ? r->n++ : READINESS_MAX - 1];
 	va_list ap;
@@ -35,8 +36,7 @@ static struct ready_check *add(struct readiness *r, const char *name, enum ready
 	return c;
 }
 
-__attribute__((format(printf, 2, 3)))
-static void hint(struct ready_check *c, const char *fmt, ...)
+void readiness_hint(struct ready_check *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -45,7 +45,7 @@ static void hint(struct ready_check *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool module_loaded(const struct sysroot *root, const char *name)
+bool readiness_module_loaded(const struct sysroot *root, const char *name)
 {
 	struct module_info m;
 
@@ -62,7 +62,7 @@ static void hint_for(struct ready_check *c, const struct host_facts *f, enum sit
 
 	advise(&q, &a);
 	if (a.n > 0)
-		hint(c, "%s", a.line[0]);
+		readiness_hint(c, "%s", a.line[0]);
 }
 
 /* A device node: present, a character device, openable read-write. */
@@ -75,160 +75,30 @@ static void check_device(const struct host_facts *f, struct readiness *r, const 
 
 	dev_node_inspect(&f->root, path, &n);
 	if (n.kind == KVM_NODE_ABSENT) {
-		c = add(r, name, missing, "%s does not exist (%s)", path, what);
+		c = readiness_add(r, name, missing, "%s does not exist (%s)", path, what);
 		hint_for(c, f, SITUATION_AUX_MISSING, path, module, &n);
 		return;
 	}
 	if (n.kind != KVM_NODE_CHAR && n.kind != KVM_NODE_STANDIN) {
-		c = add(r, name, READY_FAIL, "%s is not a character device", path);
-		hint(c, "Remove it and let udev recreate it: modprobe %s", module);
+		c = readiness_add(r, name, READY_FAIL, "%s is not a character device", path);
+		readiness_hint(c, "Remove it and let udev recreate it: modprobe %s", module);
 		return;
 	}
 	fd = sysroot_open(&f->root, path, O_RDWR | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		int error = errno;
 
-		c = add(r, name, error == EACCES || error == EPERM ? READY_WARN : READY_FAIL,
+		c = readiness_add(r, name, error == EACCES || error == EPERM ? READY_WARN : READY_FAIL,
 			"%s: %s (group %s, mode %04o; %s %s a member)", path, strerror(error), n.group,
 			(unsigned int)n.mode, n.user, n.in_group ? "is" : "is not");
 		if (error == EPERM)
 			hint_for(c, f, SITUATION_DENIED_BY_POLICY, path, module, &n);
 		else
-			hint(c, "Guests of this user cannot use it: run them as a member of group %s, or through libvirt", n.group);
+			readiness_hint(c, "Guests of this user cannot use it: run them as a member of group %s, or through libvirt", n.group);
 		return;
 	}
 	close(fd);
-	add(r, name, READY_PASS, "%s: character device, usable by %s (%s)", path, n.user, what);
-}
-
-static bool cmdline_has(const char *cmdline, const char *param)
-{
-	size_t len = strlen(param);
-
-	for (const char *p = cmdline; (p = strstr(p, param)) != NULL; p += len)
-		if ((p == cmdline || p[-1] == ' ') && (p[len] == ' ' || p[len] == '\0' || param[len - 1] == '='))
-			return true;
-	return false;
-}
-
-static void check_iommu(const struct host_facts *f, struct readiness *r)
-{
-	const struct sysroot *root = &f->root;
-	bool intel = f->cpu.vt_kind == CPU_VT_VMX, dmar, ivrs;
-	int units = sysroot_count_entries(root, "/sys/class/iommu");
-	int groups = sysroot_count_entries(root, "/sys/kernel/iommu_groups");
-	char cmdline[4096] = "";
-	struct stat st;
-	struct ready_check *c;
-
-	sysroot_read_text(root, "/proc/cmdline", cmdline, sizeof(cmdline));
-	dmar = sysroot_stat(root, "/sys/firmware/acpi/tables/DMAR", &st) == 0;
-	ivrs = sysroot_stat(root, "/sys/firmware/acpi/tables/IVRS", &st) == 0;
-	if (groups > 0) {
-		add(r, "iommu", READY_PASS, "device assignment ready: %d IOMMU groups, %d IOMMU unit%s (ACPI %s)", groups,
-			units, units == 1 ? "" : "s", dmar ? "DMAR" : ivrs ? "IVRS" : "table not seen");
-	} else if (!dmar && !ivrs) {
-		if (f->cpu.hypervisor_bit) {
-			c = add(r, "iommu", READY_WARN, "no IOMMU: this virtual machine has no virtual IOMMU (no ACPI DMAR/IVRS table)");
-			hint(c, "Device assignment (VFIO) in a guest needs a virtual IOMMU from the outer hypervisor "
-				"(QEMU: -device intel-iommu or amd-iommu).");
-		} else {
-			c = add(r, "iommu", READY_WARN, "no IOMMU described: the firmware has no ACPI %s table",
-				intel ? "DMAR (VT-d)" : "IVRS (AMD-Vi)");
-			hint(c, "Enable %s in the firmware setup; if it has no such setting, this platform has no IOMMU.",
-			     intel ? "\"VT-d\"" : "\"IOMMU\" / AMD-Vi");
-		}
-	} else if (cmdline_has(cmdline, "intel_iommu=off") || cmdline_has(cmdline, "amd_iommu=off") ||
-		   cmdline_has(cmdline, "iommu=off")) {
-		c = add(r, "iommu", READY_FAIL, "the firmware describes an IOMMU (ACPI %s) but the kernel command line turns it off",
-			dmar ? "DMAR" : "IVRS");
-		hint(c, "Remove intel_iommu=off / amd_iommu=off / iommu=off from GRUB_CMDLINE_LINUX in /etc/default/grub, "
-			"then update-grub and reboot.");
-	} else if (dmar && !cmdline_has(cmdline, "intel_iommu=on")) {
-		c = add(r, "iommu", READY_WARN, "the firmware describes VT-d (ACPI DMAR) but the kernel was not told to use it (no IOMMU groups)");
-		hint(c, "Add intel_iommu=on to GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub and reboot.");
-	} else {
-		c = add(r, "iommu", READY_WARN, "the firmware describes an IOMMU (ACPI %s) and the kernel has no IOMMU groups",
-			dmar ? "DMAR" : "IVRS");
-		hint(c, "Look for the kernel's DMAR / AMD-Vi messages: dmesg | grep -iE 'dmar|amd-vi|iommu'");
-	}
-	if (module_loaded(root, "vfio_pci"))
-		add(r, "vfio", READY_INFO, "vfio-pci is loaded (device assignment driver)");
-	else
-		add(r, "vfio", READY_INFO, "vfio-pci is not loaded (modprobe vfio-pci when assigning devices)");
-}
-
-static bool param_on(const struct sysroot *root, const char *module, const char *param, bool *known)
-{
-	char path[160], text[16];
-
-	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", module, param);
-	*known = sysroot_read_text(root, path, text, sizeof(text)) > 0;
-	return *known && (text[0] == 'Y' || text[0] == '1');
-}
-
-static void check_confidential(const struct host_facts *f, struct readiness *r)
-{
-	const struct sysroot *root = &f->root;
-	struct stat st;
-	bool known;
-
-	if (f->cpu.vt_kind == CPU_VT_SVM) {
-		bool sev_on, es_on, snp_on, dev;
-		struct ready_check *c;
-
-		if (!f->cpu.sev) {
-			add(r, "sev", READY_INFO, "AMD SEV: the CPU has none (CPUID 0x8000001F)");
-			return;
-		}
-		sev_on = param_on(root, "kvm_amd", "sev", &known);
-		if (!known) {
-			c = add(r, "sev", READY_UNKNOWN, "AMD SEV: the CPU has SEV%s%s; kvm_amd is not loaded, so the kernel's side is unknown",
-				f->cpu.sev_es ? ", SEV-ES" : "", f->cpu.sev_snp ? ", SEV-SNP" : "");
-			hint(c, "Load kvm_amd (modload) and run kvm-ok again.");
-			return;
-		}
-		es_on = param_on(root, "kvm_amd", "sev_es", &known);
-		snp_on = param_on(root, "kvm_amd", "sev_snp", &known);
-		dev = sysroot_stat(root, "/dev/sev", &st) == 0;
-		if (!sev_on) {
-			c = add(r, "sev", READY_WARN, "AMD SEV: the CPU has it but kvm_amd has sev off");
-			hint(c, "Turn it on: options kvm_amd sev=1 in /etc/modprobe.d/kvm.conf (or kvm_amd.sev=1 on the kernel "
-				"command line), then reload kvm_amd.");
-		} else if (!dev) {
-			c = add(r, "sev", READY_WARN, "AMD SEV: kvm_amd has sev on but /dev/sev is missing: the firmware (PSP) did not enable it");
-			hint(c, "Enable SEV (and the SEV-ES ASID space) in the firmware setup; the ccp module provides /dev/sev.");
-		} else {
-			add(r, "sev", READY_PASS, "AMD %s usable (CPU, firmware and kvm_amd agree)",
-			    f->cpu.sev_snp && snp_on ? "SEV-SNP" : f->cpu.sev_es && es_on ? "SEV-ES" : "SEV");
-		}
-	} else if (f->cpu.vt_kind == CPU_VT_VMX) {
-		if (param_on(root, "kvm_intel", "tdx", &known))
-			add(r, "tdx", READY_PASS, "Intel TDX usable (kvm_intel has tdx on)");
-		else if (known)
-			add(r, "tdx", READY_INFO, "Intel TDX: kvm_intel has tdx off (host support needs Linux 6.16 or later and TDX in firmware)");
-		else
-			add(r, "tdx", READY_INFO, "Intel TDX: not offered by this kernel's kvm_intel");
-	}
-}
-
-static void check_nested(const struct host_facts *f, struct readiness *r)
-{
-	const struct module_info *m = &f->vendor_module;
-	struct ready_check *c;
-
-	if (!m->name || !module_is_loaded(m)) {
-		c = add(r, "nested", READY_UNKNOWN, "nested virtualization: the vendor module is not loaded");
-		hint(c, "Load it (modload) and run kvm-ok again.");
-	} else if (m->nested[0] == 'Y' || m->nested[0] == '1') {
-		add(r, "nested", READY_PASS, "nested virtualization on: guests may use %s (%s nested=%s)",
-		    cpu_vt_name(f->cpu.vt_kind), m->name, m->nested);
-	} else {
-		c = add(r, "nested", READY_WARN, "nested virtualization off: guests cannot run their own KVM (%s nested=%s)", m->name,
-			m->nested[0] ? m->nested : "?");
-		hint(c, "modload --unload; modload --nested, or put \"options %s nested=1\" in /etc/modprobe.d/kvm.conf "
-			"and reload %s.", m->name, m->name);
-	}
+	readiness_add(r, name, READY_PASS, "%s: character device, usable by %s (%s)", path, n.user, what);
 }
 
 static void check_limits(const struct host_facts *f, struct readiness *r)
@@ -236,10 +106,10 @@ static void check_limits(const struct host_facts *f, struct readiness *r)
 	const struct kvm_probe *p = &f->probe;
 
 	if (!p->ran || p->failed_step < PROBE_CREATE_VM || p->nr_vcpus <= 0) {
-		add(r, "limits", READY_INFO, "KVM limits: not known (the device did not answer KVM_CHECK_EXTENSION)");
+		readiness_add(r, "limits", READY_INFO, "KVM limits: not known (the device did not answer KVM_CHECK_EXTENSION)");
 		return;
 	}
-	add(r, "limits", READY_INFO, "KVM limits: %d vCPUs recommended, %d at most; %d memory slots; in-kernel irqchip %s",
+	readiness_add(r, "limits", READY_INFO, "KVM limits: %d vCPUs recommended, %d at most; %d memory slots; in-kernel irqchip %s",
 	    p->nr_vcpus, p->max_vcpus, p->nr_memslots, p->irqchip > 0 ? "yes" : "no");
 }
 
@@ -274,15 +144,15 @@ static void check_memory(const struct host_facts *f, struct readiness *r)
 		closedir(d);
 	}
 	if (any_free) {
-		add(r, "hugepages", READY_PASS, "huge pages: %s", list);
+		readiness_add(r, "hugepages", READY_PASS, "huge pages: %s", list);
 	} else {
-		c = add(r, "hugepages", READY_INFO, "huge pages: none free%s%s", list[0] ? " (" : "", list[0] ? list : "");
+		c = readiness_add(r, "hugepages", READY_INFO, "huge pages: none free%s%s", list[0] ? " (" : "", list[0] ? list : "");
 		if (list[0])
 			strncat(c->detail, ")", sizeof(c->detail) - strlen(c->detail) - 1);
-		hint(c, "Guests backed by huge pages (-mem-path /dev/hugepages) need some reserved: sysctl vm.nr_hugepages=N");
+		readiness_hint(c, "Guests backed by huge pages (-mem-path /dev/hugepages) need some reserved: sysctl vm.nr_hugepages=N");
 	}
 	if (sysroot_read_text(root, "/sys/kernel/mm/transparent_hugepage/enabled", thp, sizeof(thp)) > 0)
-		add(r, "thp", READY_INFO, "transparent huge pages: %s", thp);
+		readiness_add(r, "thp", READY_INFO, "transparent huge pages: %s", thp);
 	if (sysroot_read_text(root, "/sys/fs/cgroup/cgroup.controllers", controllers, sizeof(controllers)) >= 0) {
 		static const char *const wanted[] = { "cpu", "memory", "io", "cpuset" };
 		char missing[64] = "";
@@ -297,14 +167,14 @@ static void check_memory(const struct host_facts *f, struct readiness *r)
 					 missing[0] ? " " : "", wanted[i]);
 		}
 		if (missing[0]) {
-			c = add(r, "cgroups", READY_WARN, "cgroup v2 controllers: %s; missing: %s", controllers, missing);
-			hint(c, "libvirt limits guests through these; enable them in the kernel or systemd (cgroup_enable=...)");
+			c = readiness_add(r, "cgroups", READY_WARN, "cgroup v2 controllers: %s; missing: %s", controllers, missing);
+			readiness_hint(c, "libvirt limits guests through these; enable them in the kernel or systemd (cgroup_enable=...)");
 		} else {
-			add(r, "cgroups", READY_PASS, "cgroup v2 controllers: %s", controllers);
+			readiness_add(r, "cgroups", READY_PASS, "cgroup v2 controllers: %s", controllers);
 		}
 	} else {
-		c = add(r, "cgroups", READY_UNKNOWN, "cgroup v2: /sys/fs/cgroup/cgroup.controllers is missing (cgroup v1 or not mounted)");
-		hint(c, "Debian 12 uses cgroup v2 by default; check /sys/fs/cgroup is mounted.");
+		c = readiness_add(r, "cgroups", READY_UNKNOWN, "cgroup v2: /sys/fs/cgroup/cgroup.controllers is missing (cgroup v1 or not mounted)");
+		readiness_hint(c, "Debian 12 uses cgroup v2 by default; check /sys/fs/cgroup is mounted.");
 	}
 }
 
@@ -314,14 +184,7 @@ void readiness_gather(const struct host_facts *f, struct readiness *r)
 	check_device(f, r, "tun", "/dev/net/tun", "tun", "QEMU's user and tap networking", READY_FAIL);
 	check_device(f, r, "vhost-net", "/dev/vhost-net", "vhost_net", "in-kernel virtio-net", READY_WARN);
 	check_device(f, r, "vhost-vsock", "/dev/vhost-vsock", "vhost_vsock", "guest agents over vsock", READY_WARN);
-	if (f->arch == HOST_ARCH_X86_64) {
-		check_iommu(f, r);
-		check_confidential(f, r);
-		check_nested(f, r);
-	} else {
-		/* the SMMU, the GIC and nested EL2 are arm64's, not checked yet */
-		add(r, "platform", READY_INFO, "IOMMU, confidential guests and nested virtualization are checked on x86-64 only");
-	}
+	arch_ops_for(f->arch)->readiness(f, r);
 	check_limits(f, r);
 	check_memory(f, r);
 }

@@ -2,6 +2,7 @@
 #ifndef KVMHOST_READINESS_H
 #define KVMHOST_READINESS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "host.h"
@@ -28,6 +29,18 @@ void readiness_gather(const struct host_facts *f, struct readiness *r);
 const char *ready_state_name(enum ready_state s);	/* "PASS", "WARN", ... */
 
 void readiness_text(FILE *out, const struct readiness *r);
+
+/* For the architectures' checks (lib/arch/ARCH/readiness.c). */
+__attribute__((format(printf, 4, 5)))
+struct ready_check *readiness_add(struct readiness *r, const char *name, enum ready_state state, const char *fmt, ...);
+__attribute__((format(printf, 2, 3)))
+void readiness_hint(struct ready_check *c, const char *fmt, ...);
+bool readiness_module_loaded(const struct sysroot *root, const char *name);
+
+/* The architectures' own checks. */
+void x86_readiness(const struct host_facts *f, struct readiness *r);
+void arm64_readiness(const struct host_facts *f, struct readiness *r);
+void generic_readiness(const struct host_facts *f, struct readiness *r);
 void readiness_json(FILE *out, const struct readiness *r);	/* an array */
 
 #endif

@@ -189,3 +189,22 @@ expect() {
 	assert_line "CPU: architecture s390x, not examined"
 	assert_line "QEMU: not looked for on s390x"
 }
+
+@test "kvm-ok --all on arm64: the SMMU (IOMMU groups, ACPI IORT) and the GIC, not x86's DMAR/IVRS, SEV or vendor module" {
+	host_from_fixture arm64-neoverse-n1-vhe-usable
+	kvm_ok_on_host --all
+	assert_success
+	assert_line "INFO:   PASS    iommu: device assignment ready: 1 IOMMU groups, 1 SMMU unit (ACPI IORT)"
+	assert_line "INFO:   INFO    gic: interrupt controller: GICv3 (guests get a virtual GIC of that kind)"
+	refute_line --partial "IVRS"
+	refute_line --partial "DMAR"
+	refute_line --partial "vendor module"
+	remove_host
+	host_from_fixture arm64-el1-cloud-vm
+	kvm_ok_on_host --all
+	assert_line "INFO:   WARN    iommu: no IOMMU groups: this virtual machine has no virtual SMMU"
+	remove_host
+	host_from_fixture s390x-kvm-device
+	kvm_ok_on_host --all
+	assert_line "INFO:   INFO    platform: the IOMMU and nested virtualization are not checked on s390x"
+}

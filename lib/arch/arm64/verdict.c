@@ -164,4 +164,5 @@ const struct arch_ops arch_arm64_ops = {
 	.device_absent = arm64_device_absent,
 	.report_text = arm64_report_text,
 	.report_json = arm64_report_json,
+	.readiness = arm64_readiness,
 };

@@ -77,4 +77,5 @@ const struct arch_ops arch_generic_ops = {
 	.device_absent = generic_device_absent,
 	.report_text = generic_report_text,
 	.report_json = generic_report_json,
+	.readiness = generic_readiness,
 };

@@ -390,4 +390,5 @@ const struct arch_ops arch_x86_64_ops = {
 	.device_absent = decide_device_absent,
 	.report_text = x86_report_text,
 	.report_json = x86_report_json,
+	.readiness = x86_readiness,
 };
