@@ -52,7 +52,8 @@ LIB_SRC    := $(wildcard lib/*.c lib/setting/*.c lib/arch/*/*.c lib/arch/$(ARCH_
               $(if $(filter x86_64,$(ARCH)),,lib/arch/cpuid_absent.c)
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/obj/%.o)
 # the runner and its micro guest are x86-64's so far
-TOOLS      := $(B)/kvm-ok $(B)/modload $(if $(filter x86_64,$(ARCH)),$(B)/runner $(B)/microguest.elf)
+RUNNER     := $(filter x86_64,$(ARCH))
+TOOLS      := $(B)/kvm-ok $(B)/modload $(if $(RUNNER),$(B)/runner $(B)/microguest.elf)
 LIBDIR     ?= $(PREFIX)/lib/kvm-host-toolkit
 RUNNER_SRC := runner/main.c runner/host_tsc.c runner/qemu_args.c runner/supervise.c runner/vmlinux.c runner/debian_root.c
 # test builds: the same sources with KVMHOST_TESTING hooks (see tests/)
@@ -219,10 +220,10 @@ install: all
 	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(INITDIR)
 	install -m 0755 $(B)/kvm-ok $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(B)/modload $(DESTDIR)$(SBINDIR)/
-	install -m 0755 $(B)/runner $(DESTDIR)$(BINDIR)/
-	install -d $(DESTDIR)$(LIBDIR)
-	install -m 0644 $(B)/microguest.elf $(DESTDIR)$(LIBDIR)/
-	install -m 0644 man/runner.1 $(DESTDIR)$(MANDIR)/man1/
+	$(if $(RUNNER),install -m 0755 $(B)/runner $(DESTDIR)$(BINDIR)/)
+	$(if $(RUNNER),install -d $(DESTDIR)$(LIBDIR))
+	$(if $(RUNNER),install -m 0644 $(B)/microguest.elf $(DESTDIR)$(LIBDIR)/)
+	$(if $(RUNNER),install -m 0644 man/runner.1 $(DESTDIR)$(MANDIR)/man1/)
 	install -m 0644 man/kvm-ok.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/modload.8 $(DESTDIR)$(MANDIR)/man8/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' modload/kvm-modload.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/kvm-modload.service
@@ -238,7 +239,7 @@ install: all
 	sed 's|@BINDIR@|$(BINDIR)|g' kvm-ok/reportbug-script.in > $(DESTDIR)$(BUGDIR)/script
 	chmod 0755 $(DESTDIR)$(BUGDIR)/script
 	install -d $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(ANSIBLEFACTSDIR)
-	install -m 0644 completions/kvm-ok completions/modload completions/runner $(DESTDIR)$(COMPLETIONDIR)/
+	install -m 0644 completions/kvm-ok completions/modload $(if $(RUNNER),completions/runner) $(DESTDIR)$(COMPLETIONDIR)/
 	sed 's|@BINDIR@|$(BINDIR)|g' kvm-ok/kvm.fact.in > $(DESTDIR)$(ANSIBLEFACTSDIR)/kvm.fact
 	chmod 0755 $(DESTDIR)$(ANSIBLEFACTSDIR)/kvm.fact
 
