@@ -1,10 +1,10 @@
 /* arch/x86_64/verdict.c - what decides on an x86-64 host: CPUID's VMX or
- * SVM, /proc/cpuinfo, the firmware's lock MSRs, the vendor module
+ * SVM, /proc/cpuinfo, the firmware's lock MSRs, the vendor module; gathered,
+ * checked, decided and reported (struct arch_ops)
  *
  * It reads a host's data only (a snapshot of an x86 host replays on any
  * build that reads its CPUID dump).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
