@@ -11,6 +11,7 @@
 # archive; the kernel is cached beside the x86 one, in arm64/.
 
 load helpers/common
+load helpers/guest
 
 setup_file() {
 	local top cache release
@@ -36,21 +37,6 @@ setup_file() {
 
 setup() {
 	if [ -f "$BATS_FILE_TMPDIR/skip" ]; then skip "$(cat "$BATS_FILE_TMPDIR/skip")"; fi
-}
-
-# The output of a command in a guest's log, then its exit status in
-# $guest_status.
-guest_run() {
-	local log=$BATS_FILE_TMPDIR/$1.log cmd=$2
-	grep -q "^@@@ END" "$log" || fail "the $1 guest did not finish: $(tail -n 20 "$log")"
-	output=$(awk -v cmd="@@@ CMD $cmd" '
-		$0 == cmd { on = 1; next }
-		on && /^@@@ EXIT / { print "@@@ status " $3; exit }
-		on && !/^\[/ { print }' < <(tr -d '\r' < "$log"))
-	guest_status=$(sed -n 's/^@@@ status //p' <<<"$output")
-	output=$(sed '/^@@@ status /d' <<<"$output")
-	mapfile -t lines <<<"$output"
-	[ -n "$guest_status" ] || fail "no run of \"$cmd\" in the $1 guest"
 }
 
 @test "vm arm64 at EL2: kvm-ok: KVM in VHE mode, the arm64 guest timed on KVM: usable" {

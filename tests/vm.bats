@@ -17,6 +17,7 @@
 # as root, ~/.cache/kvmhost-tests otherwise).
 
 load helpers/common
+load helpers/guest
 
 setup_file() {
 	local top cache release
@@ -64,21 +65,6 @@ setup_file() {
 
 setup() {
 	if [ -f "$BATS_FILE_TMPDIR/skip" ]; then skip "$(cat "$BATS_FILE_TMPDIR/skip")"; fi
-}
-
-# The output of the Nth run (default 1st) of a command in a guest's log,
-# then its exit status in $guest_status.
-guest_run() {
-	local log=$BATS_FILE_TMPDIR/$1.log cmd=$2 nth=${3:-1}
-	grep -q "^@@@ END" "$log" || fail "the $1 guest did not finish: $(tail -n 20 "$log")"
-	output=$(awk -v cmd="@@@ CMD $cmd" -v nth="$nth" '
-		$0 == cmd { n++; if (n == nth) { on = 1; next } }
-		on && /^@@@ EXIT / { print "@@@ status " $3; exit }
-		on && !/^\[/ { print }' < <(tr -d '\r' < "$log"))
-	guest_status=$(sed -n 's/^@@@ status //p' <<<"$output")
-	output=$(sed '/^@@@ status /d' <<<"$output")
-	mapfile -t lines <<<"$output"
-	[ -n "$guest_status" ] || fail "no run $nth of \"$cmd\" in the $1 guest"
 }
 
 guest_modules() {
