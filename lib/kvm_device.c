@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+
+#include "cli.h"
 
 static const char *type_name(mode_t mode)
 {
@@ -77,12 +80,16 @@ static bool mode_grants_rw(mode_t mode, uid_t owner, uid_t euid, bool in_group)
 	return (mode & 06) == 06;
 }
 
-static unsigned long recorded_number(const char *text)
-{
-	char *end;
-	unsigned long n = strtoul(text, &end, 10);
+/* A recorded user or group ID, digits only (cli_parse_int): a malformed
+ * one leaves the field as it was instead of reading as 0, root. */
+#define RECORDED_ID_MAX (LONG_MAX < 4294967294L ? LONG_MAX : 4294967294L)
 
-	return *text >= '0' && *text <= '9' && !*end ? n : 0;
+static void recorded_id(const char *text, unsigned int *id)
+{
+	long value;
+
+	if (cli_parse_int(text, 0, RECORDED_ID_MAX, &value))
+		*id = (unsigned int)value;
 }
 
 /* DIR/dev/kvm.node, written by kvm-ok --collect: the recorded device's
@@ -118,11 +125,11 @@ static void read_recorded_node(const struct sysroot *root, struct kvm_node *node
 		else if (strcmp(line, "minor") == 0)
 			node->minor = (unsigned int)strtoul(eq, NULL, 10);
 		else if (strcmp(line, "uid") == 0)
-			node->uid = (uid_t)recorded_number(eq);
+			recorded_id(eq, &node->uid);
 		else if (strcmp(line, "gid") == 0)
-			node->gid = (gid_t)recorded_number(eq);
+			recorded_id(eq, &node->gid);
 		else if (strcmp(line, "euid") == 0)
-			node->euid = (uid_t)recorded_number(eq);
+			recorded_id(eq, &node->euid);
 	}
 	if (node->recorded)
 		node->readwrite_by_mode = mode_grants_rw(node->mode, node->uid, node->euid, node->in_group);

@@ -218,6 +218,16 @@ expect() {
 	assert_equal "$output" "$as_root"
 }
 
+@test "a recorded node with a malformed ID is not read as root (0): the replaying user's own stays" {
+	require_root_for_identity
+	host_from_fixture intel-recorded-not-in-group
+	sed -i 's/^euid=.*/euid=1000x/' "$HOST/dev/kvm.node"
+	kvm_ok_on_host_as_nobody
+	assert_failure 1
+	assert_line "HINT: Add the user to group kvm: adduser alice kvm, then log out and in again."
+	refute_line --partial "lets alice open it"
+}
+
 @test "the runner's fallback note and its refusal carry the setting's first hint" {
 	host_from_fixture docker-device-cgroup-denied
 	run "$RUNNER" --qemu "$FAKE_QEMU" --sysroot "$HOST" -- -m 256
