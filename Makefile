@@ -51,11 +51,16 @@ B          := build
 LIB_SRC    := $(wildcard lib/*.c lib/setting/*.c lib/arch/*/*.c lib/arch/$(ARCH_DIR)/native/*.c) \
               $(if $(filter x86_64,$(ARCH)),,lib/arch/cpuid_absent.c)
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/obj/%.o)
-# the runner and its micro guest are x86-64's so far
-RUNNER     := $(filter x86_64,$(ARCH))
+# the runner, its machine profile (runner/arch/ARCH/) and its micro guest
+# (runner/guest/ARCH/) are x86-64's and arm64's
+RUNNER     := $(filter x86_64 arm64,$(ARCH_DIR))
 TOOLS      := $(B)/kvm-ok $(B)/modload $(if $(RUNNER),$(B)/runner $(B)/microguest.elf)
 LIBDIR     ?= $(PREFIX)/lib/kvm-host-toolkit
-RUNNER_SRC := runner/main.c runner/host_tsc.c runner/qemu_args.c runner/supervise.c runner/vmlinux.c runner/debian_root.c
+RUNNER_SRC := runner/main.c runner/qemu_args.c runner/supervise.c runner/debian_root.c \
+              $(wildcard runner/arch/$(ARCH_DIR)/*.c)
+RUNNER_H   := $(wildcard runner/*.h runner/arch/*/*.h)
+# crypt for --make-debian-root's password; lzma for x86-64's vmlinux extraction
+RUNNER_LIBS := -lcrypt $(if $(filter x86_64,$(ARCH_DIR)),-llzma)
 # test builds: the same sources with KVMHOST_TESTING hooks (see tests/)
 TEST_OBJ   := $(LIB_SRC:%.c=$(B)/test-obj/%.o)
 TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/runner $(B)/test/fake_kernel.so
@@ -64,12 +69,12 @@ TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/runner $(B)/test/fake_kernel.so
 
 all: $(TOOLS)
 
-$(B)/obj/%.o: %.c $(wildcard lib/*.h) $(wildcard runner/*.h) VERSION
+$(B)/obj/%.o: %.c $(wildcard lib/*.h) $(RUNNER_H) VERSION
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(B)/test-obj/%.o: %.c $(wildcard lib/*.h) VERSION
+$(B)/test-obj/%.o: %.c $(wildcard lib/*.h) $(RUNNER_H) VERSION
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (test build)"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DKVMHOST_TESTING -c -o $@ $<
@@ -80,7 +85,7 @@ $(B)/test/kvm-ok: $(B)/test-obj/kvm-ok/main.o $(TEST_OBJ)
 
 $(B)/test/runner: $(RUNNER_SRC:%.c=$(B)/test-obj/%.o) $(TEST_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -llzma -lcrypt
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(RUNNER_LIBS)
 
 $(B)/test/fake_kernel.so: tests/fake-kernel/fake_kernel.c lib/errno_name.c lib/errno_name.h
 	@mkdir -p $(dir $@)
@@ -95,17 +100,21 @@ $(B)/kvm-ok: $(B)/obj/kvm-ok/main.o $(B)/libkvmhost.a
 $(B)/modload: $(B)/obj/modload/main.o $(B)/libkvmhost.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(B)/obj/runner/%.o $(B)/test-obj/runner/%.o: CFLAGS += -Irunner
 $(B)/obj/runner/main.o: CFLAGS += -DKVMHOST_LIBDIR='"$(LIBDIR)"'
 $(B)/runner: $(RUNNER_SRC:%.c=$(B)/obj/%.o) $(B)/libkvmhost.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -llzma -lcrypt
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(RUNNER_LIBS)
 
-# the runner's micro guest: 32-bit freestanding code with a PVH note
-GUEST_CFLAGS := -m32 -ffreestanding -fno-pic -fno-stack-protector -fno-asynchronous-unwind-tables \
-	-nostdlib -static -s -O2 -Wall -Wextra $(WERROR) -Wl,-Ttext=0x100000 -Wl,--build-id=none -Wl,-e,pvh_entry
-$(B)/microguest.elf: runner/guest/entry.S runner/guest/guest.c
+# the runner's micro guest, freestanding: on x86-64 32-bit code with a PVH
+# note at 1 MiB, on arm64 an ELF in the virt machine's RAM
+GUEST_CFLAGS := -ffreestanding -fno-pic -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-nostdlib -static -s -O2 -Wall -Wextra $(WERROR) -Wl,--build-id=none -Irunner/guest/$(ARCH_DIR)
+GUEST_CFLAGS_x86_64 := -m32 -Wl,-Ttext=0x100000 -Wl,-e,pvh_entry
+GUEST_CFLAGS_arm64  := -fno-pie -no-pie -mgeneral-regs-only -Wl,-Ttext=0x40200000 -Wl,-e,_start
+$(B)/microguest.elf: runner/guest/$(ARCH_DIR)/entry.S runner/guest/guest.c runner/guest/$(ARCH_DIR)/guest_io.h
 	@mkdir -p $(dir $@)
 	@echo "  GUEST   $@"
-	$(Q)$(CC) $(GUEST_CFLAGS) -o $@ $^
+	$(Q)$(CC) $(GUEST_CFLAGS) $(GUEST_CFLAGS_$(ARCH_DIR)) -o $@ $(filter %.S %.c,$^)
 
 # arm64 from an amd64 machine, with Debian's multiarch packages (installed by
 # tools/install-deps cross-arm64), into build-arm64/ beside the native build
@@ -165,9 +174,9 @@ check-sanitizers:
 FUZZERS      := cpuinfo cpuid_raw sysfs probe_record snapshot runner_args kernel_image
 FUZZ_SECONDS ?= 30
 FUZZ_FLAGS   := -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=c11 \
-	-D_GNU_SOURCE -Ilib -Irunner -Itests/fuzz $(PKG_CFLAGS) -DKVMHOST_VERSION='"$(VERSION)"' \
+	-D_GNU_SOURCE -Ilib -Irunner -Irunner/arch/x86_64 -Itests/fuzz $(PKG_CFLAGS) -DKVMHOST_VERSION='"$(VERSION)"' \
 	-DKVMHOST_VERSION_STRING='"$(VERSION)"'
-FUZZ_LIB_SRC := $(LIB_SRC) runner/qemu_args.c runner/vmlinux.c tests/fuzz/fuzz_util.c
+FUZZ_LIB_SRC := $(LIB_SRC) runner/qemu_args.c runner/arch/x86_64/vmlinux.c tests/fuzz/fuzz_util.c
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRC) $(wildcard lib/*.h) tests/fuzz/fuzz_util.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZER  $@"
@@ -208,6 +217,7 @@ fuzz-regress: fuzz-build
 # this toolkit against its peers: bench/results/results.md and bench.png
 bench: all
 	@bash tools/install-deps bench
+	@$(MAKE) --no-print-directory cross-arm64
 	bench/run
 
 # build the Debian package, lint it, install it, run it, remove it (root)

@@ -1,9 +1,12 @@
 /* debian_root.c - debootstrap, configure, mkfs.ext4 -d, qemu-img convert
  *
  * Every helper runs by absolute path through fork/execv (no shell), its
- * output kept in a log that is shown when it fails.  The image is written
- * under a temporary name and renamed at the end, so a failure never leaves
- * a half-written IMAGE behind.
+ * output kept in a log that is shown when it fails.  The image, its kernel
+ * and its initramfs are written under temporary names, each created with
+ * O_EXCL|O_NOFOLLOW (a file or symbolic link already there is never
+ * followed or overwritten: this runs as root, maybe in a shared
+ * directory), and renamed at the end, the image last; a failure never
+ * leaves a half-written file behind, nor removes one it did not make.
  */
 #include "debian_root.h"
 
@@ -24,12 +27,21 @@
 #include "held_signals.h"
 #include "remove_tree.h"
 
+/* The files a build leaves: IMAGE, IMAGE.vmlinuz, IMAGE.initrd; and the
+ * raw image a qcow2 one is converted from (never placed). */
+enum { OUT_IMAGE, OUT_KERNEL, OUT_INITRD, OUT_RAW, OUTPUTS };
+
+struct output {
+	char final[4200];	/* "" for OUT_RAW */
+	char partial[4200];
+	bool created, placed;
+};
+
 struct build {
 	const struct debian_root_options *o;
 	char root[64];		/* the debootstrap target */
 	char log[96];		/* the current step's output */
-	char tmp_image[4200];	/* IMAGE.partial */
-	char tmp_raw[4200];	/* the raw image before qemu-img convert */
+	struct output out[OUTPUTS];
 	double start;
 	int step, steps;
 	struct held_signals held;	/* SIGINT/SIGTERM/SIGHUP, acted on after the cleanup */
@@ -271,11 +283,13 @@ static int configure(struct build *b)
 	return 0;
 }
 
-/* The newest /boot/vmlinuz-* and its initrd.img-*, copied beside IMAGE. */
+/* The newest /boot/vmlinuz-* and its initrd.img-*, copied into the
+ * partial files of IMAGE.vmlinuz and IMAGE.initrd. */
 static int copy_boot_files(struct build *b)
 {
-	char boot[128], best[256] = "", src[4200], dst[4200];
-	static const char *const kinds[2][2] = { { "vmlinuz-", ".vmlinuz" }, { "initrd.img-", ".initrd" } };
+	char boot[128], best[256] = "", src[4200];
+	static const char *const kinds[2] = { "vmlinuz-", "initrd.img-" };
+	static const int outputs[2] = { OUT_KERNEL, OUT_INITRD };
 	struct dirent *e;
 	DIR *d;
 
@@ -287,22 +301,25 @@ static int copy_boot_files(struct build *b)
 			snprintf(best, sizeof(best), "%s", e->d_name + 8);
 	closedir(d);
 	if (!best[0])
-		return fail(b, "no kernel in %s (was linux-image-amd64 installed?)", boot);
+		return fail(b, "no kernel in %s (was %s installed?)", boot, b->o->kernel_package);
 	for (int k = 0; k < 2; k++) {
 		char buf[65536];
 		int in, out;
 		ssize_t n;
 
-		snprintf(src, sizeof(src), "%s/%s%s", boot, kinds[k][0], best);
-		snprintf(dst, sizeof(dst), "%s%s", b->o->image, kinds[k][1]);
+		const char *dst = b->out[outputs[k]].partial;
+
+		snprintf(src, sizeof(src), "%s/%s%s", boot, kinds[k], best);
 		in = open(src, O_RDONLY | O_CLOEXEC);
-		out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		out = open(dst, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);	/* made by this build */
 		if (in < 0 || out < 0) {
+			int err = errno;
+
 			if (in >= 0)
 				close(in);
 			if (out >= 0)
 				close(out);
-			return fail(b, "%s -> %s: %s", src, dst, strerror(errno));
+			return fail(b, "%s -> %s: %s", src, dst, strerror(err));
 		}
 		while ((n = read(in, buf, sizeof(buf))) > 0)
 			if (write(out, buf, (size_t)n) != n) {
@@ -310,7 +327,13 @@ static int copy_boot_files(struct build *b)
 				break;
 			}
 		close(in);
-		if (close(out) < 0 || n < 0)
+		if (n < 0 || fsync(out) < 0) {
+			int err = errno ? errno : EIO;
+
+			close(out);
+			return fail(b, "%s: %s", dst, strerror(err));
+		}
+		if (close(out) < 0)
 			return fail(b, "%s: %s", dst, strerror(errno));
 	}
 	fprintf(stderr, "%s:   kernel %s: %s.vmlinuz and %s.initrd\n", b->o->prog, best, b->o->image, b->o->image);
@@ -325,18 +348,71 @@ static void clean_up(struct build *b, bool failed)
 		remove_tree(b->root, true);
 	if (b->log[0])
 		unlink(b->log);
-	if (b->tmp_raw[0])
-		unlink(b->tmp_raw);
-	if (failed && b->tmp_image[0])
-		unlink(b->tmp_image);
-	if (failed) {
-		char path[4200];
+	for (int k = 0; k < OUTPUTS; k++) {
+		struct output *out = &b->out[k];
 
-		snprintf(path, sizeof(path), "%s.vmlinuz", b->o->image);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s.initrd", b->o->image);
-		unlink(path);
+		if (out->created && !out->placed)
+			unlink(out->partial);
+		if (failed && out->placed)
+			unlink(out->final);
 	}
+}
+
+/* The outputs' names, none of them there yet, and their partial files
+ * created empty, exclusively.  0, or -1 after saying which is in the way. */
+static int claim_outputs(struct build *b, bool qcow2)
+{
+	static const char *const suffix[OUTPUTS] = { "", ".vmlinuz", ".initrd", NULL };
+	const char *prog = b->o->prog, *image = b->o->image;
+	struct stat st;
+
+	for (int k = 0; k < OUTPUTS; k++) {
+		struct output *out = &b->out[k];
+
+		if (k == OUT_RAW) {
+			if (!qcow2)
+				continue;
+			snprintf(out->partial, sizeof(out->partial), "%s.raw-partial", image);
+		} else {
+			snprintf(out->final, sizeof(out->final), "%s%s", image, suffix[k]);
+			snprintf(out->partial, sizeof(out->partial), "%s.partial", out->final);
+			if (lstat(out->final, &st) == 0) {
+				if (k == OUT_IMAGE)
+					fprintf(stderr, "%s: %s exists already: give a new image name\n", prog, image);
+				else
+					fprintf(stderr, "%s: %s exists already (it would be the new image's %s): move it "
+						"away or give a new image name\n", prog, out->final,
+						k == OUT_KERNEL ? "kernel" : "initramfs");
+				return -1;
+			}
+		}
+		int fd = open(out->partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+		if (fd < 0) {
+			fprintf(stderr, "%s: %s: %s%s\n", prog, out->partial, strerror(errno),
+				errno == EEXIST ? " (left by an interrupted run? remove it, or give a new image name)" : "");
+			return -1;
+		}
+		close(fd);
+		out->created = true;
+	}
+	return 0;
+}
+
+/* Renames the partial files into place, the image last: a whole IMAGE
+ * has its kernel beside it. */
+static int place_outputs(struct build *b)
+{
+	static const int order[] = { OUT_KERNEL, OUT_INITRD, OUT_IMAGE };
+
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		struct output *out = &b->out[order[k]];
+
+		if (rename(out->partial, out->final) < 0)
+			return fail(b, "%s -> %s: %s", out->partial, out->final, strerror(errno));
+		out->placed = true;
+	}
+	return 0;
 }
 
 static int build_image(struct build *b)
@@ -346,9 +422,9 @@ static int build_image(struct build *b)
 	char include[1024], root_dir_arg[80];
 	char *debootstrap[8] = { DEBOOTSTRAP_PATH, "--variant=minbase", include, (char *)o->suite, b->root, NULL, NULL };
 	char *mkfs[] = { MKFS_EXT4_PATH, "-q", "-F", "-L", "debian-root", "-d", root_dir_arg,
-			 qcow2 ? b->tmp_raw : b->tmp_image, (char *)o->size, NULL };
+			 b->out[qcow2 ? OUT_RAW : OUT_IMAGE].partial, (char *)o->size, NULL };
 
-	snprintf(include, sizeof(include), "--include=linux-image-amd64,systemd-sysv,udev%s%s",
+	snprintf(include, sizeof(include), "--include=%s,systemd-sysv,udev%s%s", o->kernel_package,
 		 o->packages ? "," : "", o->packages ? o->packages : "");
 	if (o->mirror)
 		debootstrap[5] = (char *)o->mirror;
@@ -373,7 +449,8 @@ static int build_image(struct build *b)
 		return -1;
 	}
 	if (qcow2) {
-		char *convert[] = { QEMU_IMG_PATH, "convert", "-q", "-O", "qcow2", b->tmp_raw, b->tmp_image, NULL };
+		char *convert[] = { QEMU_IMG_PATH, "convert", "-q", "-O", "qcow2", b->out[OUT_RAW].partial,
+				    b->out[OUT_IMAGE].partial, NULL };
 
 		begin(b, "qemu-img convert: to qcow2");
 		if (run_tool(b, convert) < 0) {
@@ -385,9 +462,7 @@ static int build_image(struct build *b)
 	if (interrupted(b))
 		return -1;	/* the last moment to stop: after the rename the image is whole */
 	begin(b, "the image in place");
-	if (rename(b->tmp_image, o->image) < 0)
-		return fail(b, "%s: %s", o->image, strerror(errno));
-	return 0;
+	return place_outputs(b);
 }
 
 int make_debian_root(const struct debian_root_options *o)
@@ -408,22 +483,22 @@ int make_debian_root(const struct debian_root_options *o)
 			DEBOOTSTRAP_PATH, MKFS_EXT4_PATH, qcow2 ? " and " QEMU_IMG_PATH : "", qcow2 ? " qemu-utils" : "");
 		return 1;
 	}
-	if (access(o->image, F_OK) == 0) {
-		fprintf(stderr, "%s: %s exists already: give a new image name\n", o->prog, o->image);
+	signals_hold(&b.held);
+	if (claim_outputs(&b, qcow2) < 0) {
+		clean_up(&b, true);
+		signals_release(&b.held);
 		return 1;
 	}
-	signals_hold(&b.held);
 	snprintf(b.root, sizeof(b.root), "/var/tmp/runner-debian-root.XXXXXX");
 	if (!mkdtemp(b.root)) {
 		fprintf(stderr, "%s: a work directory in /var/tmp: %s\n", o->prog, strerror(errno));
+		b.root[0] = '\0';
+		clean_up(&b, true);
 		signals_release(&b.held);
 		return 1;
 	}
 	chmod(b.root, 0755);
 	snprintf(b.log, sizeof(b.log), "%s.log", b.root);
-	snprintf(b.tmp_image, sizeof(b.tmp_image), "%s.partial", o->image);
-	if (qcow2)
-		snprintf(b.tmp_raw, sizeof(b.tmp_raw), "%s.raw-partial", o->image);
 	rc = build_image(&b);
 	clean_up(&b, rc < 0);
 	signals_release(&b.held);

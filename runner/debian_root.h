@@ -14,6 +14,7 @@ struct debian_root_options {
 	const char *mirror;		/* NULL: debootstrap's default */
 	const char *root_password_file;	/* NULL: root locked */
 	const char *first_boot;		/* a script run once at first boot, or NULL */
+	const char *kernel_package;	/* linux-image-amd64, linux-image-arm64 */
 	const char *prog;		/* for messages */
 };
 

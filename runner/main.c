@@ -1,4 +1,4 @@
-/* runner - start qemu-system-x86_64 on the best accelerator that really works
+/* runner - start QEMU on the best accelerator that really works
  *
  * runner [--accel=auto|kvm|tcg] [--require-kvm] [-q] [--explain]
  *        [--qemu PATH] [--kernel F [--initrd F] [--append S]] [--] [QEMU ARGS...]
@@ -19,11 +19,10 @@
 #include "kvm_probe.h"
 #include "output.h"
 #include "debian_root.h"
-#include "host_tsc.h"
+#include "machine.h"
 #include "qemu_args.h"
 #include "supervise.h"
 #include "verdict.h"
-#include "vmlinux.h"
 
 #ifndef KVMHOST_VERSION
 #define KVMHOST_VERSION "unknown"
@@ -40,28 +39,19 @@ enum {
 	EXIT_ENGINE_NOT_FOUND = 127,
 };
 
-#define DEFAULT_ENGINE	"/usr/bin/qemu-system-x86_64"
 #define GUEST_FILE	"microguest.elf"
 #define SELFTEST_TIMEOUT_MS 30000
-#define GUEST_FINISHED	3	/* QEMU's status when the micro guest wrote 1 to isa-debug-exit */
 
-/* The machine the micro guest boots on: microvm, no option ROMs, no RTC. */
-static const char *const microguest_profile[] = {
-	"-M", "microvm,x-option-roms=off,isa-serial=on,rtc=off", "-nodefaults", "-no-user-config",
-	"-display", "none", "-serial", "stdio",
+/* What the micro guest and the fast Linux profile have besides the
+ * architecture's machine (machine.h): no default devices, the first
+ * serial port on standard output. */
+static const char *const quiet_devices[] = {
+	"-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio",
 };
-/* The fast profile for a Linux kernel: the same, with the RTC (without it
- * Linux waits a second for the clock at boot). */
-static const char *const linux_profile[] = {
-	"-M", "microvm,x-option-roms=off,isa-serial=on", "-nodefaults", "-no-user-config",
-	"-display", "none", "-serial", "stdio",
-};
-/* Kernel arguments that shorten a Linux boot on that machine. */
-#define FAST_KERNEL_ARGS "console=ttyS0 quiet tsc=reliable no_timer_check lpj=5000000 mitigations=off " \
-			 "cryptomgr.notests nokaslr 8250.nr_uarts=1 random.trust_cpu=on"
 
-/* the longest --append: the rest of x86 Linux's 2048-byte command line
- * holds FAST_KERNEL_ARGS, tsc_early_khz= and --disk's root= */
+/* the longest --append: the rest of Linux's 2048-byte command line (on
+ * x86-64 and arm64) holds the fast arguments, tsc_early_khz= and --disk's root= */
+#define KERNEL_COMMAND_LINE 2048
 #define MAX_APPEND 1536
 
 enum accel_mode { MODE_AUTO, MODE_KVM, MODE_TCG };
@@ -82,14 +72,14 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: %s [RUNNER OPTION]... [--] [QEMU ARGUMENT]...\n"
-		"Start qemu-system-x86_64 on KVM when KVM really works here, otherwise on TCG.\n\n"
+		"Start %s on KVM when KVM really works here, otherwise on TCG.\n\n"
 		"  --accel=auto         KVM when usable and accelerating, else TCG with a note (default)\n"
 		"  --accel=kvm, --require-kvm  KVM or nothing: refuse (exit 4) with the diagnosis\n"
 		"  --accel=tcg          TCG emulation, whatever KVM can do\n"
 		"  -q, --quiet          no note when falling back to TCG\n"
 		"  --explain            print the decision, the reason and the QEMU command; start nothing\n"
-		"  --qemu PATH          the engine (default $RUNNER_QEMU, else " DEFAULT_ENGINE ")\n"
-		"  --kernel FILE        boot a Linux kernel with the fast profile (microvm, vmlinux)\n"
+		"  --qemu PATH          the engine (default $RUNNER_QEMU, else %s)\n"
+		"  --kernel FILE        boot a Linux kernel with the fast profile (-M %s)\n"
 		"  --initrd FILE        its initramfs\n"
 		"  --append STRING      more kernel arguments\n"
 		"  --selftest           boot the bundled micro guest and report speeds\n"
@@ -102,7 +92,8 @@ static void usage(FILE *out)
 		"  -h, --help           show this help\n"
 		"  -V, --version        show the version\n\n"
 		"The QEMU arguments are passed on unchanged.  Exit status: QEMU's own; 2 usage,\n"
-		"4 refused, 126 engine cannot run, 127 engine not found.  See runner(1).\n", prog);
+		"4 refused, 126 engine cannot run, 127 engine not found.  See runner(1).\n", prog,
+		basename((char *)machine.engine), machine.engine, machine.linux_machine[ON_TCG]);
 }
 
 /* "--name=value" or "--name value": the value, advancing *i; NULL if absent. */
@@ -251,9 +242,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return -1;
 	}
 	if (o->append && strlen(o->append) > MAX_APPEND) {
-		fprintf(stderr, "%s: --append: %zu bytes; an x86 Linux kernel takes a command line of at most 2048, "
+		fprintf(stderr, "%s: --append: %zu bytes; a Linux kernel takes a command line of at most %d, "
 			"and the runner's own arguments need up to %d of them\n", prog, strlen(o->append),
-			2048 - MAX_APPEND);
+			KERNEL_COMMAND_LINE, KERNEL_COMMAND_LINE - MAX_APPEND);
 		return -1;
 	}
 	if (o->selftest && (o->kernel || o->qemu_argc > 0)) {
@@ -273,7 +264,7 @@ static const char *engine_path(const struct options *o)
 		return o->engine;
 	if (env && *env && getuid() == geteuid() && getgid() == getegid())
 		return env;
-	return DEFAULT_ENGINE;
+	return machine.engine;
 }
 
 static int check_engine(const char *engine)
@@ -281,8 +272,8 @@ static int check_engine(const char *engine)
 	if (access(engine, X_OK) == 0)
 		return 0;
 	if (errno == ENOENT) {
-		fprintf(stderr, "%s: the engine %s does not exist: apt-get install qemu-system-x86, "
-			"or give --qemu PATH\n", prog, cli_shown(engine));
+		fprintf(stderr, "%s: the engine %s does not exist: apt-get install %s, "
+			"or give --qemu PATH\n", prog, cli_shown(engine), machine.engine_package);
 		return EXIT_ENGINE_NOT_FOUND;
 	}
 	fprintf(stderr, "%s: the engine %s cannot be run: %s\n", prog, cli_shown(engine), strerror(errno));
@@ -370,14 +361,20 @@ static int add_all(struct argv_builder *b, const char *const *args, size_t n)
 	return 0;
 }
 
-/* -accel and -cpu: the host's CPU on KVM; under TCG "max" (every feature
- * TCG emulates), or for a Linux kernel's fast profile "qemu64", with which
- * a stock kernel reaches init fastest under TCG (measured: 1.2 s, 1.4 s
- * with max). */
+/* -M ARGS: the machine, then the devices every profile has */
+static int add_machine(struct argv_builder *b, const char *type)
+{
+	return argv_add(b, "-M") < 0 || argv_add(b, type) < 0 ||
+	       add_all(b, quiet_devices, sizeof(quiet_devices) / sizeof(*quiet_devices)) < 0 ? -1 : 0;
+}
+
+/* -accel and -cpu: the host's CPU on KVM; under TCG the profile's (every
+ * feature TCG emulates, or for a Linux kernel's fast profile the model it
+ * boots fastest with). */
 static int add_accel(struct argv_builder *b, const struct qemu_choice *c, const struct decision *d,
 		     bool linux_profile)
 {
-	const char *cpu = d->kvm ? "host" : linux_profile ? "qemu64" : "max";
+	const char *cpu = d->kvm ? machine.cpu_kvm : linux_profile ? machine.cpu_tcg_linux : machine.cpu_tcg;
 
 	if (!d->add_accel)
 		return 0;
@@ -403,18 +400,18 @@ static bool guest_path(char *path, size_t size)
 	return access(path, R_OK) == 0;
 }
 
-/* The fast profile's kernel: the cached vmlinux when it can be made,
- * else the bzImage itself, with a one-line note. */
-static const char *fast_kernel(const char *bzimage, char *vmlinux, size_t size, bool quiet)
+/* The fast profile's kernel: the one the architecture boots fastest (the
+ * cached vmlinux of a bzImage on x86-64) when it can be made, else the
+ * kernel as given, with a one-line note. */
+static const char *fast_kernel(const char *kernel, char *path, size_t size, bool quiet)
 {
-	char cache[1024], why[512];
+	char why[512];
 
-	vmlinux_cache_dir(cache, sizeof(cache));
-	if (vmlinux_extract(bzimage, cache, vmlinux, size, why, sizeof(why)) == 0)
-		return vmlinux;
+	if (!machine.fast_kernel || machine.fast_kernel(kernel, path, size, why, sizeof(why)) == 0)
+		return machine.fast_kernel ? path : kernel;
 	if (!quiet)
-		fprintf(stderr, "%s: booting the bzImage as it is (slower under TCG): %s\n", prog, why);
-	return bzimage;
+		fprintf(stderr, "%s: booting the kernel as it is (slower under TCG): %s\n", prog, why);
+	return kernel;
 }
 
 /* ---- the actions ---------------------------------------------------------------- */
@@ -437,10 +434,10 @@ static int boot_micro_guest(const char *engine, const char *guest, bool kvm, str
 	struct qemu_choice none = { 0 };
 	int rc;
 
-	if (argv_add(&b, engine) < 0 ||
-	    add_all(&b, microguest_profile, sizeof(microguest_profile) / sizeof(*microguest_profile)) < 0 ||
+	if (argv_add(&b, engine) < 0 || add_machine(&b, machine.micro_machine[kvm ? ON_KVM : ON_TCG]) < 0 ||
 	    add_accel(&b, &none, &d, false) < 0 || argv_add(&b, "-m") < 0 || argv_add(&b, "64") < 0 ||
-	    argv_add(&b, "-device") < 0 || argv_add(&b, "isa-debug-exit,iobase=0xf4,iosize=4") < 0 ||
+	    (machine.micro_exit_device &&
+	     (argv_add(&b, "-device") < 0 || argv_add(&b, machine.micro_exit_device) < 0)) ||
 	    argv_add(&b, "-kernel") < 0 || argv_add(&b, guest) < 0) {
 		argv_free(&b);
 		return -1;
@@ -455,7 +452,7 @@ static int boot_micro_guest(const char *engine, const char *guest, bool kvm, str
 
 static bool guest_finished(const struct supervised_run *r)
 {
-	return r->exit_status == GUEST_FINISHED && r->loop_done_ms >= 0 && r->loop_start_ms >= 0;
+	return r->exit_status == machine.micro_finished_status && r->loop_done_ms >= 0 && r->loop_start_ms >= 0;
 }
 
 static double loop_rate(const struct supervised_run *r)
@@ -536,18 +533,17 @@ static bool on_tcg(const struct qemu_choice *c, const struct decision *d)
 	return c->accel == USER_ACCEL_TCG || (d->add_accel && !d->kvm);
 }
 
-/* " tsc_early_khz=N": the TCG guest's TSC rate, which it cannot calibrate
- * reliably on microvm (see host_tsc.h); a note when it cannot be measured. */
-static void tsc_argument(char *arg, size_t size, bool quiet)
+/* The architecture's kernel arguments for a TCG guest (x86-64: the TSC
+ * rate); a note when they cannot be had. */
+static void tcg_kernel_args(char *arg, size_t size, bool quiet)
 {
-	char why[128];
-	long khz = host_tsc_khz(why, sizeof(why));
+	char why[256];
 
-	if (khz > 0)
-		snprintf(arg, size, " tsc_early_khz=%ld", khz);
-	else if (!quiet)
-		fprintf(stderr, "%s: the host's TSC rate was not measured (%s): on a busy host the guest "
-			"may fail to calibrate its clock and stall early in its boot\n", prog, why);
+	if (machine.tcg_kernel_args && machine.tcg_kernel_args(arg, size, why, sizeof(why)) < 0) {
+		arg[0] = '\0';
+		if (!quiet)
+			fprintf(stderr, "%s: %s\n", prog, why);
+	}
 }
 
 static int build_command(const struct options *o, const struct qemu_choice *c, const struct decision *d,
@@ -556,24 +552,28 @@ static int build_command(const struct options *o, const struct qemu_choice *c, c
 {
 	bool fast = o->kernel && !c->machine;
 
+	const int on = d->kvm ? ON_KVM : ON_TCG;
+
 	if (argv_add(b, engine) < 0)
 		return -1;
 	if (fast) {
-		if (add_all(b, linux_profile, sizeof(linux_profile) / sizeof(*linux_profile)) < 0)
+		if (add_machine(b, machine.linux_machine[on]) < 0)
 			return -1;
 		if (!c->memory && (argv_add(b, "-m") < 0 || argv_add(b, "512") < 0))
+			return -1;
+	} else if (!c->machine && machine.default_machine[on]) {
+		if (argv_add(b, "-M") < 0 || argv_add(b, machine.default_machine[on]) < 0)
 			return -1;
 	}
 	if (add_accel(b, c, d, fast) < 0)
 		return -1;
 	if (o->kernel) {
 		const char *kernel = fast ? fast_kernel(o->kernel, vmlinux, vmlinux_size, o->quiet) : o->kernel;
-
-		char tsc[48] = "";
+		char tcg_args[64] = "";
 
 		if (fast && on_tcg(c, d))
-			tsc_argument(tsc, sizeof(tsc), o->quiet);
-		snprintf(append, append_size, "%s%s%s%s", fast ? FAST_KERNEL_ARGS : "", tsc,
+			tcg_kernel_args(tcg_args, sizeof(tcg_args), o->quiet);
+		snprintf(append, append_size, "%s%s%s%s", fast ? machine.fast_kernel_args : "", tcg_args,
 			 fast && o->append ? " " : "", o->append ? o->append : "");
 		if (argv_add(b, "-kernel") < 0 || argv_add(b, kernel) < 0)
 			return -1;
@@ -653,6 +653,7 @@ int main(int argc, char **argv)
 	}
 	if (o.debian.image) {
 		o.debian.prog = prog;
+		o.debian.kernel_package = machine.kernel_package;
 		if (!o.debian.suite)
 			o.debian.suite = "bookworm";
 		if (!o.debian.size)

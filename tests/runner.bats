@@ -203,7 +203,7 @@ runner_on() {
 		grep -q "fake-qemu: got SIG$sig" "$RECORD_DIR/out" || fail "$sig not forwarded: $(cat "$RECORD_DIR/out")"
 		[ "$status" -eq $((128 + $(kill -l "$sig"))) ] || fail "status $status after SIG$sig"
 	done
-	grep -qF "runner: booting the bzImage as it is (slower under TCG): $RECORD_DIR/bzImage: not a bzImage (no \"HdrS\" boot header)" "$RECORD_DIR/out" ||
+	grep -qF "runner: booting the kernel as it is (slower under TCG): $RECORD_DIR/bzImage: not a bzImage (no \"HdrS\" boot header)" "$RECORD_DIR/out" ||
 		fail "no note about the bzImage: $(cat "$RECORD_DIR/out")"
 }
 
@@ -312,7 +312,7 @@ explained_command() {
 	assert_line "runner: --make-debian-root needs a value"
 	run "$RUNNER" --kernel x --append "$(printf '%01537d' 0)"
 	assert_failure 2
-	assert_line "runner: --append: 1537 bytes; an x86 Linux kernel takes a command line of at most 2048, and the runner's own arguments need up to 512 of them"
+	assert_line "runner: --append: 1537 bytes; a Linux kernel takes a command line of at most 2048, and the runner's own arguments need up to 512 of them"
 	run "$RUNNER" --selftest -- -m 1
 	assert_failure 2
 }
@@ -336,4 +336,34 @@ explained_command() {
 	assert_line --regexp "^runner: accelerator: tcg \(auto: KVM is not usable: /dev/kvm works but guest code runs [0-9]+x slower than native: it is emulated, not accelerated\)$"
 	assert_line "microguest: hello from the runner's test guest"
 	assert_line "runner: selftest passed"
+}
+
+# --make-debian-root runs as root, maybe in a shared directory: what lies
+# at the names it will write is never followed or overwritten, and a
+# refusal leaves nothing of its own behind (these stop before debootstrap)
+make_debian_root_ready() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root (make-debian-root refuses to start without it)"
+	[ -x /usr/sbin/debootstrap ] && [ -x /sbin/mkfs.ext4 ] || skip "debootstrap or mkfs.ext4 is missing"
+}
+
+@test "make-debian-root: a symbolic link where the kernel will go is refused, never followed" {
+	make_debian_root_ready
+	echo precious > "$RECORD_DIR/victim"
+	ln -s "$RECORD_DIR/victim" "$RECORD_DIR/new.img.vmlinuz"
+	run "$RUNNER" --make-debian-root "$RECORD_DIR/new.img"
+	assert_failure 1
+	assert_output "runner: $RECORD_DIR/new.img.vmlinuz exists already (it would be the new image's kernel): move it away or give a new image name"
+	assert_equal "$(cat "$RECORD_DIR/victim")" precious
+	assert_equal "$(ls "$RECORD_DIR" | sort | tr '\n' ' ')" "new.img.vmlinuz victim "
+}
+
+@test "make-debian-root: a symbolic link at a partial file's name is refused, never followed; its own partial files removed" {
+	make_debian_root_ready
+	echo precious > "$RECORD_DIR/victim"
+	ln -s "$RECORD_DIR/victim" "$RECORD_DIR/new.img.initrd.partial"
+	run "$RUNNER" --make-debian-root "$RECORD_DIR/new.img"
+	assert_failure 1
+	assert_output "runner: $RECORD_DIR/new.img.initrd.partial: File exists (left by an interrupted run? remove it, or give a new image name)"
+	assert_equal "$(cat "$RECORD_DIR/victim")" precious
+	assert_equal "$(ls "$RECORD_DIR" | sort | tr '\n' ' ')" "new.img.initrd.partial victim "
 }

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <time.h>
 
-#if defined(__x86_64__)
 #include <x86intrin.h>
 
 #define STEP_NS 1000000L		/* the interval grows by this much... */
@@ -74,12 +73,3 @@ long host_tsc_khz(char *why, size_t why_size)
 	return (long)(khz + 0.5);
 }
 
-#else
-
-long host_tsc_khz(char *why, size_t why_size)
-{
-	snprintf(why, why_size, "not an x86-64 host");
-	return 0;
-}
-
-#endif

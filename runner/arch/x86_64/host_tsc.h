@@ -15,8 +15,8 @@
 
 /* The host's TSC rate in kHz, measured against CLOCK_MONOTONIC_RAW to
  * 100 ppm (the kernel's own quick PIT calibration aims at 500), which takes
- * a few milliseconds; 0 when it cannot be measured (not x86-64, or the
- * host too busy to bracket the reads within 100 ms), with the cause in why. */
+ * a few milliseconds; 0 when it cannot be measured (the host too busy to
+ * bracket the reads within 100 ms), with the cause in why. */
 long host_tsc_khz(char *why, size_t why_size);
 
 #endif
