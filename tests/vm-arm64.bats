@@ -7,8 +7,12 @@
 # /dev/kvm).  The tools are the cross build (make cross-arm64) with their
 # arm64 libraries in a busybox-static:arm64 initramfs.
 #
+# The runner runs in both, with Debian's arm64 qemu-system-aarch64 and its
+# libraries (tests/vm/fetch-qemu-arm64): at EL2 its micro guest runs on KVM
+# nested under TCG, the runner's KVM path on arm64.
+#
 # Needs qemu-system-aarch64, qemu-aarch64, the cross build and the Debian
-# archive; the kernel is cached beside the x86 one, in arm64/.
+# archive; the kernel and QEMU are cached beside the x86 kernel, in arm64/.
 
 load helpers/common
 load helpers/guest
@@ -26,7 +30,15 @@ setup_file() {
 		echo "the Debian arm64 kernel could not be fetched: $(tail -n 1 "$BATS_FILE_TMPDIR/fetch.err")" > "$BATS_FILE_TMPDIR/skip"
 		return
 	fi
-	"$top/tests/vm/make-initramfs-arm64" "$cache" "$top/build-arm64" "$BATS_FILE_TMPDIR/initrd.gz"
+	# the runner's KVM path needs Debian's arm64 QEMU in the guest: without
+	# it the runner's tests skip, the tools' still run
+	local qemu_tree=""
+	[ -x "$top/build-arm64/runner" ] || echo "no cross-built runner" > "$BATS_FILE_TMPDIR/noqemu"
+	if [ ! -f "$BATS_FILE_TMPDIR/noqemu" ] && ! qemu_tree=$("$top/tests/vm/fetch-qemu-arm64" "$cache" 2>"$BATS_FILE_TMPDIR/fetch-qemu.err"); then
+		echo "Debian's arm64 QEMU could not be fetched: $(tail -n 1 "$BATS_FILE_TMPDIR/fetch-qemu.err")" > "$BATS_FILE_TMPDIR/noqemu"
+		qemu_tree=""
+	fi
+	"$top/tests/vm/make-initramfs-arm64" "$cache" "$top/build-arm64" "$BATS_FILE_TMPDIR/initrd.gz" $qemu_tree
 	kernel=$cache/kernel-$release/boot/vmlinuz-$release
 	# the two boots side by side, one CPU each
 	"$top/tests/vm/boot-arm64" "$kernel" "$BATS_FILE_TMPDIR/initrd.gz" on arm64 > "$BATS_FILE_TMPDIR/el2.log" 2>&1 &
@@ -81,4 +93,45 @@ setup() {
 	guest_run el1 "modload --status"
 	[ "$guest_status" = 3 ] || fail "exit $guest_status: $output"
 	assert_line "/dev/kvm: absent"
+}
+
+runner_in_guest() {
+	if [ -f "$BATS_FILE_TMPDIR/noqemu" ]; then skip "$(cat "$BATS_FILE_TMPDIR/noqemu")"; fi
+}
+
+@test "vm arm64 at EL2: the runner picks KVM; its micro guest runs on KVM nested under TCG, faster than on TCG" {
+	runner_in_guest
+	guest_run el2 "runner --selftest"
+	[ "$guest_status" = 0 ] || fail "runner --selftest exited $guest_status: $output"
+	assert_line "runner: accelerator: kvm (auto: KVM is usable and accelerates)"
+	assert_line --regexp "^runner: command: /usr/bin/qemu-system-aarch64 -M virt,gic-version=host -nodefaults -no-user-config -display none -serial stdio -accel kvm -cpu host -m 64 -kernel /usr/bin/microguest.elf$"
+	assert_line "microguest: hello from the runner's test guest"
+	assert_line --regexp "^runner: kvm: first guest output [0-9]+ ms after QEMU started; loop of 200000000 iterations in [0-9]+ ms"
+	assert_line --regexp "^runner: tcg: first guest output [0-9]+ ms after QEMU started; loop of 200000000 iterations in [0-9]+ ms"
+	assert_line --regexp "^runner: KVM runs the guest loop [0-9.]+x as fast as TCG$"
+	assert_line "runner: selftest passed"
+	# the comparison's figure: KVM really is the faster (nested under TCG, not a hardware figure)
+	ratio=$(sed -n 's/^runner: KVM runs the guest loop \([0-9.]*\)x as fast as TCG$/\1/p' <<<"$output")
+	awk -v r="$ratio" 'BEGIN { exit !(r > 1) }' || fail "KVM was not faster than TCG: ${ratio}x"
+}
+
+@test "vm arm64 at EL2: runner --require-kvm execs QEMU on KVM with the user's arguments (PSCI SYSTEM_OFF: exit 0)" {
+	runner_in_guest
+	guest_run el2 "runner --require-kvm -- -nodefaults -no-user-config -display none -serial stdio -m 64 -kernel /usr/bin/microguest.elf"
+	[ "$guest_status" = 0 ] || fail "exit $guest_status: $output"
+	assert_line "microguest: hello from the runner's test guest"
+	assert_line --regexp "^microguest: loop done [0-9]+$"
+}
+
+@test "vm arm64 at EL1: the runner falls back to TCG with the EL2 diagnosis; --require-kvm refuses (exit 4)" {
+	runner_in_guest
+	guest_run el1 "runner --selftest"
+	[ "$guest_status" = 0 ] || fail "runner --selftest exited $guest_status: $output"
+	assert_line --regexp "^runner: accelerator: tcg \(auto: KVM is not usable: .*EL2.*\)$"
+	assert_line --regexp "^runner: command: /usr/bin/qemu-system-aarch64 -M virt -nodefaults -no-user-config -display none -serial stdio -accel tcg,thread=multi -cpu max -m 64 -kernel /usr/bin/microguest.elf$"
+	assert_line "runner: selftest passed"
+	guest_run el1 "runner --require-kvm -- -nodefaults -no-user-config -display none -serial stdio -m 64 -kernel /usr/bin/microguest.elf"
+	[ "$guest_status" = 4 ] || fail "exit $guest_status, expected 4 (refused): $output"
+	assert_line "runner: refusing to start QEMU: --accel=kvm asks for KVM, which is not usable here:"
+	refute_line "microguest: hello from the runner's test guest"
 }
