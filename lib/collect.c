@@ -231,6 +231,12 @@ static const char *errno_or_ok(int error)
 	return error ? errno_name(error) : "ok";
 }
 
+/* A KVM_CHECK_EXTENSION answer as the record keeps it: 0 when it failed */
+static int caps(int answer)
+{
+	return answer > 0 ? answer : 0;
+}
+
 static void collect_device(struct snapshot *s, const struct host_facts *f)
 {
 	const struct kvm_node *n = &f->node;
@@ -274,7 +280,10 @@ static void collect_device(struct snapshot *s, const struct host_facts *f)
 	if (p->failed_step > PROBE_OPEN || p->timed_out)
 		len += snprintf(record + len, sizeof(record) - (size_t)len, "api_version=%d\n", p->api_version);
 	if (p->failed_step > PROBE_API_VERSION)
-		len += snprintf(record + len, sizeof(record) - (size_t)len, "create_vm=%s\n",
+		len += snprintf(record + len, sizeof(record) - (size_t)len,
+				"nr_vcpus=%d\nmax_vcpus=%d\nnr_memslots=%d\nirqchip=%d\nipa_bits=%d\narm_el2=%d\n"
+				"create_vm=%s\n", caps(p->nr_vcpus), caps(p->max_vcpus), caps(p->nr_memslots),
+				caps(p->irqchip), caps(p->ipa_bits), caps(p->arm_el2),
 				p->failed_step == PROBE_CREATE_VM ? errno_or_ok(p->error) : "ok");
 	if (p->failed_step > PROBE_CREATE_VM)
 		len += snprintf(record + len, sizeof(record) - (size_t)len, "guest=%s\n",

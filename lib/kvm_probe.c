@@ -17,6 +17,11 @@
 
 #include "errno_name.h"
 
+/* nested virtualization for arm64 guests (Linux 6.16); older headers lack it */
+#ifndef KVM_CAP_ARM_EL2
+#define KVM_CAP_ARM_EL2 240
+#endif
+
 #define NS_PER_MS 1000000ull
 #define GUEST_BUDGET_MIN_NS (5 * NS_PER_MS)
 #define CHILD_MARGIN_NS (8 * NS_PER_MS) /* left for reporting back */
@@ -138,6 +143,9 @@ static void probe_in_child(const struct sysroot *root, struct kvm_probe *p, uint
 	p->max_vcpus = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
 	p->nr_memslots = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
 	p->irqchip = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP);
+	/* arm64's; 0 on the other architectures (an unknown capability) */
+	p->ipa_bits = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_ARM_VM_IPA_SIZE);
+	p->arm_el2 = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_ARM_EL2);
 	p->failed_step = PROBE_CREATE_VM;
 	hang_here_if_asked(PROBE_CREATE_VM);
 	vm = ioctl(kvm, KVM_CREATE_VM, 0);
@@ -370,12 +378,30 @@ static int record_bool(const char *key, const char *value, bool *out, struct kvm
 	return -1;
 }
 
+/* The KVM_CHECK_EXTENSION answer a record's key names, or NULL. */
+static int *capability_slot(struct kvm_probe *p, const char *key)
+{
+	const struct {
+		const char *key;
+		int *slot;
+	} caps[] = {
+		{ "nr_vcpus", &p->nr_vcpus }, { "max_vcpus", &p->max_vcpus }, { "nr_memslots", &p->nr_memslots },
+		{ "irqchip", &p->irqchip }, { "ipa_bits", &p->ipa_bits }, { "arm_el2", &p->arm_el2 },
+	};
+
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		if (strcmp(key, caps[i].key) == 0)
+			return caps[i].slot;
+	return NULL;
+}
+
 /* One "key=value" line of the record. */
 static int record_line(char *line, int *open_error, int *vm_error, int *guest_error,
 		       bool *have_guest, bool *have_native, struct kvm_probe *p)
 {
 	char *eq = strchr(line, '='), *value;
 	double number;
+	int *slot;
 
 	if (!eq) {
 		snprintf(p->record_error, sizeof(p->record_error), "\"%.60s\" is not key=value", line);
@@ -405,11 +431,8 @@ static int record_line(char *line, int *open_error, int *vm_error, int *guest_er
 		return record_bool(line, value, &p->host_busy, p);
 	if (strcmp(line, "guest_finished") == 0)
 		return record_bool(line, value, &p->guest.finished, p);
-	if (strcmp(line, "nr_vcpus") == 0 || strcmp(line, "max_vcpus") == 0 || strcmp(line, "nr_memslots") == 0 ||
-	    strcmp(line, "irqchip") == 0) {
+	if ((slot = capability_slot(p, line)) != NULL) {
 		long v = strtol(value, &eq, 10);
-		int *slot = line[0] == 'i' ? &p->irqchip : line[1] == 'r' && line[3] == 'v' ? &p->nr_vcpus
-			  : line[0] == 'm' ? &p->max_vcpus : &p->nr_memslots;
 
 		if (eq == value || *eq || v < 0 || v > 1000000) {
 			snprintf(p->record_error, sizeof(p->record_error), "%.20s: \"%.40s\" is not a count", line, value);

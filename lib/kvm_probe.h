@@ -43,6 +43,8 @@ struct kvm_probe {
 	char detail[256];	/* what exactly failed */
 	int api_version;	/* -1 when not known */
 	int nr_vcpus, max_vcpus, nr_memslots, irqchip; /* KVM_CHECK_EXTENSION; 0 unknown */
+	int ipa_bits;		/* KVM_CAP_ARM_VM_IPA_SIZE: arm64's guest physical address bits; 0 elsewhere */
+	int arm_el2;		/* KVM_CAP_ARM_EL2: arm64 guests may have EL2 (nested); 0 not offered */
 	struct loop_timing guest, native;
 	double slowdown;	/* guest / native time per iteration; 0 unknown */
 	int deadline_ms;	/* the bound it ran under */

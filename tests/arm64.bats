@@ -196,9 +196,22 @@ expect() {
 	assert_success
 	assert_line "INFO:   PASS    iommu: device assignment ready: 1 IOMMU groups, 1 SMMU unit (ACPI IORT)"
 	assert_line "INFO:   INFO    gic: interrupt controller: GICv3 (guests get a virtual GIC of that kind)"
+	assert_line "INFO:   INFO    limits: KVM limits: 80 vCPUs recommended, 512 at most; 32767 memory slots; in-kernel irqchip yes"
+	assert_line "INFO:   INFO    ipa: guest physical address space: up to 48 bits (262144 GiB; KVM_CAP_ARM_VM_IPA_SIZE)"
+	assert_line "INFO:   INFO    nested: nested virtualization: not offered to guests (KVM_CAP_ARM_EL2 needs Linux 6.16 or later booted with kvm-arm.mode=nested, on a CPU with FEAT_NV2)"
 	refute_line --partial "IVRS"
 	refute_line --partial "DMAR"
 	refute_line --partial "vendor module"
+	# a kernel that offers EL2 to guests
+	sed -i 's/^arm_el2=0$/arm_el2=1/' "$HOST/kvm-probe"
+	kvm_ok_on_host --all
+	assert_line "INFO:   INFO    nested: nested virtualization: guests can have EL2 (KVM_CAP_ARM_EL2; QEMU: -M virt,virtualization=on)"
+	# the limits survive a snapshot (they were not recorded before)
+	run "$KVM_OK" -q --sysroot "$HOST" --collect "$HOST_TMP/snap"
+	grep -qx 'ipa_bits=48' "$HOST_TMP/snap/kvm-probe" && grep -qx 'arm_el2=1' "$HOST_TMP/snap/kvm-probe" &&
+		grep -qx 'nr_vcpus=80' "$HOST_TMP/snap/kvm-probe" || fail "the snapshot's record: $(cat "$HOST_TMP/snap/kvm-probe")"
+	run "$KVM_OK" --all --sysroot "$HOST_TMP/snap"
+	assert_line "INFO:   INFO    nested: nested virtualization: guests can have EL2 (KVM_CAP_ARM_EL2; QEMU: -M virt,virtualization=on)"
 	remove_host
 	host_from_fixture arm64-el1-cloud-vm
 	kvm_ok_on_host --all

@@ -58,6 +58,9 @@ setup() {
 	assert_line "INFO: [pass] misc: /proc/misc lists kvm (10:232)"
 	assert_line --partial "INFO: [info] cpu: CPU: QEMU max (QEMU (TCG's -cpu max); MIDR implementer 0x00, part 0x051"
 	assert_line --regexp "^INFO: \[pass\] acceleration: test loop: .* \(accelerated\)$"
+	# what KVM offers arm64 guests, from the kernel itself (6.1: 48-bit IPA, no EL2 for guests)
+	assert_line "INFO:   INFO    ipa: guest physical address space: up to 48 bits (262144 GiB; KVM_CAP_ARM_VM_IPA_SIZE)"
+	assert_line --regexp "^INFO:   INFO    nested: nested virtualization: not offered to guests "
 	assert_equal "${lines[-1]}" "KVM acceleration can be used"
 	guest_run el2 "kvm-ok --json"
 	[ "$(jq -r .arm64.el2 <<<"$output")" = vhe ]

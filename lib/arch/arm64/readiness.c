@@ -1,5 +1,6 @@
 /* arch/arm64/readiness.c - readiness that is arm64's: the SMMU for device
- * assignment (ACPI IORT or the device tree), the interrupt controller */
+ * assignment (ACPI IORT or the device tree), the interrupt controller, and
+ * what KVM offers arm64 guests (address space, EL2 for nested guests) */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -52,8 +53,32 @@ static void check_gic(const struct host_facts *f, struct readiness *r)
 	readiness_add(r, "gic", READY_INFO, "interrupt controller: not a GIC named in /proc/interrupts");
 }
 
+/* KVM_CAP_ARM_VM_IPA_SIZE and KVM_CAP_ARM_EL2, as the probe asked them
+ * (nothing when the device did not answer: the limits line says so). */
+static void check_guest_limits(const struct host_facts *f, struct readiness *r)
+{
+	const struct kvm_probe *p = &f->probe;
+
+	if (!p->ran || p->failed_step < PROBE_CREATE_VM || p->nr_vcpus <= 0)
+		return;
+	if (p->ipa_bits > 0)
+		readiness_add(r, "ipa", READY_INFO, "guest physical address space: up to %d bits (%llu GiB; "
+			      "KVM_CAP_ARM_VM_IPA_SIZE)", p->ipa_bits,
+			      p->ipa_bits < 64 ? (1ull << p->ipa_bits) >> 30 : 0ull);
+	else
+		readiness_add(r, "ipa", READY_INFO, "guest physical address space: 40 bits (1024 GiB), the default "
+			      "(the kernel does not report KVM_CAP_ARM_VM_IPA_SIZE)");
+	if (p->arm_el2 > 0)
+		readiness_add(r, "nested", READY_INFO, "nested virtualization: guests can have EL2 (KVM_CAP_ARM_EL2; "
+			      "QEMU: -M virt,virtualization=on)");
+	else
+		readiness_add(r, "nested", READY_INFO, "nested virtualization: not offered to guests (KVM_CAP_ARM_EL2 "
+			      "needs Linux 6.16 or later booted with kvm-arm.mode=nested, on a CPU with FEAT_NV2)");
+}
+
 void arm64_readiness(const struct host_facts *f, struct readiness *r)
 {
 	check_smmu(f, r);
 	check_gic(f, r);
+	check_guest_limits(f, r);
 }
