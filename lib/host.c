@@ -37,7 +37,9 @@ enum host_arch host_arch_read(const struct sysroot *root, char *name, size_t siz
 	}
 	if (strcmp(name, "x86_64") == 0)
 		return HOST_ARCH_X86_64;
-	if (strcmp(name, "aarch64") == 0 || strcmp(name, "arm64") == 0)
+	/* armv8l: 32-bit programs (armhf) on an arm64 kernel, whose facts
+	 * (EL2, MIDR, the device) are arm64's */
+	if (strcmp(name, "aarch64") == 0 || strcmp(name, "arm64") == 0 || strcmp(name, "armv8l") == 0)
 		return HOST_ARCH_ARM64;
 	return HOST_ARCH_OTHER;
 }

@@ -59,7 +59,8 @@ bool host_kvm_hidden_from_container(const struct host_facts *f);
 void host_release(struct host_facts *f);
 
 /* The host's architecture: this machine's (uname), or under a sysroot its
- * /proc/sys/kernel/arch (x86_64 when absent, as in older snapshots). */
+ * /proc/sys/kernel/arch (x86_64 when absent, as in older snapshots); the
+ * kernel's, so armv8l (32-bit programs on an arm64 kernel) is arm64. */
 enum host_arch host_arch_read(const struct sysroot *root, char *name, size_t size);
 
 #endif

@@ -221,3 +221,27 @@ expect() {
 	kvm_ok_on_host --all
 	assert_line "INFO:   INFO    platform: the IOMMU and nested virtualization are not checked on s390x"
 }
+
+@test "armhf: a 32-bit ARM kernel has no KVM since Linux 5.7: unsupported-arch (exit 1), an arm64 kernel as the fix, not modprobe kvm" {
+	expect armhf-armv7l-kernel-no-kvm 1 unsupported-arch
+	assert_line "INFO: reason unsupported-arch: this 32-bit ARM kernel (armv7l) has no KVM: Linux dropped KVM for 32-bit ARM hosts in 5.7"
+	assert_line --regexp "^HINT: KVM needs a 64-bit kernel: on an ARMv8 CPU install Debian's arm64 kernel \(linux-image-arm64"
+	refute_line --partial "modprobe kvm"
+	run "$BUILD/modload" --sysroot "$HOST"
+	assert_failure 1
+	assert_line --regexp "^modload: modload picks no module on armv7l, so nothing can be loaded, and KVM is not usable: .*\(unsupported-arch\)$"
+	# the same kernel before 5.7 had KVM: there the module is the answer
+	echo 5.6.0-2-armmp-lpae > "$HOST/proc/sys/kernel/osrelease"
+	kvm_ok_on_host
+	assert_line --regexp "^INFO: reason module-not-loaded: "
+}
+
+@test "armhf programs on an arm64 kernel (armv8l): the kernel's arm64 facts (EL2, MIDR), the device checked, the speed not timed (exit 2)" {
+	expect armhf-on-arm64-kernel 2 not-probed
+	assert_line "INFO: KVM runs at EL2 in VHE mode (kernel log: kvm [1]: VHE mode initialized successfully)"
+	assert_line "INFO: reason not-probed: /dev/kvm works (KVM_GET_API_VERSION 12, KVM_CREATE_VM), but its speed is not timed on armv8l"
+	[ "$(json_field .arm64.el2)" = vhe ]
+	run "$BUILD/modload" --sysroot "$HOST"
+	assert_success
+	assert_output "modload: kvm is built into the kernel on armv8l and /dev/kvm works: nothing to load"
+}

@@ -38,12 +38,29 @@ static bool generic_no(const struct host_facts *f, struct diagnosis *d)
 	return false;
 }
 
+/* A 32-bit ARM kernel (armv7l, armv6l...; armv8l is an arm64 kernel's)
+ * of Linux 5.7 or later, which has no KVM for those hosts. */
+static bool arm32_kernel_without_kvm(const struct host_facts *f)
+{
+	const struct kernel_release *k = &f->kernel;
+
+	return strncmp(f->arch_name, "arm", 3) == 0 && k->known && (k->major > 5 || (k->major == 5 && k->minor >= 7));
+}
+
 static void generic_device_absent(const struct host_facts *f, struct diagnosis *d)
 {
 	bool loaded = module_is_loaded(&f->kvm) && (!f->vendor_module.name || module_is_loaded(&f->vendor_module));
 
 	if (diag_node_missing_registered(f, d))
 		return;
+	if (arm32_kernel_without_kvm(f)) {
+		diag_conclude(d, VERDICT_UNUSABLE, REASON_UNSUPPORTED_ARCH, "this 32-bit ARM kernel (%s) has no KVM: "
+			      "Linux dropped KVM for 32-bit ARM hosts in 5.7", f->arch_name);
+		diag_hint(d, "KVM needs a 64-bit kernel: on an ARMv8 CPU install Debian's arm64 kernel "
+			  "(linux-image-arm64; 32-bit programs keep running on it); ARMv7 CPUs cannot run KVM "
+			  "with a current kernel");
+		return;
+	}
 	diag_show(d, "modules");
 	if (loaded) {
 		diag_conclude(d, VERDICT_UNUSABLE, REASON_NO_KVM_DEVICE, "KVM is loaded but /dev/kvm does not exist");
