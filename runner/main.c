@@ -70,6 +70,8 @@ static const char *prog = "runner";
 
 static void usage(FILE *out)
 {
+	const char *slash = strrchr(machine.engine, '/');
+
 	fprintf(out,
 		"Usage: %s [RUNNER OPTION]... [--] [QEMU ARGUMENT]...\n"
 		"Start %s on KVM when KVM really works here, otherwise on TCG.\n\n"
@@ -93,7 +95,7 @@ static void usage(FILE *out)
 		"  -V, --version        show the version\n\n"
 		"The QEMU arguments are passed on unchanged.  Exit status: QEMU's own; 2 usage,\n"
 		"4 refused, 126 engine cannot run, 127 engine not found.  See runner(1).\n", prog,
-		basename((char *)machine.engine), machine.engine, machine.linux_machine[ON_TCG]);
+		slash ? slash + 1 : machine.engine, machine.engine, machine.linux_machine[ON_TCG]);
 }
 
 /* "--name=value" or "--name value": the value, advancing *i; NULL if absent. */
@@ -551,7 +553,6 @@ static int build_command(const struct options *o, const struct qemu_choice *c, c
 			 char *append, size_t append_size)
 {
 	bool fast = o->kernel && !c->machine;
-
 	const int on = d->kvm ? ON_KVM : ON_TCG;
 
 	if (argv_add(b, engine) < 0)

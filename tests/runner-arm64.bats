@@ -125,3 +125,50 @@ assert_engine_args() {
 	assert_line --regexp "^@@@ init reached on aarch64"
 	assert_line --regexp "^runner: first guest output [0-9]+ ms after QEMU started$"
 }
+
+@test "runner arm64 --disk: an image with its kernel and initramfs beside it boots on virt (virtio-mmio disk, root=/dev/vda)" {
+	local cache release kdir mods stage rootfs want seen name file
+	command -v qemu-system-aarch64 >/dev/null || skip "no qemu-system-aarch64 (package qemu-system-arm)"
+	[ -x /sbin/mkfs.ext4 ] && command -v modinfo >/dev/null || skip "mkfs.ext4 or modinfo is missing"
+	if [ "$(id -u)" -eq 0 ]; then cache=${KVMHOST_TEST_CACHE:-/var/cache/kvmhost-tests}; else cache=${KVMHOST_TEST_CACHE:-$HOME/.cache/kvmhost-tests}; fi
+	cache=$cache/arm64
+	release=$("$TOP/tests/vm/fetch-debian-kernel" "$cache" arm64 2>"$RECORD_DIR/fetch.err") ||
+		skip "the Debian arm64 kernel could not be fetched: $(tail -n 1 "$RECORD_DIR/fetch.err")"
+	kdir=$cache/kernel-$release
+	mods=$kdir/lib/modules/$release
+	# what --make-debian-root leaves, made small: an initramfs that loads the
+	# disk's modules (Debian's arm64 kernel has virtio-mmio, virtio-blk and
+	# ext4 as modules) and switches to /dev/vda, whose init reports and powers off
+	stage=$RECORD_DIR/initramfs
+	mkdir -p "$stage/bin" "$stage/mods" "$stage/root" "$stage/proc" "$stage/dev"
+	cp "$cache/busybox/bin/busybox" "$stage/bin/busybox"
+	want=(virtio_mmio virtio_blk ext4 crc32c_generic) seen=" "
+	: > "$stage/mods/order"
+	while [ ${#want[@]} -gt 0 ]; do
+		name=${want[0]} want=("${want[@]:1}")
+		case $seen in *" $name "*) continue ;; esac
+		seen+="$name "
+		file=$(find "$mods/kernel" -name "${name//_/[-_]}.ko*" | head -n 1)
+		[ -n "$file" ] || fail "no module $name in $mods"
+		cp "$file" "$stage/mods/"
+		echo "$(basename "$file")" >> "$stage/mods/order"
+		for dep in $(modinfo -F depends "$file" | tr ',' ' '); do want+=("$dep"); done
+	done
+	# dependencies first: the order file read backwards
+	printf '#!/bin/busybox sh\n/bin/busybox mount -t proc proc /proc\n/bin/busybox mount -t devtmpfs dev /dev\nfor m in $(/bin/busybox tac /mods/order); do /bin/busybox insmod /mods/$m; done\n/bin/busybox mount -t ext4 /dev/vda /root || /bin/busybox poweroff -f\nexec /bin/busybox switch_root /root /sbin/init\n' > "$stage/init"
+	chmod 0755 "$stage/init"
+	(cd "$stage" && find . | qemu-aarch64 "$cache/busybox/bin/busybox" cpio -o -H newc 2>/dev/null) | gzip -1 > "$RECORD_DIR/disk.img.initrd"
+	rootfs=$RECORD_DIR/rootfs
+	mkdir -p "$rootfs/bin" "$rootfs/sbin" "$rootfs/proc" "$rootfs/etc"
+	cp "$cache/busybox/bin/busybox" "$rootfs/bin/busybox"
+	echo "from the disk" > "$rootfs/etc/marker"
+	printf '#!/bin/busybox sh\n/bin/busybox mount -t proc proc /proc\necho "@@@ root $(/bin/busybox cat /etc/marker): $(/bin/busybox grep " / " /proc/mounts)"\n/bin/busybox poweroff -f\n' > "$rootfs/sbin/init"
+	chmod 0755 "$rootfs/sbin/init"
+	/sbin/mkfs.ext4 -q -F -d "$rootfs" "$RECORD_DIR/disk.img" 64M
+	ln -s "$kdir/boot/vmlinuz-$release" "$RECORD_DIR/disk.img.vmlinuz"
+	run timeout 120 qemu-aarch64 "$ARM64_BUILD/runner" --accel=tcg --disk "$RECORD_DIR/disk.img" < /dev/null
+	assert_success
+	assert_line --regexp "^@@@ root from the disk: /dev/(root|vda) / ext4 rw"
+	run qemu-aarch64 "$ARM64_BUILD/runner" --accel=tcg --explain --disk "$RECORD_DIR/disk.img"
+	assert_line --regexp "^command: /usr/bin/qemu-system-aarch64 -M virt .* -drive id=root,file=$RECORD_DIR/disk.img,format=raw,if=none,werror=report,rerror=report -device virtio-blk-device,drive=root -netdev user,id=net0 -device virtio-net-device,netdev=net0$"
+}
