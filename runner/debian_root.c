@@ -419,15 +419,19 @@ static int build_image(struct build *b)
 {
 	const struct debian_root_options *o = b->o;
 	bool qcow2 = ends_with(o->image, ".qcow2");
-	char include[1024], root_dir_arg[80];
-	char *debootstrap[8] = { DEBOOTSTRAP_PATH, "--variant=minbase", include, (char *)o->suite, b->root, NULL, NULL };
+	char include[1024], root_dir_arg[80], arch[48];
+	char *debootstrap[9] = { DEBOOTSTRAP_PATH, "--variant=minbase", arch, include, (char *)o->suite, b->root,
+				 NULL, NULL };
 	char *mkfs[] = { MKFS_EXT4_PATH, "-q", "-F", "-L", "debian-root", "-d", root_dir_arg,
 			 b->out[qcow2 ? OUT_RAW : OUT_IMAGE].partial, (char *)o->size, NULL };
 
+	/* the guest's architecture, said outright (with binfmt_misc and
+	 * qemu-user-static, debootstrap can then make it on another host) */
+	snprintf(arch, sizeof(arch), "--arch=%s", o->debian_arch);
 	snprintf(include, sizeof(include), "--include=%s,systemd-sysv,udev%s%s", o->kernel_package,
 		 o->packages ? "," : "", o->packages ? o->packages : "");
 	if (o->mirror)
-		debootstrap[5] = (char *)o->mirror;
+		debootstrap[6] = (char *)o->mirror;
 	snprintf(root_dir_arg, sizeof(root_dir_arg), "%s", b->root);
 
 	begin(b, "debootstrap: a minimal Debian with its kernel and systemd (a few minutes)");

@@ -15,6 +15,7 @@ struct debian_root_options {
 	const char *root_password_file;	/* NULL: root locked */
 	const char *first_boot;		/* a script run once at first boot, or NULL */
 	const char *kernel_package;	/* linux-image-amd64, linux-image-arm64 */
+	const char *debian_arch;	/* amd64, arm64: debootstrap --arch */
 	const char *prog;		/* for messages */
 };
 

@@ -20,6 +20,7 @@ struct machine_profile {
 	const char *engine;		/* Debian's QEMU for it */
 	const char *engine_package;	/* the package that has it */
 	const char *kernel_package;	/* --make-debian-root's kernel */
+	const char *debian_arch;	/* and its Debian architecture */
 
 	/* -M for the micro guest, for the fast Linux profile, and when the
 	 * user's arguments name no machine (NULL: QEMU's own default) */

@@ -655,6 +655,7 @@ int main(int argc, char **argv)
 	if (o.debian.image) {
 		o.debian.prog = prog;
 		o.debian.kernel_package = machine.kernel_package;
+		o.debian.debian_arch = machine.debian_arch;
 		if (!o.debian.suite)
 			o.debian.suite = "bookworm";
 		if (!o.debian.size)

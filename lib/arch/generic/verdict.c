@@ -57,8 +57,8 @@ static void generic_device_absent(const struct host_facts *f, struct diagnosis *
 		diag_conclude(d, VERDICT_UNUSABLE, REASON_UNSUPPORTED_ARCH, "this 32-bit ARM kernel (%s) has no KVM: "
 			      "Linux dropped KVM for 32-bit ARM hosts in 5.7", f->arch_name);
 		diag_hint(d, "KVM needs a 64-bit kernel: on an ARMv8 CPU install Debian's arm64 kernel "
-			  "(linux-image-arm64; 32-bit programs keep running on it); ARMv7 CPUs cannot run KVM "
-			  "with a current kernel");
+			  "(linux-image-arm64; 32-bit programs keep running on it where the CPU runs AArch32 code); "
+			  "ARMv7 CPUs cannot run KVM with a current kernel");
 		return;
 	}
 	diag_show(d, "modules");

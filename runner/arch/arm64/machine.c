@@ -22,6 +22,7 @@ const struct machine_profile machine = {
 	.engine = "/usr/bin/qemu-system-aarch64",
 	.engine_package = "qemu-system-arm",
 	.kernel_package = "linux-image-arm64",
+	.debian_arch = "arm64",
 	.micro_machine = { "virt", "virt,gic-version=host" },
 	.linux_machine = { "virt", "virt,gic-version=host" },
 	.default_machine = { "virt", "virt,gic-version=host" },

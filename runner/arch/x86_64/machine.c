@@ -42,6 +42,7 @@ const struct machine_profile machine = {
 	.engine = "/usr/bin/qemu-system-x86_64",
 	.engine_package = "qemu-system-x86",
 	.kernel_package = "linux-image-amd64",
+	.debian_arch = "amd64",
 	.micro_machine = { "microvm,x-option-roms=off,isa-serial=on,rtc=off",
 			   "microvm,x-option-roms=off,isa-serial=on,rtc=off" },
 	.linux_machine = { "microvm,x-option-roms=off,isa-serial=on", "microvm,x-option-roms=off,isa-serial=on" },
