@@ -38,7 +38,7 @@ setup_file() {
 		echo "Debian's arm64 QEMU could not be fetched: $(tail -n 1 "$BATS_FILE_TMPDIR/fetch-qemu.err")" > "$BATS_FILE_TMPDIR/noqemu"
 		qemu_tree=""
 	fi
-	"$top/tests/vm/make-initramfs-arm64" "$cache" "$top/build-arm64" "$BATS_FILE_TMPDIR/initrd.gz" $qemu_tree
+	"$top/tests/vm/make-initramfs-arm64" "$cache" "$top/build-arm64" "$BATS_FILE_TMPDIR/initrd.gz" ${qemu_tree:+"$qemu_tree"}
 	kernel=$cache/kernel-$release/boot/vmlinuz-$release
 	# the two boots side by side, one CPU each
 	"$top/tests/vm/boot-arm64" "$kernel" "$BATS_FILE_TMPDIR/initrd.gz" on arm64 > "$BATS_FILE_TMPDIR/el2.log" 2>&1 &
