@@ -15,6 +15,11 @@
 #include "readiness.h"
 #include "verdict.h"
 
+/* Debian's QEMU system emulators: the one kvm-ok reports for a host's
+ * architecture, and the one the runner built for it drives */
+#define QEMU_SYSTEM_X86_64	"/usr/bin/qemu-system-x86_64"
+#define QEMU_SYSTEM_AARCH64	"/usr/bin/qemu-system-aarch64"
+
 struct arch_ops {
 	const char *qemu;	/* the host's QEMU system emulator, or NULL */
 	/* Reads the CPU, what lets it run KVM, and its modules. */

@@ -156,7 +156,7 @@ static void arm64_report_json(FILE *out, const struct host_facts *f, const struc
 }
 
 const struct arch_ops arch_arm64_ops = {
-	.qemu = "/usr/bin/qemu-system-aarch64",
+	.qemu = QEMU_SYSTEM_AARCH64,
 	.gather = gather_arm64,
 	.checks = arm64_checks,
 	.disabled = arm64_disabled,

@@ -382,7 +382,7 @@ static void x86_report_json(FILE *out, const struct host_facts *f, const struct 
 }
 
 const struct arch_ops arch_x86_64_ops = {
-	.qemu = "/usr/bin/qemu-system-x86_64",
+	.qemu = QEMU_SYSTEM_X86_64,
 	.gather = gather_x86_64,
 	.checks = x86_checks,
 	.disabled = x86_disabled,

@@ -17,9 +17,11 @@
  */
 #include "machine.h"
 
+#include "arch.h"
+
 const struct machine_profile machine = {
 	.name = "arm64",
-	.engine = "/usr/bin/qemu-system-aarch64",
+	.engine = QEMU_SYSTEM_AARCH64,
 	.engine_package = "qemu-system-arm",
 	.kernel_package = "linux-image-arm64",
 	.debian_arch = "arm64",

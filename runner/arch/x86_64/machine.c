@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "arch.h"
 #include "host_tsc.h"
 #include "vmlinux.h"
 
@@ -39,7 +40,7 @@ static int tsc_rate(char *arg, size_t size, char *why, size_t why_size)
 
 const struct machine_profile machine = {
 	.name = "x86-64",
-	.engine = "/usr/bin/qemu-system-x86_64",
+	.engine = QEMU_SYSTEM_X86_64,
 	.engine_package = "qemu-system-x86",
 	.kernel_package = "linux-image-amd64",
 	.debian_arch = "amd64",
