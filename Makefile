@@ -34,6 +34,8 @@ ARCH_DIR   := $(or $(filter x86_64,$(ARCH)),$(if $(filter aarch64,$(ARCH)),arm64
 PKGS       := $(if $(filter x86_64,$(ARCH)),libcpuid) libkmod libpci
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# libcpuid 0.7 (Debian 13) keeps the CPU signature in cpu_id_t.x86
+PKG_CFLAGS += $(if $(filter libcpuid,$(PKGS)),$(shell $(PKG_CONFIG) --atleast-version=0.7.0 libcpuid 2>/dev/null && echo -DKVMHOST_LIBCPUID_X86_ID))
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=c11 -Wall -Wextra $(WERROR) -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) \
               -DKVMHOST_VERSION='"$(VERSION)"' -DKVMHOST_VERSION_STRING='"$(VERSION)"'
@@ -62,8 +64,9 @@ LIBDIR     ?= $(PREFIX)/lib/kvm-host-toolkit
 RUNNER_SRC := runner/main.c runner/qemu_args.c runner/supervise.c runner/debian_root.c \
               $(wildcard runner/arch/$(ARCH_DIR)/*.c)
 RUNNER_H   := $(wildcard runner/*.h runner/arch/*/*.h)
-# crypt for --make-debian-root's password; lzma for x86-64's vmlinux extraction
-RUNNER_LIBS := -lcrypt $(if $(filter x86_64,$(ARCH_DIR)),-llzma)
+# crypt for --make-debian-root's password; lzma, zstd and z for x86-64's
+# vmlinux extraction (Debian 12's kernels are xz, Debian 13's zstd)
+RUNNER_LIBS := -lcrypt $(if $(filter x86_64,$(ARCH_DIR)),-llzma -lzstd -lz)
 # test builds: the same sources with KVMHOST_TESTING hooks (see tests/)
 TEST_OBJ   := $(LIB_SRC:%.c=$(B)/test-obj/%.o)
 TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/runner $(B)/test/fake_kernel.so
@@ -184,7 +187,7 @@ FUZZ_LIB_SRC := $(LIB_SRC) runner/qemu_args.c runner/arch/x86_64/vmlinux.c tests
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRC) $(wildcard lib/*.h) tests/fuzz/fuzz_util.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZER  $@"
-	@clang $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(PKG_LIBS) -lm -llzma
+	@clang $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(PKG_LIBS) -lm -llzma -lzstd -lz
 
 fuzz-build: $(FUZZERS:%=$(B)/fuzz/fuzz_%)
 

@@ -27,10 +27,18 @@ enum guest_exit {
  * speed is not timed). */
 extern const bool guest_arch_timed;
 
+/* The device, the VM and its vCPU the guest runs in. */
+struct guest_fds {
+	int kvm;	/* /dev/kvm: system ioctls (KVM_GET_SUPPORTED_CPUID) */
+	int vm;
+	int vcpu;
+};
+
 /* Writes the guest into mem (GUEST_MEM_SIZE bytes) and sets up the vCPU
- * (vcpu_fd of vm_fd) to start it.  Returns 0, or -1 with errno and the
- * failing step in detail. */
-int guest_arch_prepare(int vm_fd, int vcpu_fd, uint8_t *mem, char *detail, size_t detail_size);
+ * to start it, as a VMM would (on x86-64 its CPUID first: newer kernels
+ * check the control registers against it).  Returns 0, or -1 with errno
+ * and the failing step in detail. */
+int guest_arch_prepare(const struct guest_fds *fds, uint8_t *mem, char *detail, size_t detail_size);
 
 /* What a KVM_RUN exit means. */
 enum guest_exit guest_arch_exit(const struct kvm_run *run);

@@ -157,6 +157,7 @@ int loop_time_guest(int kvm_fd, int vm_fd, uint64_t budget_ns, struct loop_timin
 {
 	struct kvm_userspace_memory_region region = { 0 };
 	struct kvm_run *run = MAP_FAILED;
+	struct guest_fds fds;
 	int vcpu_fd = -1, run_size, rc = -1, saved;
 	uint8_t *mem;
 
@@ -196,7 +197,8 @@ int loop_time_guest(int kvm_fd, int vm_fd, uint64_t budget_ns, struct loop_timin
 		snprintf(detail, detail_size, "mmap of the vCPU run area");
 		goto err_vcpu;
 	}
-	if (guest_arch_prepare(vm_fd, vcpu_fd, mem, detail, detail_size) < 0)
+	fds = (struct guest_fds){ .kvm = kvm_fd, .vm = vm_fd, .vcpu = vcpu_fd };
+	if (guest_arch_prepare(&fds, mem, detail, detail_size) < 0)
 		goto err_run;
 	rc = run_chunks(vcpu_fd, run, budget_ns, t, detail, detail_size);
 err_run:

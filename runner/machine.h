@@ -28,6 +28,13 @@ struct machine_profile {
 	const char *linux_machine[2];
 	const char *default_machine[2];
 
+	/* The firmware the micro and Linux machines boot through (-bios),
+	 * NULL for QEMU's default; the -M options added with it, and those
+	 * added where it is not installed (QEMU's default firmware then), with
+	 * the note that says what that changes. */
+	const char *firmware;
+	const char *with_firmware, *without_firmware, *without_firmware_note;
+
 	/* -cpu: on KVM; under TCG; under TCG for the fast Linux profile */
 	const char *cpu_kvm, *cpu_tcg, *cpu_tcg_linux;
 

@@ -364,9 +364,21 @@ static int add_all(struct argv_builder *b, const char *const *args, size_t n)
 }
 
 /* -M ARGS: the machine, then the devices every profile has */
-static int add_machine(struct argv_builder *b, const char *type)
+/* -M type with the profile's firmware (-bios) where it is installed, else
+ * QEMU's default firmware with what it needs (a note says so unless
+ * quiet), and the quiet devices. */
+static int add_machine(struct argv_builder *b, const char *type, bool quiet)
 {
-	return argv_add(b, "-M") < 0 || argv_add(b, type) < 0 ||
+	bool firmware = machine.firmware && access(machine.firmware, R_OK) == 0;
+	char full[256];
+
+	if (machine.firmware && !firmware && !quiet)
+		fprintf(stderr, "%s: %s: %s; %s\n", prog, machine.firmware, strerror(errno),
+			machine.without_firmware_note);
+	snprintf(full, sizeof(full), "%s%s", type,
+		 !machine.firmware ? "" : firmware ? machine.with_firmware : machine.without_firmware);
+	return argv_add(b, "-M") < 0 || argv_add_copy(b, full) < 0 ||
+	       (firmware && (argv_add(b, "-bios") < 0 || argv_add(b, machine.firmware) < 0)) ||
 	       add_all(b, quiet_devices, sizeof(quiet_devices) / sizeof(*quiet_devices)) < 0 ? -1 : 0;
 }
 
@@ -436,7 +448,7 @@ static int boot_micro_guest(const char *engine, const char *guest, bool kvm, str
 	struct qemu_choice none = { 0 };
 	int rc;
 
-	if (argv_add(&b, engine) < 0 || add_machine(&b, machine.micro_machine[kvm ? ON_KVM : ON_TCG]) < 0 ||
+	if (argv_add(&b, engine) < 0 || add_machine(&b, machine.micro_machine[kvm ? ON_KVM : ON_TCG], false) < 0 ||
 	    add_accel(&b, &none, &d, false) < 0 || argv_add(&b, "-m") < 0 || argv_add(&b, "64") < 0 ||
 	    (machine.micro_exit_device &&
 	     (argv_add(&b, "-device") < 0 || argv_add(&b, machine.micro_exit_device) < 0)) ||
@@ -558,7 +570,7 @@ static int build_command(const struct options *o, const struct qemu_choice *c, c
 	if (argv_add(b, engine) < 0)
 		return -1;
 	if (fast) {
-		if (add_machine(b, machine.linux_machine[on]) < 0)
+		if (add_machine(b, machine.linux_machine[on], o->quiet) < 0)
 			return -1;
 		if (!c->memory && (argv_add(b, "-m") < 0 || argv_add(b, "512") < 0))
 			return -1;

@@ -111,8 +111,24 @@ int argv_add(struct argv_builder *b, const char *arg)
 	return 0;
 }
 
+int argv_add_copy(struct argv_builder *b, const char *arg)
+{
+	char *copy;
+
+	if (b->nowned == (int)(sizeof(b->owned) / sizeof(b->owned[0])) || !(copy = strdup(arg)))
+		return -1;
+	if (argv_add(b, copy) < 0) {
+		free(copy);
+		return -1;
+	}
+	b->owned[b->nowned++] = copy;
+	return 0;
+}
+
 void argv_free(struct argv_builder *b)
 {
+	for (int i = 0; i < b->nowned; i++)
+		free(b->owned[i]);
 	free(b->argv);
 	memset(b, 0, sizeof(*b));
 }

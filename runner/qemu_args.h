@@ -34,9 +34,13 @@ void qemu_args_scan(int argc, char *const argv[], struct qemu_choice *c);
 struct argv_builder {
 	char **argv;
 	int argc, capacity;
+	char *owned[4];		/* the arguments argv_add_copy made */
+	int nowned;
 };
 
 int argv_add(struct argv_builder *b, const char *arg);
+/* argv_add of a copy of arg, freed by argv_free. */
+int argv_add_copy(struct argv_builder *b, const char *arg);
 void argv_free(struct argv_builder *b);
 
 /* Writes argv as a shell-quoted line (for --explain: display only). */

@@ -12,6 +12,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	unsigned char *odd = malloc(size + 1);
+	const struct payload_codec *codec;
 	size_t offset, length;
 	char why[128];
 
@@ -21,7 +22,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	/* the same answer wherever the image lies in memory */
 	if (elf_has_pvh_note(data, size) != elf_has_pvh_note(odd + 1, size))
 		abort();
-	if (bzimage_payload(odd + 1, size, &offset, &length, why, sizeof(why)) == 0 &&
+	if (bzimage_payload(odd + 1, size, &offset, &length, &codec, why, sizeof(why)) == 0 &&
 	    (offset > size || length > size - offset || length < 6))
 		abort();
 	free(odd);

@@ -1,4 +1,6 @@
-/* vmlinux.c - decompress a bzImage's xz payload once, with liblzma */
+/* vmlinux.c - decompress a bzImage's payload once: xz (Debian 12's
+ * kernels) with liblzma, zstd (Debian 13's) with libzstd, gzip (the
+ * kernel's own default, many custom builds) with zlib */
 #include "vmlinux.h"
 
 #include <elf.h>
@@ -12,6 +14,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 
@@ -22,8 +26,7 @@
 #define BZ_VERSION		0x206
 #define BZ_PAYLOAD_OFFSET	0x248	/* from the protected-mode code, 2.08+ */
 #define BZ_PAYLOAD_LENGTH	0x24c
-
-static const unsigned char xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
+#define PAYLOAD_MAGIC_MAX	6
 
 void vmlinux_cache_dir(char *dir, size_t size)
 {
@@ -90,13 +93,160 @@ bool elf_has_pvh_note(const unsigned char *image, size_t size)
 	return false;
 }
 
+/* Writes a decompressed chunk to the cache file, the whole no larger than
+ * VMLINUX_MAX_SIZE. */
+static int emit(int fd, const unsigned char *buf, size_t n, size_t *total, char *why, size_t why_size)
+{
+	*total += n;
+	if (*total > VMLINUX_MAX_SIZE) {
+		snprintf(why, why_size, "its payload decompresses to more than %u MiB", VMLINUX_MAX_SIZE >> 20);
+		return -1;
+	}
+	while (n > 0) {
+		ssize_t done = write(fd, buf, n);
+
+		if (done < 0 && errno == EINTR)
+			continue;
+		if (done <= 0) {
+			snprintf(why, why_size, "writing the cache failed: %s", done < 0 ? strerror(errno) : "no progress");
+			return -1;
+		}
+		buf += done;
+		n -= (size_t)done;
+	}
+	return 0;
+}
+
+static int decompress_xz(const unsigned char *in, size_t in_size, int out_fd, char *why, size_t why_size)
+{
+	lzma_stream strm = LZMA_STREAM_INIT;
+	unsigned char buf[1 << 16];
+	size_t total = 0;
+	lzma_ret ret;
+	int rc = -1;
+
+	if (lzma_stream_decoder(&strm, UINT64_MAX, 0) != LZMA_OK) {
+		snprintf(why, why_size, "liblzma could not start");
+		return -1;
+	}
+	strm.next_in = in;
+	strm.avail_in = in_size;
+	do {
+		strm.next_out = buf;
+		strm.avail_out = sizeof(buf);
+		ret = lzma_code(&strm, LZMA_FINISH);
+		if (ret != LZMA_OK && ret != LZMA_STREAM_END) {
+			snprintf(why, why_size, "its xz payload does not decompress (liblzma error %d)", (int)ret);
+			goto out;
+		}
+		if (emit(out_fd, buf, sizeof(buf) - strm.avail_out, &total, why, why_size) < 0)
+			goto out;
+	} while (ret != LZMA_STREAM_END);
+	rc = 0;
+out:
+	lzma_end(&strm);
+	return rc;
+}
+
+/* The kernel's zstd payload is one frame followed by the 4-byte size: the
+ * frame's end ends the kernel. */
+static int decompress_zstd(const unsigned char *in, size_t in_size, int out_fd, char *why, size_t why_size)
+{
+	ZSTD_DStream *stream = ZSTD_createDStream();
+	ZSTD_inBuffer input = { in, in_size, 0 };
+	unsigned char buf[1 << 16];
+	size_t total = 0, ret = 1;
+	int rc = -1;
+
+	if (!stream) {
+		snprintf(why, why_size, "libzstd could not start");
+		return -1;
+	}
+	while (ret != 0) {
+		ZSTD_outBuffer output = { buf, sizeof(buf), 0 };
+
+		ret = ZSTD_decompressStream(stream, &output, &input);
+		if (ZSTD_isError(ret)) {
+			snprintf(why, why_size, "its zstd payload does not decompress (%s)", ZSTD_getErrorName(ret));
+			goto out;
+		}
+		if (emit(out_fd, buf, output.pos, &total, why, why_size) < 0)
+			goto out;
+		if (ret != 0 && input.pos == input.size && output.pos < output.size) {
+			snprintf(why, why_size, "its zstd payload ends before its frame does");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	ZSTD_freeDStream(stream);
+	return rc;
+}
+
+static int decompress_gzip(const unsigned char *in, size_t in_size, int out_fd, char *why, size_t why_size)
+{
+	unsigned char buf[1 << 16];
+	z_stream strm = { 0 };
+	size_t total = 0;
+	int ret, rc = -1;
+
+	if (in_size > UINT32_MAX || inflateInit2(&strm, 16 + MAX_WBITS) != Z_OK) {	/* 16: gzip's header */
+		snprintf(why, why_size, "zlib could not start");
+		return -1;
+	}
+	strm.next_in = (unsigned char *)(uintptr_t)in;	/* zlib only reads it */
+	strm.avail_in = (uInt)in_size;
+	do {
+		strm.next_out = buf;
+		strm.avail_out = sizeof(buf);
+		ret = inflate(&strm, Z_NO_FLUSH);
+		if (ret != Z_OK && ret != Z_STREAM_END) {
+			snprintf(why, why_size, "its gzip payload does not decompress (%s)",
+				 ret == Z_BUF_ERROR ? "it ends early" : strm.msg ? strm.msg : "zlib error");
+			goto out;
+		}
+		if (emit(out_fd, buf, sizeof(buf) - strm.avail_out, &total, why, why_size) < 0)
+			goto out;
+	} while (ret != Z_STREAM_END);
+	rc = 0;
+out:
+	inflateEnd(&strm);
+	return rc;
+}
+
+struct payload_codec {
+	const char *name;
+	unsigned char magic[PAYLOAD_MAGIC_MAX];
+	size_t magic_size;
+	int (*decompress)(const unsigned char *in, size_t in_size, int out_fd, char *why, size_t why_size);
+};
+
+static const struct payload_codec codecs[] = {
+	{ "xz", { 0xfd, '7', 'z', 'X', 'Z', 0x00 }, 6, decompress_xz },
+	{ "zstd", { 0x28, 0xb5, 0x2f, 0xfd }, 4, decompress_zstd },
+	{ "gzip", { 0x1f, 0x8b }, 2, decompress_gzip },
+};
+
+static const struct payload_codec *payload_codec(const unsigned char *payload, size_t size)
+{
+	for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++)
+		if (size >= codecs[i].magic_size && memcmp(payload, codecs[i].magic, codecs[i].magic_size) == 0)
+			return &codecs[i];
+	return NULL;
+}
+
+const char *payload_codec_name(const struct payload_codec *codec)
+{
+	return codec->name;
+}
+
 static uint32_t le32(const unsigned char *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-int bzimage_payload(const unsigned char *image, size_t size, size_t *offset, size_t *length, char *why,
-		    size_t why_size)
+int bzimage_payload(const unsigned char *image, size_t size, size_t *offset, size_t *length,
+		    const struct payload_codec **codec, char *why, size_t why_size)
 {
 	size_t setup_sects, start, off, len;
 	unsigned int version;
@@ -115,51 +265,18 @@ int bzimage_payload(const unsigned char *image, size_t size, size_t *offset, siz
 	start = (setup_sects + 1) * 512;
 	off = le32(image + BZ_PAYLOAD_OFFSET);
 	len = le32(image + BZ_PAYLOAD_LENGTH);
-	if (start > size || off > size - start || len > size - start - off || len < sizeof(xz_magic)) {
+	if (start > size || off > size - start || len > size - start - off || len < PAYLOAD_MAGIC_MAX) {
 		snprintf(why, why_size, "its payload (offset %zu, %zu bytes) lies outside the file", off, len);
 		return -1;
 	}
-	if (memcmp(image + start + off, xz_magic, sizeof(xz_magic)) != 0) {
-		snprintf(why, why_size, "its payload is not xz-compressed");
+	*codec = payload_codec(image + start + off, len);
+	if (!*codec) {
+		snprintf(why, why_size, "its payload is compressed in a way the runner does not decompress "
+			 "(it knows xz, zstd and gzip)");
 		return -1;
 	}
 	*offset = start + off;
 	*length = len;
-	return 0;
-}
-
-static int decompress_xz(const unsigned char *in, size_t in_size, int out_fd, char *why, size_t why_size)
-{
-	lzma_stream strm = LZMA_STREAM_INIT;
-	unsigned char buf[1 << 16];
-	size_t total = 0;
-	lzma_ret ret;
-
-	if (lzma_stream_decoder(&strm, UINT64_MAX, 0) != LZMA_OK) {
-		snprintf(why, why_size, "liblzma could not start");
-		return -1;
-	}
-	strm.next_in = in;
-	strm.avail_in = in_size;
-	do {
-		strm.next_out = buf;
-		strm.avail_out = sizeof(buf);
-		ret = lzma_code(&strm, LZMA_FINISH);
-		if (ret != LZMA_OK && ret != LZMA_STREAM_END) {
-			snprintf(why, why_size, "its xz payload does not decompress (liblzma error %d)", (int)ret);
-			lzma_end(&strm);
-			return -1;
-		}
-		total += sizeof(buf) - strm.avail_out;
-		if (total > VMLINUX_MAX_SIZE ||
-		    write(out_fd, buf, sizeof(buf) - strm.avail_out) != (ssize_t)(sizeof(buf) - strm.avail_out)) {
-			snprintf(why, why_size, total > VMLINUX_MAX_SIZE ? "its payload is too large"
-								       : "writing the cache failed: %s", strerror(errno));
-			lzma_end(&strm);
-			return -1;
-		}
-	} while (ret != LZMA_STREAM_END);
-	lzma_end(&strm);
 	return 0;
 }
 
@@ -203,6 +320,7 @@ int vmlinux_extract(const char *bzimage, const char *cache_dir, char *path, size
 		    char *why, size_t why_size)
 {
 	size_t size, payload_offset, payload_length;
+	const struct payload_codec *codec;
 	char tmp[4200], detail[128];
 	unsigned char *image;
 	int fd, rc;
@@ -215,7 +333,7 @@ int vmlinux_extract(const char *bzimage, const char *cache_dir, char *path, size
 		munmap(image, size);
 		return 0;
 	}
-	if (bzimage_payload(image, size, &payload_offset, &payload_length, detail, sizeof(detail)) < 0) {
+	if (bzimage_payload(image, size, &payload_offset, &payload_length, &codec, detail, sizeof(detail)) < 0) {
 		snprintf(why, why_size, "%s: %s", bzimage, detail);
 		munmap(image, size);
 		return -1;
@@ -232,7 +350,7 @@ int vmlinux_extract(const char *bzimage, const char *cache_dir, char *path, size
 		munmap(image, size);
 		return -1;
 	}
-	rc = decompress_xz(image + payload_offset, payload_length, fd, why, why_size);
+	rc = codec->decompress(image + payload_offset, payload_length, fd, why, why_size);
 	munmap(image, size);
 	if (close(fd) < 0 && rc == 0) {
 		snprintf(why, why_size, "cache %s: %s", cache_dir, strerror(errno));

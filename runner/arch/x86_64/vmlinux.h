@@ -13,17 +13,22 @@
 #define VMLINUX_MAX_BZIMAGE	(128u << 20)
 #define VMLINUX_MAX_SIZE	(512u << 20)
 
+/* How a payload is compressed: xz, zstd or gzip. */
+struct payload_codec;
+const char *payload_codec_name(const struct payload_codec *codec);
+
 /* Finds or makes the cached vmlinux of bzimage.  Returns 0 with its path,
- * or -1 with why (a kernel that is not xz-compressed, has no PVH note...)
+ * or -1 with why (a payload compressed some other way, no PVH note...)
  * for the caller to fall back to the bzImage. */
 int vmlinux_extract(const char *bzimage, const char *cache_dir, char *path, size_t path_size,
 		    char *why, size_t why_size);
 
 /* Where the compressed kernel lies in a bzImage: the boot header's
  * payload_offset and payload_length (protocol 2.08+), checked against the
- * file, and xz-compressed.  0, or -1 with why. */
-int bzimage_payload(const unsigned char *image, size_t size, size_t *offset, size_t *length, char *why,
-		    size_t why_size);
+ * file, and its compression, one the runner decompresses.  0, or -1 with
+ * why. */
+int bzimage_payload(const unsigned char *image, size_t size, size_t *offset, size_t *length,
+		    const struct payload_codec **codec, char *why, size_t why_size);
 
 /* Whether an ELF image carries the PVH entry note (Xen note type 18). */
 bool elf_has_pvh_note(const unsigned char *image, size_t size);

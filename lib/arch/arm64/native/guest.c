@@ -50,7 +50,7 @@ void guest_arch_native_loop(uint64_t n)
 	__asm__ volatile("1: subs %0, %0, #1\n\tb.ne 1b" : "+r"(n) : : "cc");
 }
 
-int guest_arch_prepare(int vm_fd, int vcpu_fd, uint8_t *mem, char *detail, size_t detail_size)
+int guest_arch_prepare(const struct guest_fds *fds, uint8_t *mem, char *detail, size_t detail_size)
 {
 	struct kvm_vcpu_init init;
 	uint64_t pc = 0, sctlr = 0;
@@ -63,24 +63,24 @@ int guest_arch_prepare(int vm_fd, int vcpu_fd, uint8_t *mem, char *detail, size_
 
 	memcpy(mem, guest_code, sizeof(guest_code));
 	memset(&init, 0, sizeof(init));
-	if (ioctl(vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0) {
+	if (ioctl(fds->vm, KVM_ARM_PREFERRED_TARGET, &init) < 0) {
 		snprintf(detail, detail_size, "KVM_ARM_PREFERRED_TARGET");
 		return -1;
 	}
-	if (ioctl(vcpu_fd, KVM_ARM_VCPU_INIT, &init) < 0) {
+	if (ioctl(fds->vcpu, KVM_ARM_VCPU_INIT, &init) < 0) {
 		snprintf(detail, detail_size, "KVM_ARM_VCPU_INIT (target %u)", init.target);
 		return -1;
 	}
-	if (ioctl(vcpu_fd, KVM_SET_ONE_REG, &reg) < 0) {
+	if (ioctl(fds->vcpu, KVM_SET_ONE_REG, &reg) < 0) {
 		snprintf(detail, detail_size, "KVM_SET_ONE_REG (PC)");
 		return -1;
 	}
-	if (ioctl(vcpu_fd, KVM_GET_ONE_REG, &system) < 0) {
+	if (ioctl(fds->vcpu, KVM_GET_ONE_REG, &system) < 0) {
 		snprintf(detail, detail_size, "KVM_GET_ONE_REG (SCTLR_EL1)");
 		return -1;
 	}
 	sctlr |= SCTLR_I;
-	if (ioctl(vcpu_fd, KVM_SET_ONE_REG, &system) < 0) {
+	if (ioctl(fds->vcpu, KVM_SET_ONE_REG, &system) < 0) {
 		snprintf(detail, detail_size, "KVM_SET_ONE_REG (SCTLR_EL1)");
 		return -1;
 	}

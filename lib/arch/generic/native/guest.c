@@ -12,10 +12,9 @@ void guest_arch_native_loop(uint64_t n)
 	(void)n;
 }
 
-int guest_arch_prepare(int vm_fd, int vcpu_fd, uint8_t *mem, char *detail, size_t detail_size)
+int guest_arch_prepare(const struct guest_fds *fds, uint8_t *mem, char *detail, size_t detail_size)
 {
-	(void)vm_fd;
-	(void)vcpu_fd;
+	(void)fds;
 	(void)mem;
 	(void)detail;
 	(void)detail_size;

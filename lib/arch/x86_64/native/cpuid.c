@@ -22,6 +22,15 @@
 #define CPUID_NPT_EDX_BIT	(1u << 0)	/* leaf 0x8000000A EDX */
 #define HYPERVISOR_LEAF		0x40000000u
 
+/* The signature fields (stepping, ext_family, ext_model): libcpuid 0.7
+ * (Debian 13) moved them into id.x86 and deprecated the old names; 0.6
+ * (Debian 12) has only those.  The Makefile tells which (pkg-config). */
+#ifdef KVMHOST_LIBCPUID_X86_ID
+#define CPU_SIGNATURE(id)	((id)->x86)
+#else
+#define CPU_SIGNATURE(id)	(*(id))
+#endif
+
 /* libcpuid reports malformed dump lines through its warning hook; keep the
  * first one for the error message instead of letting it print. */
 static char cpuid_warning[128];
@@ -129,11 +138,11 @@ static bool identify_unsupported_vendor(const struct cpu_raw_data_t *raw, struct
 	if (raw->basic_cpuid[0][0] < 1)
 		return false;
 	id->vendor = VENDOR_UNKNOWN;
-	id->stepping = (int)(sig & 0xf);
-	id->ext_family = base_family == 0xf ? base_family + (int)((sig >> 20) & 0xff) : base_family;
-	id->ext_model = (int)((sig >> 4) & 0xf);
+	CPU_SIGNATURE(id).stepping = (int)(sig & 0xf);
+	CPU_SIGNATURE(id).ext_family = base_family == 0xf ? base_family + (int)((sig >> 20) & 0xff) : base_family;
+	CPU_SIGNATURE(id).ext_model = (int)((sig >> 4) & 0xf);
 	if (base_family >= 6)
-		id->ext_model += (int)((sig >> 16) & 0xf) << 4;
+		CPU_SIGNATURE(id).ext_model += (int)((sig >> 16) & 0xf) << 4;
 	id->flags[CPU_FEATURE_HYPERVISOR] = (raw->basic_cpuid[1][2] >> 31) & 1;
 	if (raw->ext_cpuid[0][0] >= 0x80000001u)
 		id->flags[CPU_FEATURE_SVM] = (raw->ext_cpuid[1][2] >> 2) & 1;
@@ -165,9 +174,9 @@ void cpu_identify_host(const struct sysroot *root, struct cpu_identity *cpu)
 		if (!isprint((unsigned char)*c))
 			*c = '?';
 	copy_trimmed(cpu->brand, sizeof(cpu->brand), id.brand_str);
-	cpu->family = id.ext_family;
-	cpu->model = id.ext_model;
-	cpu->stepping = id.stepping;
+	cpu->family = CPU_SIGNATURE(&id).ext_family;
+	cpu->model = CPU_SIGNATURE(&id).ext_model;
+	cpu->stepping = CPU_SIGNATURE(&id).stepping;
 	cpu->vt_kind = cpu_vt_kind_of_vendor(cpu->vendor);
 	cpu->hypervisor_bit = id.flags[CPU_FEATURE_HYPERVISOR] != 0;
 

@@ -16,7 +16,9 @@
  */
 #include "guest_arch.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -26,6 +28,7 @@
 #define GUEST_CODE	0x8000
 #define GUEST_STACK	0xf000
 #define GUEST_PORT	0x10
+#define CPUID_MAX_ENTRIES 4096	/* KVM has about 60 on today's CPUs */
 
 #define PTE_PRESENT	(1ull << 0)
 #define PTE_WRITE	(1ull << 1)
@@ -88,13 +91,53 @@ static void build_memory(uint8_t *mem)
 	memcpy(mem + GUEST_CODE, guest_code, sizeof(guest_code));
 }
 
-int guest_arch_prepare(int vm_fd, int vcpu_fd, uint8_t *mem, char *detail, size_t detail_size)
+/* The vCPU's CPUID: what KVM supports on this host, as QEMU's -cpu host
+ * gives.  Without it the vCPU has an empty CPUID, and since Linux 6.x
+ * (Debian 13's 6.12) KVM_SET_SREGS refuses CR4.PAE and EFER.LME for a CPU
+ * whose CPUID lacks them: every working device would fail the probe. */
+static int set_cpuid(const struct guest_fds *fds, char *detail, size_t detail_size)
 {
+	struct kvm_cpuid2 *cpuid = NULL;
+	int rc = -1, saved;
+
+	for (uint32_t nent = 64; nent <= CPUID_MAX_ENTRIES; nent *= 2) {
+		struct kvm_cpuid2 *grown = realloc(cpuid, sizeof(*cpuid) + nent * sizeof(cpuid->entries[0]));
+
+		if (!grown) {
+			snprintf(detail, detail_size, "memory for %u CPUID entries", nent);
+			goto out;
+		}
+		cpuid = grown;
+		memset(cpuid, 0, sizeof(*cpuid) + nent * sizeof(cpuid->entries[0]));
+		cpuid->nent = nent;
+		if (ioctl(fds->kvm, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
+			break;
+		if (errno != E2BIG || nent == CPUID_MAX_ENTRIES) {
+			snprintf(detail, detail_size, "KVM_GET_SUPPORTED_CPUID");
+			goto out;
+		}
+	}
+	if (ioctl(fds->vcpu, KVM_SET_CPUID2, cpuid) < 0) {
+		snprintf(detail, detail_size, "KVM_SET_CPUID2 (%u entries)", cpuid->nent);
+		goto out;
+	}
+	rc = 0;
+out:
+	saved = errno;
+	free(cpuid);
+	errno = saved;
+	return rc;
+}
+
+int guest_arch_prepare(const struct guest_fds *fds, uint8_t *mem, char *detail, size_t detail_size)
+{
+	int vcpu_fd = fds->vcpu;
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
-	(void)vm_fd;
 	build_memory(mem);
+	if (set_cpuid(fds, detail, detail_size) < 0)
+		return -1;
 	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
 		snprintf(detail, detail_size, "KVM_GET_SREGS");
 		return -1;
