@@ -16,8 +16,9 @@ BUGDIR     ?= /usr/share/bug/kvm-host-toolkit
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 ANSIBLEFACTSDIR ?= /etc/ansible/facts.d
 # the udev rule for /dev/kvm: yes, no, or auto (only where this machine's udev
-# has no rule for kvm of its own; systemd's udev has one)
+# has no rule for kvm of its own in UDEV_DEFAULT_RULES; systemd's udev has one)
 UDEV_RULE  ?= auto
+UDEV_DEFAULT_RULES ?= /lib/udev/rules.d/50-udev-default.rules /usr/lib/udev/rules.d/50-udev-default.rules
 DESTDIR    ?=
 
 CC         ?= gcc
@@ -234,7 +235,7 @@ check-package:
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
-	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(INITDIR)
+	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(INITDIR)
 	install -m 0755 $(B)/kvm-ok $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(B)/modload $(DESTDIR)$(SBINDIR)/
 	$(if $(RUNNER),install -m 0755 $(B)/runner $(DESTDIR)$(BINDIR)/)
@@ -248,8 +249,9 @@ install: all
 	sed 's|@SBINDIR@|$(SBINDIR)|g' modload/kvm-modload.init.in > $(DESTDIR)$(INITDIR)/kvm-modload
 	chmod 0755 $(DESTDIR)$(INITDIR)/kvm-modload
 	@if [ "$(UDEV_RULE)" = yes ] || { [ "$(UDEV_RULE)" = auto ] && \
-	    ! grep -qs '^KERNEL=="kvm"' /lib/udev/rules.d/50-udev-default.rules /usr/lib/udev/rules.d/50-udev-default.rules; }; then \
+	    ! grep -qs '^KERNEL=="kvm"' $(UDEV_DEFAULT_RULES); }; then \
 	  echo "install -m 0644 modload/65-kvm.rules $(DESTDIR)$(UDEVRULESDIR)/"; \
+	  install -d $(DESTDIR)$(UDEVRULESDIR); \
 	  install -m 0644 modload/65-kvm.rules $(DESTDIR)$(UDEVRULESDIR)/; \
 	else echo "(65-kvm.rules not installed: UDEV_RULE=$(UDEV_RULE); udev's own 50-udev-default.rules gives /dev/kvm to group kvm)"; fi
 	install -d $(DESTDIR)$(BUGDIR)

@@ -28,10 +28,11 @@ struct machine_profile {
 	const char *linux_machine[2];
 	const char *default_machine[2];
 
-	/* The firmware the micro and Linux machines boot through (-bios),
-	 * NULL for QEMU's default; the -M options added with it, and those
-	 * added where it is not installed (QEMU's default firmware then), with
-	 * the note that says what that changes. */
+	/* The firmware the micro and Linux machines boot through (-bios), a
+	 * file in QEMU's data directory beside the engine (Debian's:
+	 * /usr/share/qemu), NULL for QEMU's default; the -M options added with
+	 * it, and those added where it is not installed (QEMU's default
+	 * firmware then), with the note that says what that changes. */
 	const char *firmware;
 	const char *with_firmware, *without_firmware, *without_firmware_note;
 

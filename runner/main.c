@@ -364,21 +364,42 @@ static int add_all(struct argv_builder *b, const char *const *args, size_t n)
 }
 
 /* -M ARGS: the machine, then the devices every profile has */
-/* -M type with the profile's firmware (-bios) where it is installed, else
- * QEMU's default firmware with what it needs (a note says so unless
- * quiet), and the quiet devices. */
+/* Where QEMU looks for its firmware first: its data directory beside the
+ * binary (/usr/bin/qemu-system-x86_64: /usr/share/qemu/NAME).  0, or -1
+ * with errno. */
+static int firmware_path(const char *engine, const char *name, char *path, size_t size)
+{
+	char real[4096], *slash;
+
+	if (!realpath(engine, real))
+		return -1;
+	for (int up = 0; up < 2; up++) {	/* PREFIX/bin/qemu-system-...: PREFIX */
+		slash = strrchr(real, '/');
+		if (slash)
+			*slash = '\0';
+	}
+	if ((size_t)snprintf(path, size, "%s/share/qemu/%s", real, name) >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return access(path, R_OK);
+}
+
+/* -M type (after the engine) with the profile's firmware (-bios) where it
+ * is installed, else QEMU's default firmware with what that needs (and a
+ * note unless quiet), and the quiet devices. */
 static int add_machine(struct argv_builder *b, const char *type, bool quiet)
 {
-	bool firmware = machine.firmware && access(machine.firmware, R_OK) == 0;
-	char full[256];
+	char full[256], firmware[4200] = "";
+	bool found = machine.firmware && firmware_path(b->argv[0], machine.firmware, firmware, sizeof(firmware)) == 0;
 
-	if (machine.firmware && !firmware && !quiet)
-		fprintf(stderr, "%s: %s: %s; %s\n", prog, machine.firmware, strerror(errno),
-			machine.without_firmware_note);
+	if (machine.firmware && !found && !quiet)
+		fprintf(stderr, "%s: no %s firmware (%s: %s): %s\n", prog, machine.firmware,
+			firmware[0] ? firmware : b->argv[0], strerror(errno), machine.without_firmware_note);
 	snprintf(full, sizeof(full), "%s%s", type,
-		 !machine.firmware ? "" : firmware ? machine.with_firmware : machine.without_firmware);
+		 !machine.firmware ? "" : found ? machine.with_firmware : machine.without_firmware);
 	return argv_add(b, "-M") < 0 || argv_add_copy(b, full) < 0 ||
-	       (firmware && (argv_add(b, "-bios") < 0 || argv_add(b, machine.firmware) < 0)) ||
+	       (found && (argv_add(b, "-bios") < 0 || argv_add_copy(b, firmware) < 0)) ||
 	       add_all(b, quiet_devices, sizeof(quiet_devices) / sizeof(*quiet_devices)) < 0 ? -1 : 0;
 }
 

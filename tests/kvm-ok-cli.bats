@@ -107,9 +107,23 @@ teardown() {
 	assert_line --partial "not understood"
 }
 
+@test "make install: the udev rule only where udev has no rule for kvm (UDEV_RULE=auto), else no rules directory at all" {
+	dest=$(mktemp -d)
+	printf 'KERNEL=="kvm", GROUP="kvm", MODE="0660"\n' > "$dest/50-udev-default.rules"
+	run make -C "$TOP" --no-print-directory install DESTDIR="$dest/root" PREFIX=/usr UDEV_DEFAULT_RULES="$dest/50-udev-default.rules"
+	assert_success
+	assert_line "(65-kvm.rules not installed: UDEV_RULE=auto; udev's own 50-udev-default.rules gives /dev/kvm to group kvm)"
+	[ ! -e "$dest/root/usr/lib/udev" ] || fail "an empty udev directory was made: $(find "$dest/root/usr/lib/udev")"
+	rm -rf "$dest/root"
+	run make -C "$TOP" --no-print-directory install DESTDIR="$dest/root" PREFIX=/usr UDEV_DEFAULT_RULES="$dest/none.rules"
+	assert_success
+	[ -f "$dest/root/usr/lib/udev/rules.d/65-kvm.rules" ] || fail "no rule where udev has none: $output"
+	rm -rf "$dest"
+}
+
 @test "make install honours DESTDIR and PREFIX; make uninstall removes what it installed" {
 	dest=$(mktemp -d)
-	run make -C "$TOP" --no-print-directory install DESTDIR="$dest" PREFIX=/opt/kvmtk
+	run make -C "$TOP" --no-print-directory install DESTDIR="$dest" PREFIX=/opt/kvmtk UDEV_RULE=yes
 	assert_success
 	for f in bin/kvm-ok sbin/modload bin/runner lib/kvm-host-toolkit/microguest.elf share/man/man1/runner.1 \
 		share/man/man1/kvm-ok.1 share/man/man8/modload.8 share/bash-completion/completions/kvm-ok \
@@ -125,7 +139,7 @@ teardown() {
 	grep -qx "MODLOAD=/opt/kvmtk/sbin/modload" "$dest/etc/init.d/kvm-modload" || fail "the init script does not run the installed modload"
 	run "$dest/opt/kvmtk/bin/kvm-ok" --version
 	assert_output "kvm-ok $(cat "$TOP/VERSION")"
-	run make -C "$TOP" --no-print-directory uninstall DESTDIR="$dest" PREFIX=/opt/kvmtk
+	run make -C "$TOP" --no-print-directory uninstall DESTDIR="$dest" PREFIX=/opt/kvmtk UDEV_RULE=yes
 	assert_success
 	[ -z "$(find "$dest" -type f)" ] || fail "left behind: $(find "$dest" -type f)"
 	rm -rf "$dest"

@@ -215,12 +215,46 @@ explained_command() {
 	command=$(sed 's/ tsc_early_khz=[0-9]*/ tsc_early_khz=N/' <<<"$command")
 }
 
+# The fake engine installed as PREFIX/bin/qemu-system-x86_64 in $RECORD_DIR,
+# with qboot in PREFIX/share/qemu as Debian's qemu-system-data has it (or
+# without: "none"), in $engine.
+engine_in_prefix() {
+	engine=$RECORD_DIR/prefix/bin/qemu-system-x86_64
+	mkdir -p "$RECORD_DIR/prefix/bin" "$RECORD_DIR/prefix/share/qemu"
+	cp "$FAKE_QEMU" "$engine"
+	[ "${1:-}" = none ] || : > "$RECORD_DIR/prefix/share/qemu/qboot.rom"
+}
+
+@test "runner --kernel: the fast profile's command line: microvm on qboot, the firmware beside the engine" {
+	echo "not a kernel" > "$RECORD_DIR/bzImage"
+	engine_in_prefix
+	run "$RUNNER" --accel=tcg --qemu "$engine" --explain --kernel "$RECORD_DIR/bzImage" --append "root=/dev/vda" -- -m 1G
+	assert_success
+	explained_command
+	assert_equal "$command" "command: $engine -M microvm,isa-serial=on,x-option-roms=off -bios $RECORD_DIR/prefix/share/qemu/qboot.rom -nodefaults -no-user-config -display none -serial stdio -accel tcg,thread=multi -cpu qemu64 -kernel $RECORD_DIR/bzImage -append 'console=ttyS0 quiet tsc=reliable no_timer_check lpj=5000000 mitigations=off cryptomgr.notests nokaslr 8250.nr_uarts=1 random.trust_cpu=on tsc_early_khz=N root=/dev/vda' -m 1G"
+	refute_line --partial "firmware"
+}
+
+@test "runner --kernel without qboot: QEMU's default firmware with its option ROMs (which start -kernel), and a note that says so" {
+	# Debian 13's QEMU 10 finds SeaBIOS's bios-microvm.bin, which with the
+	# option ROMs off never starts the kernel: a silent hang
+	echo "not a kernel" > "$RECORD_DIR/bzImage"
+	engine_in_prefix none
+	run "$RUNNER" --accel=tcg --qemu "$engine" --explain --kernel "$RECORD_DIR/bzImage"
+	assert_success
+	assert_line "runner: no qboot.rom firmware ($RECORD_DIR/prefix/share/qemu/qboot.rom: No such file or directory): QEMU's default firmware (SeaBIOS on Debian) starts the kernel through its option ROMs, a slower start (apt-get install qemu-system-data)"
+	assert_line --regexp "^command: $engine -M microvm,isa-serial=on,x-option-roms=on -nodefaults "
+	refute_line --partial " -bios "
+	run "$RUNNER" --accel=tcg --qemu "$engine" --explain -q --kernel "$RECORD_DIR/bzImage"
+	refute_line --partial "firmware"
+}
+
 @test "runner --kernel: the fast profile's command line" {
 	echo "not a kernel" > "$RECORD_DIR/bzImage"
 	run "$RUNNER" --accel=tcg --qemu "$FAKE_QEMU" --explain --kernel "$RECORD_DIR/bzImage" --append "root=/dev/vda" -- -m 1G
 	assert_success
 	explained_command
-	assert_equal "$command" "command: $FAKE_QEMU -M microvm,x-option-roms=off,isa-serial=on -nodefaults -no-user-config -display none -serial stdio -accel tcg,thread=multi -cpu qemu64 -kernel $RECORD_DIR/bzImage -append 'console=ttyS0 quiet tsc=reliable no_timer_check lpj=5000000 mitigations=off cryptomgr.notests nokaslr 8250.nr_uarts=1 random.trust_cpu=on tsc_early_khz=N root=/dev/vda' -m 1G"
+	assert_equal "$command" "command: $FAKE_QEMU -M microvm,isa-serial=on,x-option-roms=on -nodefaults -no-user-config -display none -serial stdio -accel tcg,thread=multi -cpu qemu64 -kernel $RECORD_DIR/bzImage -append 'console=ttyS0 quiet tsc=reliable no_timer_check lpj=5000000 mitigations=off cryptomgr.notests nokaslr 8250.nr_uarts=1 random.trust_cpu=on tsc_early_khz=N root=/dev/vda' -m 1G"
 }
 
 @test "runner --kernel under TCG: the guest is told the host's TSC rate, as the host kernel measured it" {
@@ -256,7 +290,7 @@ explained_command() {
 	run "$RUNNER" --accel=tcg --qemu "$FAKE_QEMU" --explain --disk "$img" --append "systemd.show_status=1" -- -m 1G
 	assert_success
 	explained_command
-	assert_equal "$command" "command: $FAKE_QEMU -M microvm,x-option-roms=off,isa-serial=on -nodefaults -no-user-config -display none -serial stdio -accel tcg,thread=multi -cpu qemu64 -kernel $img.vmlinuz -initrd $img.initrd -append 'console=ttyS0 quiet tsc=reliable no_timer_check lpj=5000000 mitigations=off cryptomgr.notests nokaslr 8250.nr_uarts=1 random.trust_cpu=on tsc_early_khz=N root=/dev/vda rw systemd.show_status=1' -drive id=root,file=$img,format=raw,if=none,werror=report,rerror=report -device virtio-blk-device,drive=root -netdev user,id=net0 -device virtio-net-device,netdev=net0 -m 1G"
+	assert_equal "$command" "command: $FAKE_QEMU -M microvm,isa-serial=on,x-option-roms=on -nodefaults -no-user-config -display none -serial stdio -accel tcg,thread=multi -cpu qemu64 -kernel $img.vmlinuz -initrd $img.initrd -append 'console=ttyS0 quiet tsc=reliable no_timer_check lpj=5000000 mitigations=off cryptomgr.notests nokaslr 8250.nr_uarts=1 random.trust_cpu=on tsc_early_khz=N root=/dev/vda rw systemd.show_status=1' -drive id=root,file=$img,format=raw,if=none,werror=report,rerror=report -device virtio-blk-device,drive=root -netdev user,id=net0 -device virtio-net-device,netdev=net0 -m 1G"
 	# a comma in the path is doubled in -drive, as QEMU reads it
 	mkdir "$RECORD_DIR/a,b"
 	cp "$img" "$img.vmlinuz" "$RECORD_DIR/a,b/"
@@ -324,6 +358,27 @@ explained_command() {
 	assert_line "microguest: hello from the runner's test guest"
 	assert_line "microguest: loop start 200000000"
 	assert_line --regexp "^runner: tcg: first guest output [0-9]+ ms after QEMU started; loop of 200000000 iterations in [0-9]+ ms: [0-9]+ million iterations/s$"
+	assert_line "runner: selftest passed"
+}
+
+@test "runner --selftest with Debian 13's firmware layout (no qboot, SeaBIOS's bios-microvm.bin): option ROMs on, the guest boots" {
+	command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64"
+	[ -f /usr/share/seabios/bios-microvm.bin ] || skip "no SeaBIOS bios-microvm.bin (package seabios)"
+	# a copy of QEMU under a prefix whose share/qemu is Debian 13's: QEMU's
+	# files without qboot, and SeaBIOS's bios-microvm.bin, with which the
+	# option ROMs off never start the kernel (the guest hung, silent)
+	mkdir -p "$RECORD_DIR/prefix/bin" "$RECORD_DIR/prefix/share/qemu"
+	cp "$(command -v qemu-system-x86_64)" "$RECORD_DIR/prefix/bin/"
+	for f in /usr/share/qemu/*; do
+		case ${f##*/} in qboot.rom|bios-microvm.bin) ;; *) ln -s "$f" "$RECORD_DIR/prefix/share/qemu/" ;; esac
+	done
+	ln -s /usr/share/seabios/bios-microvm.bin "$RECORD_DIR/prefix/share/qemu/"
+	# its modules (Debian 12's TCG) where Debian keeps them
+	QEMU_MODULE_DIR=/usr/lib/x86_64-linux-gnu/qemu run timeout 120 "$RUNNER" --accel=tcg --qemu "$RECORD_DIR/prefix/bin/qemu-system-x86_64" --selftest
+	assert_success
+	assert_line --partial "runner: no qboot.rom firmware ($RECORD_DIR/prefix/share/qemu/qboot.rom: No such file or directory)"
+	assert_line --regexp "^runner: command: .* -M microvm,isa-serial=on,rtc=off,x-option-roms=on "
+	assert_line "microguest: hello from the runner's test guest"
 	assert_line "runner: selftest passed"
 }
 

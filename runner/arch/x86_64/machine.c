@@ -51,7 +51,7 @@ const struct machine_profile machine = {
 	 * to QEMU: Debian 12's bios-microvm.bin is qboot, but Debian 13's
 	 * QEMU 10 finds SeaBIOS's file of that name, which with the option
 	 * ROMs off never starts the kernel (the guest hangs, silent) */
-	.firmware = "/usr/share/qemu/qboot.rom",
+	.firmware = "qboot.rom",
 	.with_firmware = ",x-option-roms=off",
 	.without_firmware = ",x-option-roms=on",
 	.without_firmware_note = "QEMU's default firmware (SeaBIOS on Debian) starts the kernel "
