@@ -397,11 +397,13 @@ static void collect_setting(struct snapshot *s)
 		free(text);
 	}
 	if ((text = sysroot_read_all(s->src, SETTING_MOUNTINFO, 4 << 20, &len))) {
-		char lines[2048] = "", fstype[64], *line, *save = NULL;
+		char lines[4096] = "", fstype[64], *line, *save = NULL;
 
+		/* /dev's mount (the setting) and the cgroup mounts (readiness) */
 		used = 0;
 		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-			if (setting_dev_mount_line(line, fstype, sizeof(fstype)) && used < sizeof(lines))
+			if ((setting_dev_mount_line(line, fstype, sizeof(fstype)) || strstr(line, " - cgroup ") ||
+			     strstr(line, " - cgroup2 ")) && used < sizeof(lines))
 				used += (size_t)snprintf(lines + used, sizeof(lines) - used, "%.500s\n", line);
 		put_text(s, &SETTING_MOUNTINFO[1], "%s", lines);
 		free(text);

@@ -113,6 +113,74 @@ static void check_limits(const struct host_facts *f, struct readiness *r)
 	    p->nr_vcpus, p->max_vcpus, p->nr_memslots, p->irqchip > 0 ? "yes" : "no");
 }
 
+/* The controllers virt-host-validate wants mounted on a cgroup v1 (or
+ * hybrid) host, as libvirt uses them there. */
+static const char *const cgroup_v1_wanted[] = { "cpu", "cpuacct", "cpuset", "memory", "devices", "blkio" };
+
+/* A mountinfo line's file system type and super options ("... - TYPE
+ * SOURCE OPTIONS"); false for a line without them. */
+static bool mount_type_options(char *line, char **type, char **options)
+{
+	char *dash = strstr(line, " - "), *save = NULL, *source;
+
+	if (!dash)
+		return false;
+	*type = strtok_r(dash + 3, " ", &save);
+	source = strtok_r(NULL, " ", &save);
+	*options = strtok_r(NULL, " ", &save);
+	return *type && source && *options;
+}
+
+/* Without /sys/fs/cgroup/cgroup.controllers: cgroup v1, hybrid, or none,
+ * from the process's mounts. */
+static void check_cgroup_v1(const struct sysroot *root, struct readiness *r)
+{
+	bool mounted[sizeof(cgroup_v1_wanted) / sizeof(cgroup_v1_wanted[0])] = { false };
+	char *text, *line, *save = NULL, have[64] = "", missing[64] = "";
+	bool any_v1 = false;
+	struct ready_check *c;
+	size_t len;
+
+	text = sysroot_read_all(root, "/proc/self/mountinfo", 4 << 20, &len);
+	if (!text) {
+		c = readiness_add(r, "cgroups", READY_UNKNOWN, "cgroups: /sys/fs/cgroup/cgroup.controllers is missing "
+			      "and /proc/self/mountinfo could not be read");
+		readiness_hint(c, "Debian 12 and 13 mount cgroup v2 at /sys/fs/cgroup at boot (systemd); check it is mounted.");
+		return;
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *type, *options, *opt, *opt_save = NULL;
+
+		if (!mount_type_options(line, &type, &options) || strcmp(type, "cgroup") != 0)
+			continue;
+		any_v1 = true;
+		for (opt = strtok_r(options, ",", &opt_save); opt; opt = strtok_r(NULL, ",", &opt_save))
+			for (size_t i = 0; i < sizeof(cgroup_v1_wanted) / sizeof(cgroup_v1_wanted[0]); i++)
+				if (strcmp(opt, cgroup_v1_wanted[i]) == 0)
+					mounted[i] = true;
+	}
+	free(text);
+	if (!any_v1) {
+		c = readiness_add(r, "cgroups", READY_UNKNOWN, "cgroups: neither cgroup v2 (/sys/fs/cgroup/cgroup.controllers) "
+			      "nor a cgroup v1 controller is mounted");
+		readiness_hint(c, "Debian 12 and 13 mount cgroup v2 at /sys/fs/cgroup at boot (systemd); check it is mounted.");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(cgroup_v1_wanted) / sizeof(cgroup_v1_wanted[0]); i++) {
+		char *list = mounted[i] ? have : missing;
+
+		snprintf(list + strlen(list), sizeof(have) - strlen(list), "%s%s", list[0] ? " " : "", cgroup_v1_wanted[i]);
+	}
+	if (missing[0]) {
+		c = readiness_add(r, "cgroups", READY_WARN, "cgroup v1 controllers mounted: %s; missing: %s",
+				  have[0] ? have : "none", missing);
+		readiness_hint(c, "libvirt limits guests through these: mount them, or boot with cgroup v2 "
+			       "(systemd.unified_cgroup_hierarchy=1, the default of Debian 12 and 13)");
+	} else {
+		readiness_add(r, "cgroups", READY_PASS, "cgroup v1 controllers mounted: %s", have);
+	}
+}
+
 static void check_memory(const struct host_facts *f, struct readiness *r)
 {
 	const struct sysroot *root = &f->root;
@@ -173,8 +241,7 @@ static void check_memory(const struct host_facts *f, struct readiness *r)
 			readiness_add(r, "cgroups", READY_PASS, "cgroup v2 controllers: %s", controllers);
 		}
 	} else {
-		c = readiness_add(r, "cgroups", READY_UNKNOWN, "cgroup v2: /sys/fs/cgroup/cgroup.controllers is missing (cgroup v1 or not mounted)");
-		readiness_hint(c, "Debian 12 uses cgroup v2 by default; check /sys/fs/cgroup is mounted.");
+		check_cgroup_v1(root, r);
 	}
 }
 

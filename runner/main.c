@@ -20,6 +20,7 @@
 #include "output.h"
 #include "debian_root.h"
 #include "machine.h"
+#include "os_release.h"
 #include "qemu_args.h"
 #include "supervise.h"
 #include "verdict.h"
@@ -87,7 +88,7 @@ static void usage(FILE *out)
 		"  --selftest           boot the bundled micro guest and report speeds\n"
 		"  --disk IMAGE         boot a disk made by --make-debian-root (its kernel beside it)\n"
 		"  --make-debian-root IMAGE  debootstrap a bootable Debian disk image (root; see runner(1)):\n"
-		"       [--suite bookworm] [--size 2G] [--packages a,b] [--mirror URL]\n"
+		"       [--suite SUITE (the running release)] [--size 2G] [--packages a,b] [--mirror URL]\n"
 		"       [--root-password-file FILE] [--first-boot SCRIPT]; IMAGE.qcow2 gives qcow2\n"
 		"  --probe-timeout MS   bound of the /dev/kvm probe (as kvm-ok)\n"
 		"  --sysroot DIR        judge KVM on the host image under DIR (tests)\n"
@@ -667,7 +668,7 @@ int main(int argc, char **argv)
 	struct qemu_choice choice;
 	struct decision d;
 	struct argv_builder cmd = { 0 };
-	char vmlinux[4200], append[4096];
+	char vmlinux[4200], append[4096], running_suite[64];
 	const char *engine;
 	int rc;
 
@@ -689,8 +690,17 @@ int main(int argc, char **argv)
 		o.debian.prog = prog;
 		o.debian.kernel_package = machine.kernel_package;
 		o.debian.debian_arch = machine.debian_arch;
-		if (!o.debian.suite)
-			o.debian.suite = "bookworm";
+		if (!o.debian.suite) {
+			char why[256];
+
+			if (running_debian_suite(OS_RELEASE_PATH, running_suite, sizeof(running_suite), why,
+						 sizeof(why)) < 0) {
+				fprintf(stderr, "%s: --make-debian-root: the running release is the default suite, but %s: "
+					"give one with --suite (bookworm, trixie)\n", prog, why);
+				return EXIT_USAGE;
+			}
+			o.debian.suite = running_suite;
+		}
 		if (!o.debian.size)
 			o.debian.size = "2G";
 		return make_debian_root(&o.debian);

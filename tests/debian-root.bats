@@ -58,8 +58,24 @@ setup() {
 @test "runner --disk: the image boots under TCG, reports its Debian version, and powers off cleanly" {
 	dir=$BATS_FILE_TMPDIR
 	[ "$(cat "$dir/boot.status")" = 0 ] || fail "runner --disk exit status $(cat "$dir/boot.status") (124: stopped after 400 s); its last lines: $(tr -d '\r' < "$dir/boot.log" | tail -n 30)"
-	grep -qE "^@@@ DEBIAN 12\.[0-9]+ 6\.1\." <(tr -d '\r' < "$dir/boot.log") || fail "no report from the guest: $(tail -n 30 "$dir/boot.log")"
+	# the running release by default (Debian 12: 12.x with 6.1, 13: 13.x with 6.12)
+	major=$(cut -d. -f1 /etc/debian_version)
+	grep -qE "^@@@ DEBIAN $major\.[0-9]+ [0-9]+\.[0-9]+\." <(tr -d '\r' < "$dir/boot.log") || fail "no Debian $major report from the guest: $(tail -n 30 "$dir/boot.log")"
 	grep -qE "^runner: first guest output [0-9]+ ms after QEMU started$" "$dir/boot.log"
+}
+
+@test "make-debian-root: the default suite is the running release's; where os-release names none (sid) or another OS, --suite is asked for" {
+	printf 'PRETTY_NAME="Debian GNU/Linux trixie/sid"\nNAME="Debian GNU/Linux"\nID=debian\n' > "$BATS_FILE_TMPDIR/sid"
+	run unshare -m sh -c 'mount --bind "$1" /etc/os-release && exec "$2" --make-debian-root "$3"' sh \
+		"$BATS_FILE_TMPDIR/sid" "$BUILD/runner" "$BATS_FILE_TMPDIR/sid.img"
+	assert_failure 2
+	assert_output "runner: --make-debian-root: the running release is the default suite, but /etc/os-release names no release (VERSION_CODENAME=): give one with --suite (bookworm, trixie)"
+	printf 'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nVERSION_CODENAME=noble\n' > "$BATS_FILE_TMPDIR/ubuntu"
+	run unshare -m sh -c 'mount --bind "$1" /etc/os-release && exec "$2" --make-debian-root "$3"' sh \
+		"$BATS_FILE_TMPDIR/ubuntu" "$BUILD/runner" "$BATS_FILE_TMPDIR/sid.img"
+	assert_failure 2
+	assert_output --partial "/etc/os-release says this is not Debian (ID=ubuntu)"
+	[ ! -e "$BATS_FILE_TMPDIR/sid.img" ] && [ ! -e "$BATS_FILE_TMPDIR/sid.img.partial" ]
 }
 
 @test "make-debian-root: an existing image is refused" {
@@ -71,7 +87,7 @@ setup() {
 @test "make-debian-root: a failing step says which, shows debootstrap's lines, and leaves nothing behind" {
 	run "$BUILD/runner" --make-debian-root "$BATS_FILE_TMPDIR/bad.img" --mirror http://127.0.0.1:9/debian
 	assert_failure 1
-	assert_line --partial "runner: step 1 failed: debootstrap of bookworm did not succeed; its last lines:"
+	assert_line --partial "runner: step 1 failed: debootstrap of $(. /etc/os-release && echo "$VERSION_CODENAME") did not succeed; its last lines:"
 	assert_line --regexp "^  \| "
 	[ -z "$(ls "$BATS_FILE_TMPDIR" | grep '^bad\.img')" ] || fail "left behind: $(ls "$BATS_FILE_TMPDIR")"
 	[ -z "$(ls /var/tmp | grep '^runner-debian-root\.')" ] || fail "work directory left in /var/tmp"

@@ -31,6 +31,51 @@ ready_host() {
 	assert_equal "${lines[-1]}" "KVM acceleration can be used"
 }
 
+# a cgroup v1 (or hybrid) host: no cgroup.controllers, these v1 controllers
+cgroup_v1_host() {
+	ready_host intel-usable
+	rm "$HOST/sys/fs/cgroup/cgroup.controllers"
+	mkdir -p "$HOST/proc/self"
+	echo "580 1 0:57 / / rw,relatime - ext4 /dev/vda rw" > "$HOST/proc/self/mountinfo"
+	for c in "$@"; do
+		echo "6$RANDOM 580 0:6$RANDOM / /sys/fs/cgroup/${c%%,*} rw,nosuid - cgroup cgroup rw,$c" >> "$HOST/proc/self/mountinfo"
+	done
+}
+
+@test "readiness: cgroup v1 (hybrid) with virt-host-validate's controllers mounted: PASS, not UNKNOWN" {
+	cgroup_v1_host cpu,cpuacct cpuset memory devices blkio name=systemd
+	echo "700 580 0:70 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw" >> "$HOST/proc/self/mountinfo"
+	kvm_ok_on_host --all
+	assert_success
+	assert_line "INFO:   PASS    cgroups: cgroup v1 controllers mounted: cpu cpuacct cpuset memory devices blkio"
+}
+
+@test "readiness: a snapshot keeps the cgroup mounts (not the others): the replay gives the same cgroups line" {
+	cgroup_v1_host cpu,cpuacct memory
+	echo "590 580 0:80 / /home/secret-project rw - ext4 /dev/vdb rw" >> "$HOST/proc/self/mountinfo"
+	run "$KVM_OK" -q --sysroot "$HOST" --collect "$HOST_TMP/snap"
+	assert_success
+	run "$KVM_OK" --all --sysroot "$HOST_TMP/snap"
+	assert_line "INFO:   WARN    cgroups: cgroup v1 controllers mounted: cpu cpuacct memory; missing: cpuset devices blkio"
+	! grep -q secret-project "$HOST_TMP/snap/proc/self/mountinfo" || fail "an unrelated mount was kept"
+}
+
+@test "readiness: cgroup v1 without some controllers: WARN naming them, and the cgroup v2 way out" {
+	cgroup_v1_host cpu,cpuacct memory
+	kvm_ok_on_host --all
+	assert_success
+	assert_line "INFO:   WARN    cgroups: cgroup v1 controllers mounted: cpu cpuacct memory; missing: cpuset devices blkio"
+	assert_line "HINT:   cgroups: libvirt limits guests through these: mount them, or boot with cgroup v2 (systemd.unified_cgroup_hierarchy=1, the default of Debian 12 and 13)"
+}
+
+@test "readiness: no cgroup file system at all: UNKNOWN, and where Debian mounts it" {
+	cgroup_v1_host
+	kvm_ok_on_host --all
+	assert_success
+	assert_line "INFO:   UNKNOWN cgroups: cgroups: neither cgroup v2 (/sys/fs/cgroup/cgroup.controllers) nor a cgroup v1 controller is mounted"
+	assert_line "HINT:   cgroups: Debian 12 and 13 mount cgroup v2 at /sys/fs/cgroup at boot (systemd); check it is mounted."
+}
+
 @test "readiness: /dev/net/tun missing is a FAIL with its module; vhost-net missing a WARN" {
 	ready_host intel-usable
 	rm "$HOST/dev/net/tun" "$HOST/dev/vhost-net"
