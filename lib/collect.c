@@ -111,8 +111,6 @@ static void copy_file(struct snapshot *s, const char *abs, size_t max)
 
 static void collect_cpu(struct snapshot *s, const struct host_facts *f)
 {
-	const uint32_t *hv = f->cpu.hypervisor_leaf;
-
 	if (!sysroot_is_live(s->src)) {
 		copy_file(s, "/cpuid.raw", 1 << 20);
 	} else if (f->x86_64) {
@@ -122,8 +120,11 @@ static void collect_cpu(struct snapshot *s, const struct host_facts *f)
 		if (cpu_raw_dump(path, why, sizeof(why)) < 0)
 			failed(s, "cpuid.raw");
 	}
-	if (f->cpu.hypervisor_leaf_known)
+	if (f->cpu.hypervisor_leaf_known) {
+		const uint32_t *hv = f->cpu.hypervisor_leaf;
+
 		put_text(s, "cpuid.hypervisor", "hypervisor_cpuid[0]=%08x %08x %08x %08x\n", hv[0], hv[1], hv[2], hv[3]);
+	}
 	copy_file(s, "/proc/cpuinfo", CPUINFO_MAX_BYTES);
 	copy_file(s, "/proc/sys/kernel/osrelease", 4096);
 	put_text(s, "proc/sys/kernel/arch", "%s\n", f->arch_name);
@@ -183,7 +184,7 @@ static void collect_modules(struct snapshot *s, const struct report_facts *r)
 	for (int i = 0; i < REPORT_MODULES; i++) {
 		const struct module_params *m = &r->modules[i];
 		char rel[256], dirpath[256];
-		struct dirent *e;
+		const struct dirent *e;
 		DIR *d;
 
 		if (m->info.state == MODULE_ABSENT)
@@ -300,7 +301,7 @@ static void collect_device(struct snapshot *s, const struct host_facts *f)
 
 static void copy_dir_names(struct snapshot *s, const char *abs)
 {
-	struct dirent *e;
+	const struct dirent *e;
 	DIR *d;
 
 	if (!(d = sysroot_opendir(s->src, abs)))

@@ -48,7 +48,7 @@ static bool tree_is_safe(const struct sysroot *root, char *why, size_t why_size)
 	static const char *const attrs[] = { "vendor", "device", "class", "revision", "subsystem_vendor",
 					     "subsystem_device", "irq", "resource", "config", "label", "numa_node",
 					     "physfn", "modalias" };
-	struct dirent *e;
+	const struct dirent *e;
 	DIR *d = sysroot_opendir(root, "/sys/bus/pci/devices");
 	bool safe = true;
 

@@ -121,7 +121,8 @@ static const char *const cgroup_v1_wanted[] = { "cpu", "cpuacct", "cpuset", "mem
  * SOURCE OPTIONS"); false for a line without them. */
 static bool mount_type_options(char *line, char **type, char **options)
 {
-	char *dash = strstr(line, " - "), *save = NULL, *source;
+	char *dash = strstr(line, " - "), *save = NULL;
+	const char *source;
 
 	if (!dash)
 		return false;
@@ -191,7 +192,7 @@ static void check_memory(const struct host_facts *f, struct readiness *r)
 
 	if ((d = sysroot_opendir(root, "/sys/kernel/mm/hugepages")) != NULL) {
 		size_t used = 0;
-		struct dirent *e;
+		const struct dirent *e;
 
 		while ((e = readdir(d)) != NULL) {
 			char path[512], nr[32], fr[32];

@@ -20,8 +20,8 @@ static int by_name(const void *a, const void *b)
 
 void module_params_read(const struct sysroot *root, const char *module, char *out, size_t size)
 {
-	char dir[4096], *names[256];
-	struct dirent *e;
+	char dir[4096], *names[256] = { NULL };
+	const struct dirent *e;
 	size_t used = 0;
 	int n = 0;
 	DIR *d;

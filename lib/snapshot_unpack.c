@@ -114,7 +114,7 @@ static int check_listing(const char *archive, char *why, size_t why_size)
 static void find_root(struct unpacked_snapshot *u)
 {
 	char only[256] = "";
-	struct dirent *e;
+	const struct dirent *e;
 	int count = 0;
 	DIR *d = opendir(u->tmp);
 

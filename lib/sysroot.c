@@ -270,7 +270,7 @@ ssize_t sysroot_read_text(const struct sysroot *root, const char *path, char *bu
 
 int sysroot_count_entries(const struct sysroot *root, const char *path)
 {
-	struct dirent *e;
+	const struct dirent *e;
 	int n = 0;
 	DIR *dir = sysroot_opendir(root, path);
 

@@ -77,7 +77,7 @@ static void begin(struct build *b, const char *what)
 	fprintf(stderr, "%s: [%d/%d] %s (%.0f s)\n", b->o->prog, b->step, b->steps, what, now_s() - b->start);
 }
 
-static void show_log_tail(struct build *b)
+static void show_log_tail(const struct build *b)
 {
 	char line[512];
 	FILE *f = fopen(b->log, "r");
@@ -150,7 +150,7 @@ static int run_tool(struct build *b, char *const argv[])
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-static int fail(struct build *b, const char *fmt, ...)
+static int fail(const struct build *b, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -164,7 +164,7 @@ static int fail(struct build *b, const char *fmt, ...)
 	return -1;
 }
 
-static int write_file(struct build *b, const char *rel, const char *text, mode_t mode)
+static int write_file(const struct build *b, const char *rel, const char *text, mode_t mode)
 {
 	char path[4200];
 	int fd;
@@ -226,7 +226,7 @@ static int set_root_password(struct build *b)
 		return fail(b, "%s: no root entry", path);
 	}
 	{
-		char *field = line + 5, *end = strchr(field, ':');
+		const char *field = line + 5, *end = strchr(field, ':');
 		char *rebuilt = calloc(1, (size_t)len + 512);
 
 		if (!end || !rebuilt) {
@@ -290,7 +290,7 @@ static int copy_boot_files(struct build *b)
 	char boot[128], best[256] = "", src[4200];
 	static const char *const kinds[2] = { "vmlinuz-", "initrd.img-" };
 	static const int outputs[2] = { OUT_KERNEL, OUT_INITRD };
-	struct dirent *e;
+	const struct dirent *e;
 	DIR *d;
 
 	snprintf(boot, sizeof(boot), "%s/boot", b->root);

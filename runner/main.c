@@ -364,18 +364,18 @@ static int add_all(struct argv_builder *b, const char *const *args, size_t n)
 	return 0;
 }
 
-/* -M ARGS: the machine, then the devices every profile has */
 /* Where QEMU looks for its firmware first: its data directory beside the
  * binary (/usr/bin/qemu-system-x86_64: /usr/share/qemu/NAME).  0, or -1
  * with errno. */
 static int firmware_path(const char *engine, const char *name, char *path, size_t size)
 {
-	char real[4096], *slash;
+	char real[4096];
 
 	if (!realpath(engine, real))
 		return -1;
 	for (int up = 0; up < 2; up++) {	/* PREFIX/bin/qemu-system-...: PREFIX */
-		slash = strrchr(real, '/');
+		char *slash = strrchr(real, '/');
+
 		if (slash)
 			*slash = '\0';
 	}
