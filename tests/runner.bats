@@ -257,6 +257,79 @@ engine_in_prefix() {
 	assert_equal "$command" "command: $FAKE_QEMU -M microvm,isa-serial=on,x-option-roms=on -nodefaults -no-user-config -display none -serial stdio -accel tcg,thread=multi -cpu qemu64 -kernel $RECORD_DIR/bzImage -append 'console=ttyS0 quiet tsc=reliable no_timer_check lpj=5000000 mitigations=off cryptomgr.notests nokaslr 8250.nr_uarts=1 random.trust_cpu=on tsc_early_khz=N root=/dev/vda' -m 1G"
 }
 
+# The runner as nobody with only the given environment, --explain of
+# --kernel (the vmlinux cache is looked up before the file is read).
+runner_kernel_as_nobody() {
+	echo "not a kernel" > "$RECORD_DIR/bzImage"
+	chmod 0644 "$RECORD_DIR/bzImage"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups -- env -i "$@" \
+		"$RUNNER" --accel=tcg --qemu "$FAKE_QEMU" --explain --kernel "$RECORD_DIR/bzImage"
+}
+
+@test "runner --kernel: no HOME, XDG_CACHE_HOME or XDG_RUNTIME_DIR: no cache at all, never a shared /tmp" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to run the runner as another user (setpriv)"
+	# before: /tmp/kvm-host-toolkit-UID, which another user could make first
+	# and fill with a kernel of theirs
+	runner_kernel_as_nobody
+	assert_success
+	assert_line "runner: booting the kernel as it is (slower under TCG): no private cache directory (HOME, XDG_CACHE_HOME and XDG_RUNTIME_DIR are unset; a shared /tmp is not used)"
+	[ ! -e "/tmp/kvm-host-toolkit-$(id -u nobody)" ] || fail "a cache was made in /tmp"
+}
+
+@test "runner --kernel: a cache directory another user made or may write is refused, not used" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to run the runner as another user (setpriv)"
+	mkdir -p "$RECORD_DIR/planted/kvm-host-toolkit"
+	chmod 0777 "$RECORD_DIR/planted/kvm-host-toolkit"
+	runner_kernel_as_nobody XDG_CACHE_HOME="$RECORD_DIR/planted"
+	assert_success
+	assert_line "runner: booting the kernel as it is (slower under TCG): cache $RECORD_DIR/planted/kvm-host-toolkit is not private (owner uid 0, mode 0777): not used; remove it, or make it yours with mode 0700"
+	# the user's own, but writable by others: refused too
+	chown nobody "$RECORD_DIR/planted/kvm-host-toolkit"
+	runner_kernel_as_nobody XDG_CACHE_HOME="$RECORD_DIR/planted"
+	assert_line --partial "is not private (owner uid $(id -u nobody), mode 0777)"
+	# a symbolic link in its place is not followed
+	rm -rf "$RECORD_DIR/planted/kvm-host-toolkit"
+	mkdir "$RECORD_DIR/elsewhere"
+	ln -s "$RECORD_DIR/elsewhere" "$RECORD_DIR/planted/kvm-host-toolkit"
+	runner_kernel_as_nobody XDG_CACHE_HOME="$RECORD_DIR/planted"
+	assert_line --regexp "^runner: booting the kernel as it is \(slower under TCG\): cache $RECORD_DIR/planted/kvm-host-toolkit: (Not a directory|Too many levels of symbolic links)$"
+}
+
+@test "runner --kernel: HOME without ~/.cache: the cache and its parents are made, private, and used" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to run the runner as another user (setpriv)"
+	mkdir "$RECORD_DIR/home"
+	chown nobody "$RECORD_DIR/home"
+	runner_kernel_as_nobody HOME="$RECORD_DIR/home"
+	assert_success
+	# the kernel itself is no bzImage: past the cache, to the file's own check
+	assert_line "runner: booting the kernel as it is (slower under TCG): $RECORD_DIR/bzImage: not a bzImage (no \"HdrS\" boot header)"
+	[ "$(stat -c '%U %a' "$RECORD_DIR/home/.cache/kvm-host-toolkit")" = "nobody 700" ] ||
+		fail "cache: $(stat -c '%U %a' "$RECORD_DIR/home/.cache/kvm-host-toolkit")"
+}
+
+@test "runner --kernel: a cached vmlinux that is not the user's own is not booted: it is made again" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to run the runner as another user (setpriv)"
+	kernel=$(ls /var/cache/kvmhost-tests/kernel-*/boot/vmlinuz-* 2>/dev/null | head -n 1)
+	[ -n "$kernel" ] || skip "no Debian kernel in /var/cache/kvmhost-tests (the VM suite fetches one)"
+	mkdir "$RECORD_DIR/home"
+	chown nobody "$RECORD_DIR/home"
+	cp "$kernel" "$RECORD_DIR/vmlinuz"
+	chmod 0644 "$RECORD_DIR/vmlinuz"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups -- env -i HOME="$RECORD_DIR/home" \
+		"$RUNNER" --accel=tcg --qemu "$FAKE_QEMU" --explain --kernel "$RECORD_DIR/vmlinuz"
+	assert_success
+	cached=$(sed -n 's/^command: .* -kernel \([^ ]*\) .*/\1/p' <<<"$output")
+	[[ "$cached" == "$RECORD_DIR/home/.cache/kvm-host-toolkit/vmlinux-"* ]] || fail "no cached vmlinux: $output"
+	# another user's file in its place (as if planted before the cache was
+	# made private): not used, replaced by the user's own
+	chown root "$cached"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups -- env -i HOME="$RECORD_DIR/home" \
+		"$RUNNER" --accel=tcg --qemu "$FAKE_QEMU" --explain --kernel "$RECORD_DIR/vmlinuz"
+	assert_success
+	assert_line --partial " -kernel $cached "
+	[ "$(stat -c %U "$cached")" = nobody ] || fail "the planted file was booted: owner $(stat -c %U "$cached")"
+}
+
 @test "runner --kernel under TCG: the guest is told the host's TSC rate, as the host kernel measured it" {
 	echo "not a kernel" > "$RECORD_DIR/bzImage"
 	run "$RUNNER" --accel=tcg --qemu "$FAKE_QEMU" --explain --kernel "$RECORD_DIR/bzImage"

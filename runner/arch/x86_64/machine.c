@@ -18,7 +18,8 @@ static int vmlinux_of(const char *bzimage, char *path, size_t size, char *why, s
 {
 	char cache[1024];
 
-	vmlinux_cache_dir(cache, sizeof(cache));
+	if (vmlinux_cache_dir(cache, sizeof(cache), why, why_size) < 0)
+		return -1;
 	return vmlinux_extract(bzimage, cache, path, size, why, why_size);
 }
 

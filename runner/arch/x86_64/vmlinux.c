@@ -28,9 +28,50 @@
 #define BZ_PAYLOAD_LENGTH	0x24c
 #define PAYLOAD_MAGIC_MAX	6
 
-void vmlinux_cache_dir(char *dir, size_t size)
+/* Makes path's missing parents (0700, as mkdir -p would for a private
+ * tree) and path itself, then checks that path is a directory of this user
+ * that nobody else may write: 0, or -1 with why. */
+static int private_dir(const char *path, char *why, size_t why_size)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char partial[4096];
+	struct stat st;
+	int fd;
+
+	if (snprintf(partial, sizeof(partial), "%s", path) >= (int)sizeof(partial)) {
+		snprintf(why, why_size, "cache %.200s...: path too long", path);
+		return -1;
+	}
+	for (char *slash = strchr(partial + 1, '/'); ; slash = strchr(slash + 1, '/')) {
+		if (slash)
+			*slash = '\0';
+		if (mkdir(partial, 0700) < 0 && errno != EEXIST) {
+			snprintf(why, why_size, "cache %s: cannot make %s: %s", path, partial, strerror(errno));
+			return -1;
+		}
+		if (!slash)
+			break;
+		*slash = '/';
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(why, why_size, "cache %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		snprintf(why, why_size, "cache %s is not private (owner uid %u, mode %04o): not used; "
+			 "remove it, or make it yours with mode 0700", path, (unsigned int)st.st_uid,
+			 (unsigned int)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+int vmlinux_cache_dir(char *dir, size_t size, char *why, size_t why_size)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME"), *runtime = getenv("XDG_RUNTIME_DIR");
 
 	if (geteuid() == 0)
 		snprintf(dir, size, "/var/cache/kvm-host-toolkit");
@@ -38,8 +79,15 @@ void vmlinux_cache_dir(char *dir, size_t size)
 		snprintf(dir, size, "%s/kvm-host-toolkit", xdg);
 	else if (home && home[0] == '/')
 		snprintf(dir, size, "%s/.cache/kvm-host-toolkit", home);
-	else
-		snprintf(dir, size, "/tmp/kvm-host-toolkit-%u", (unsigned int)geteuid());
+	else if (runtime && runtime[0] == '/')
+		snprintf(dir, size, "%s/kvm-host-toolkit", runtime);
+	else {
+		/* never a shared /tmp: another user could plant the kernel */
+		snprintf(why, why_size, "no private cache directory (HOME, XDG_CACHE_HOME and XDG_RUNTIME_DIR "
+			 "are unset; a shared /tmp is not used)");
+		return -1;
+	}
+	return private_dir(dir, why, why_size);
 }
 
 /* FNV-1a, 64 bits: enough to tell kernels apart in a cache. */
@@ -280,14 +328,19 @@ int bzimage_payload(const unsigned char *image, size_t size, size_t *offset, siz
 	return 0;
 }
 
-static unsigned char *map_file(const char *path, size_t max, size_t *size, char *why, size_t why_size)
+/* Maps a regular file of at most max bytes, never through a symbolic link;
+ * with mine, only a file of this user that nobody else may write. */
+static unsigned char *map_file(const char *path, size_t max, bool mine, size_t *size, char *why, size_t why_size)
 {
 	struct stat st;
 	void *map;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | (mine ? O_NOFOLLOW : 0));
 
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 || (size_t)st.st_size > max) {
-		snprintf(why, why_size, "%s: %s", path, fd < 0 ? strerror(errno) : "not a regular file of a kernel's size");
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 || (size_t)st.st_size > max ||
+	    (mine && (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))))) {
+		snprintf(why, why_size, "%s: %s", path, fd < 0 ? strerror(errno)
+					  : mine && S_ISREG(st.st_mode) && st.st_size > 0 && (size_t)st.st_size <= max
+					  ? "not this user's own file" : "not a regular file of a kernel's size");
 		if (fd >= 0)
 			close(fd);
 		return NULL;
@@ -302,11 +355,13 @@ static unsigned char *map_file(const char *path, size_t max, size_t *size, char 
 	return map;
 }
 
+/* A cached vmlinux is used only if it is this user's own file, nobody
+ * else may write it, and it is an ELF with the PVH note. */
 static bool cached_is_good(const char *path)
 {
 	char why[64];
 	size_t size;
-	unsigned char *image = map_file(path, VMLINUX_MAX_SIZE, &size, why, sizeof(why));
+	unsigned char *image = map_file(path, VMLINUX_MAX_SIZE, true, &size, why, sizeof(why));
 	bool good;
 
 	if (!image)
@@ -325,7 +380,7 @@ int vmlinux_extract(const char *bzimage, const char *cache_dir, char *path, size
 	unsigned char *image;
 	int fd, rc;
 
-	image = map_file(bzimage, VMLINUX_MAX_BZIMAGE, &size, why, why_size);
+	image = map_file(bzimage, VMLINUX_MAX_BZIMAGE, false, &size, why, why_size);
 	if (!image)
 		return -1;
 	snprintf(path, path_size, "%s/vmlinux-%016llx", cache_dir, (unsigned long long)content_key(image, size));
@@ -335,11 +390,6 @@ int vmlinux_extract(const char *bzimage, const char *cache_dir, char *path, size
 	}
 	if (bzimage_payload(image, size, &payload_offset, &payload_length, &codec, detail, sizeof(detail)) < 0) {
 		snprintf(why, why_size, "%s: %s", bzimage, detail);
-		munmap(image, size);
-		return -1;
-	}
-	if (mkdir(cache_dir, 0700) < 0 && errno != EEXIST) {
-		snprintf(why, why_size, "cache %s: %s", cache_dir, strerror(errno));
 		munmap(image, size);
 		return -1;
 	}

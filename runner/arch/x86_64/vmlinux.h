@@ -17,7 +17,9 @@
 struct payload_codec;
 const char *payload_codec_name(const struct payload_codec *codec);
 
-/* Finds or makes the cached vmlinux of bzimage.  Returns 0 with its path,
+/* Finds or makes the cached vmlinux of bzimage in cache_dir (from
+ * vmlinux_cache_dir; a cached file counts only if it is the caller's own
+ * and nobody else may write it).  Returns 0 with its path,
  * or -1 with why (a payload compressed some other way, no PVH note...)
  * for the caller to fall back to the bzImage. */
 int vmlinux_extract(const char *bzimage, const char *cache_dir, char *path, size_t path_size,
@@ -33,8 +35,11 @@ int bzimage_payload(const unsigned char *image, size_t size, size_t *offset, siz
 /* Whether an ELF image carries the PVH entry note (Xen note type 18). */
 bool elf_has_pvh_note(const unsigned char *image, size_t size);
 
-/* The cache directory: $XDG_CACHE_HOME/kvm-host-toolkit, ~/.cache/...,
- * or /var/cache/kvm-host-toolkit for root. */
-void vmlinux_cache_dir(char *dir, size_t size);
+/* The cache directory: /var/cache/kvm-host-toolkit for root, else
+ * $XDG_CACHE_HOME/kvm-host-toolkit, ~/.cache/kvm-host-toolkit or
+ * $XDG_RUNTIME_DIR/kvm-host-toolkit, never a shared /tmp; made (0700, with
+ * its parents) where missing, and used only if it is the caller's and
+ * nobody else may write it.  0 with dir, or -1 with why. */
+int vmlinux_cache_dir(char *dir, size_t size, char *why, size_t why_size);
 
 #endif
