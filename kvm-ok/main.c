@@ -200,7 +200,8 @@ static int examine(const struct options *o, const struct sysroot *root)
 			return EXIT_USAGE;
 		}
 		if (!opts.quiet)
-			fprintf(stderr, "kvm-ok: snapshot written to %s (replay: kvm-ok --sysroot DIR)\n", opts.collect);
+			fprintf(stderr, "kvm-ok: snapshot written to %s, readable by its owner only (replay: "
+				"kvm-ok --sysroot %s)\n", opts.collect, opts.collect);
 	}
 	if (opts.report && opts.format == FORMAT_JSON)
 		report_json(stdout, &facts, &diag, &report, KVMHOST_VERSION);

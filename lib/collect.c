@@ -6,7 +6,9 @@
  * it, O_EXCL and O_NOFOLLOW: nothing planted there can redirect a write.  A
  * .tar.gz goes to .BASE.XXXXXX.part first.  Only a complete snapshot is
  * renamed to DEST (RENAME_NOREPLACE); a failure or SIGINT/SIGTERM/SIGHUP
- * removes the temporaries.
+ * removes the temporaries.  Every file is 0600 and every directory 0700
+ * (the archive too), whatever the umask: a snapshot holds the host's
+ * details, with --include-serials its serial numbers and UUID.
  */
 #include "collect.h"
 
@@ -55,7 +57,7 @@ static void make_parents(struct snapshot *s, const char *rel)
 	snprintf(buf, sizeof(buf), "%s", rel);
 	for (char *p = strchr(buf, '/'); p; p = strchr(p + 1, '/')) {
 		*p = '\0';
-		if (mkdirat(s->dir, buf, 0755) < 0 && errno != EEXIST)
+		if (mkdirat(s->dir, buf, 0700) < 0 && errno != EEXIST)
 			failed(s, buf);
 		*p = '/';
 	}
@@ -64,7 +66,7 @@ static void make_parents(struct snapshot *s, const char *rel)
 static void make_dir(struct snapshot *s, const char *rel)
 {
 	make_parents(s, rel);
-	if (mkdirat(s->dir, rel, 0755) < 0 && errno != EEXIST)
+	if (mkdirat(s->dir, rel, 0700) < 0 && errno != EEXIST)
 		failed(s, rel);
 }
 
@@ -95,7 +97,7 @@ static void put_text(struct snapshot *s, const char *rel, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	put_at(s, rel, text, n < 0 ? 0 : (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1, 0, 0644);
+	put_at(s, rel, text, n < 0 ? 0 : (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1, 0, 0600);
 }
 
 static void copy_file(struct snapshot *s, const char *abs, size_t max)
@@ -104,7 +106,7 @@ static void copy_file(struct snapshot *s, const char *abs, size_t max)
 	char *data = sysroot_read_all(s->src, abs, max, &len);
 
 	if (data) {
-		put_at(s, abs + 1, data, len, 0, 0644);
+		put_at(s, abs + 1, data, len, 0, 0600);
 		free(data);
 	}
 }
@@ -115,9 +117,11 @@ static void collect_cpu(struct snapshot *s, const struct host_facts *f)
 		copy_file(s, "/cpuid.raw", 1 << 20);
 	} else if (f->x86_64) {
 		char path[4700], why[200];
+		/* made private here first: libcpuid's fopen would make it 0666 less the umask */
+		int fd = openat(s->dir, "cpuid.raw", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 
 		snprintf(path, sizeof(path), "%s/cpuid.raw", s->path);
-		if (cpu_raw_dump(path, why, sizeof(why)) < 0)
+		if (fd < 0 || close(fd) < 0 || cpu_raw_dump(path, why, sizeof(why)) < 0)
 			failed(s, "cpuid.raw");
 	}
 	if (f->cpu.hypervisor_leaf_known) {
@@ -151,7 +155,7 @@ static void collect_kernel_log(struct snapshot *s)
 	}
 	for (int i = 0; i < log.count && used < sizeof(text); i++)
 		used += (size_t)snprintf(text + used, sizeof(text) - used, "6,%d,0,-;%s\n", i, log.line[i]);
-	put_at(s, "dev/kmsg", text, used < sizeof(text) ? used : sizeof(text) - 1, 0, 0644);
+	put_at(s, "dev/kmsg", text, used < sizeof(text) ? used : sizeof(text) - 1, 0, 0600);
 }
 
 /* The lock MSR of each CPU, alone in a sparse file at its address; a read
@@ -170,7 +174,7 @@ static void collect_msrs(struct snapshot *s, const struct host_facts *f)
 
 		if (st == MSR_OK) {
 			snprintf(rel, sizeof(rel), "dev/cpu/%d/msr", cpu);
-			put_at(s, rel, &value, sizeof(value), (off_t)msr, 0644);
+			put_at(s, rel, &value, sizeof(value), (off_t)msr, 0600);
 		} else {
 			snprintf(rel, sizeof(rel), "dev/cpu/%d/msr.error", cpu);
 			put_text(s, rel, "%s\n", st == MSR_SHORT_READ ? "short" : errno_name(error ? error : EIO));
@@ -258,7 +262,7 @@ static void collect_device(struct snapshot *s, const struct host_facts *f)
 	case KVM_NODE_WRONG_TYPE:
 		if (strcmp(n->type, "directory") == 0)
 			make_dir(s, "dev/kvm");
-		else if (strcmp(n->type, "FIFO") == 0 && (make_parents(s, "dev/kvm"), mkfifoat(s->dir, "dev/kvm", 0644) < 0))
+		else if (strcmp(n->type, "FIFO") == 0 && (make_parents(s, "dev/kvm"), mkfifoat(s->dir, "dev/kvm", 0600) < 0))
 			failed(s, "dev/kvm");
 		return;
 	case KVM_NODE_CHAR:
@@ -296,7 +300,7 @@ static void collect_device(struct snapshot *s, const struct host_facts *f)
 		len += snprintf(record + len, sizeof(record) - (size_t)len,
 				"guest_ns_per_iteration=%.17g\nnative_ns_per_iteration=%.17g\nguest_finished=%s\n",
 				p->guest.ns_per_iteration, p->native.ns_per_iteration, p->guest.finished ? "yes" : "no");
-	put_at(s, "kvm-probe", record, (size_t)len, 0, 0644);
+	put_at(s, "kvm-probe", record, (size_t)len, 0, 0600);
 }
 
 static void copy_dir_names(struct snapshot *s, const char *abs)
@@ -392,7 +396,7 @@ static void collect_setting(struct snapshot *s)
 	if ((text = sysroot_read_all(s->src, SETTING_PID1_ENVIRON, 1 << 20, &len))) {
 		for (size_t i = 0; i < len; i += strlen(text + i) + 1)
 			if (strncmp(text + i, "container=", 10) == 0) {
-				put_at(s, &SETTING_PID1_ENVIRON[1], text + i, strlen(text + i) + 1, 0, 0644);
+				put_at(s, &SETTING_PID1_ENVIRON[1], text + i, strlen(text + i) + 1, 0, 0600);
 				break;
 			}
 		free(text);
@@ -534,7 +538,7 @@ static int write_archive(struct destination *d, char *why, size_t why_size)
 	char err[400];
 	int fd, status;
 
-	fd = openat(d->parent, d->part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = openat(d->parent, d->part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		snprintf(why, why_size, "creating %s/%s: %s", d->parent_path, d->part, strerror(errno));
 		return -1;
@@ -601,7 +605,7 @@ static int write_all_or_nothing(const char *dest, struct destination *d, const s
 	if (make_staging(d, why, why_size) < 0)
 		return -1;
 	snprintf(top, sizeof(top), "%s%s", d->staging_path, archive ? "/snapshot" : "");
-	if (archive && mkdir(top, 0755) < 0) {
+	if (archive && mkdir(top, 0700) < 0) {
 		snprintf(why, why_size, "creating %s: %s", top, strerror(errno));
 		return -1;
 	}
@@ -612,7 +616,7 @@ static int write_all_or_nothing(const char *dest, struct destination *d, const s
 	}
 	rc = write_snapshot(dirfd, top, f, r, include_serials, why, why_size);
 	pause_if_asked();
-	if (rc == 0 && !archive && fchmod(dirfd, 0755) < 0) {
+	if (rc == 0 && !archive && fchmod(dirfd, 0700) < 0) {
 		snprintf(why, why_size, "%s: %s", top, strerror(errno));
 		rc = -1;
 	}

@@ -99,9 +99,26 @@ assert_no_leftovers() {
 	status=0
 	wait "$pid" || status=$?
 	assert_equal "$status" 2	# --no-probe: the verdict is unknown
-	assert_equal "$(stat -c %a "$SNAP_TMP/snap")" 755
+	assert_equal "$(stat -c %a "$SNAP_TMP/snap")" 700
 	[ -f "$SNAP_TMP/snap/SNAPSHOT" ] || fail "no SNAPSHOT in the result"
 	assert_no_leftovers "$SNAP_TMP"
+}
+
+@test "collect --include-serials under umask 022: every file 0600, every directory 0700, the archive and its members too" {
+	# the serials and the system UUID were world-readable (0644, 0755)
+	host_from_fixture intel-report-full
+	umask 022
+	run "$KVM_OK" --sysroot "$HOST" --include-serials --collect "$SNAP_TMP/snap"
+	assert_line "kvm-ok: snapshot written to $SNAP_TMP/snap, readable by its owner only (replay: kvm-ok --sysroot $SNAP_TMP/snap)"
+	open=$(find "$SNAP_TMP/snap" \( -type d ! -perm 0700 \) -o \( -type f ! -perm 0600 ! -path "$SNAP_TMP/snap/dev/kvm" \) -print)
+	[ -z "$open" ] || fail "not private: $(ls -ld $open)"
+	[ "$(find "$SNAP_TMP/snap" -type f | wc -l)" -gt 10 ] || fail "too few files to judge: $(find "$SNAP_TMP/snap")"
+	# the device stand-in holds nothing: anyone may open it, as documented
+	[ ! -s "$SNAP_TMP/snap/dev/kvm" ] || fail "dev/kvm is not an empty stand-in"
+	run "$KVM_OK" -q --sysroot "$HOST" --include-serials --collect "$SNAP_TMP/snap.tar.gz"
+	assert_equal "$(stat -c %a "$SNAP_TMP/snap.tar.gz")" 600
+	open=$(tar -tvzf "$SNAP_TMP/snap.tar.gz" | awk '$1 != "-rw-------" && $1 != "drwx------" && $NF != "snapshot/dev/kvm"')
+	[ -z "$open" ] || fail "members not private: $open"
 }
 
 @test "collect: a .tgz name is an archive too, as --sysroot reads that name" {
