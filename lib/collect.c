@@ -158,8 +158,10 @@ static void collect_kernel_log(struct snapshot *s)
 	put_at(s, "dev/kmsg", text, used < sizeof(text) ? used : sizeof(text) - 1, 0, 0600);
 }
 
-/* The lock MSR of each CPU, alone in a sparse file at its address; a read
- * that failed is kept as its errno, so the replay fails the same way. */
+/* The lock MSR of each CPU as text, "ADDRESS VALUE" (a file with the value
+ * at its address would be sparse: gigabytes to tar, for AMD's VM_CR at
+ * 0xc0010114); a read that failed is kept as its errno, so the replay
+ * fails the same way. */
 static void collect_msrs(struct snapshot *s, const struct host_facts *f)
 {
 	uint32_t msr = f->firmware.msr;
@@ -173,8 +175,8 @@ static void collect_msrs(struct snapshot *s, const struct host_facts *f)
 		enum msr_read_status st = msr_read(s->src, cpu, msr, &value, &error);
 
 		if (st == MSR_OK) {
-			snprintf(rel, sizeof(rel), "dev/cpu/%d/msr", cpu);
-			put_at(s, rel, &value, sizeof(value), (off_t)msr, 0600);
+			snprintf(rel, sizeof(rel), "dev/cpu/%d/" MSR_RECORD_NAME, cpu);
+			put_text(s, rel, "%#x %#018llx\n", msr, (unsigned long long)value);
 		} else {
 			snprintf(rel, sizeof(rel), "dev/cpu/%d/msr.error", cpu);
 			put_text(s, rel, "%s\n", st == MSR_SHORT_READ ? "short" : errno_name(error ? error : EIO));

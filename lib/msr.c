@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,14 +38,46 @@ static enum msr_read_status recorded_failure(const struct sysroot *root, int cpu
 	return *error == ENOENT || *error == ENXIO || *error == ENODEV || *error == 0 ? MSR_NO_DEVICE : MSR_OTHER_ERROR;
 }
 
+/* A snapshot keeps a value read as DIR/dev/cpu/N/msr.value, "ADDRESS VALUE"
+ * in hexadecimal.  True with *st when there is one: MSR_OK with the value,
+ * MSR_OTHER_ERROR (EINVAL) when it is malformed or of another MSR. */
+static bool recorded_value(const struct sysroot *root, int cpu, uint32_t msr, uint64_t *value,
+			   enum msr_read_status *st, int *error)
+{
+	char path[64], text[64], *end;
+	unsigned long long address, v;
+
+	snprintf(path, sizeof(path), "/dev/cpu/%d/" MSR_RECORD_NAME, cpu);
+	if (sysroot_read_text(root, path, text, sizeof(text)) < 0)
+		return false;
+	*st = MSR_OTHER_ERROR;
+	*error = EINVAL;
+	errno = 0;
+	if (strncmp(text, "0x", 2) != 0)
+		return true;
+	address = strtoull(text, &end, 16);
+	if (errno || end == text || *end != ' ' || address != msr || strncmp(end + 1, "0x", 2) != 0)
+		return true;
+	v = strtoull(end + 1, &end, 16);
+	if (errno || (*end != '\0' && *end != '\n'))
+		return true;
+	*value = v;
+	*st = MSR_OK;
+	*error = 0;
+	return true;
+}
+
 enum msr_read_status msr_read(const struct sysroot *root, int cpu, uint32_t msr,
 			      uint64_t *value, int *error)
 {
+	enum msr_read_status recorded;
 	char path[64];
 	ssize_t n;
 	int fd;
 
 	*error = 0;
+	if (!sysroot_is_live(root) && recorded_value(root, cpu, msr, value, &recorded, error))
+		return recorded;
 	snprintf(path, sizeof(path), "/dev/cpu/%d/msr", cpu);
 	fd = sysroot_open(root, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0 && errno == ENOENT && !sysroot_is_live(root))

@@ -14,6 +14,10 @@
 #define FEATURE_CONTROL_VMX_OUTSIDE_SMX	(1ull << 2)
 
 #define MSR_AMD_VM_CR			0xc0010114
+
+/* A snapshot's record of a CPU's lock MSR, beside where /dev/cpu/N/msr
+ * would be: "ADDRESS VALUE" in hexadecimal (msr_read reads it first). */
+#define MSR_RECORD_NAME			"msr.value"
 #define VM_CR_SVM_LOCK			(1ull << 3)
 #define VM_CR_SVMDIS			(1ull << 4)
 

@@ -1,10 +1,16 @@
 /* snapshot_unpack.h - replaying a snapshot archive (a bug attachment)
  *
- * kvm-ok --sysroot host.tar.gz: the archive is listed first and refused
- * when any member is absolute, has a ".." component, or is not a regular
- * file, directory or symlink (no device files, FIFOs or sockets); then it
- * is unpacked without owners or stored permissions into a private (0700)
- * temporary directory, which the caller removes afterwards.
+ * kvm-ok --sysroot host.tar.gz: the archive is opened once (a regular file
+ * of at most 64 MiB, never through a symbolic link) and copied into a
+ * private (0700) temporary directory; tar reads that copy from its
+ * standard input (no file name: "host:x.tar.gz" is no remote archive), so
+ * what is checked is what is unpacked.  The listing is refused when any
+ * member is absolute, has a ".." component, is not a regular file,
+ * directory or symlink (no device files, FIFOs or sockets), is larger than
+ * 64 MiB, or when all together exceed 128 MiB (a gzip bomb, a sparse member
+ * claiming gigabytes); then it is unpacked without owners or stored
+ * permissions, the result checked again, and the caller removes it
+ * afterwards.
  */
 #ifndef KVMHOST_SNAPSHOT_UNPACK_H
 #define KVMHOST_SNAPSHOT_UNPACK_H

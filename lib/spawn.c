@@ -19,11 +19,11 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The child: standard input from /dev/null; out_fd (or /dev/null when -1)
+/* The child: standard input from in_fd (or /dev/null when -1); out_fd (or /dev/null when -1)
  * as standard output when the pipe takes standard error, else the pipe as
  * standard output and /dev/null as standard error; the signals the parent
  * may hold blocked are given back their defaults. */
-static void child(char *const argv[], int pipe_out, int out_fd)
+static void child(char *const argv[], int in_fd, int pipe_out, int out_fd)
 {
 	static char *const empty_env[] = { NULL };
 	int null = open("/dev/null", O_RDWR);
@@ -31,7 +31,9 @@ static void child(char *const argv[], int pipe_out, int out_fd)
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (null >= 0)
+	if (in_fd >= 0)
+		dup2(in_fd, STDIN_FILENO);
+	else if (null >= 0)
 		dup2(null, STDIN_FILENO);
 	if (out_fd == SPAWN_CAPTURE_STDOUT) {
 		if (null >= 0)
@@ -51,6 +53,11 @@ int spawn_capture(char *const argv[], char *out, size_t size, int timeout_ms)
 }
 
 int spawn_run(char *const argv[], int out_fd, char *out, size_t size, int timeout_ms)
+{
+	return spawn_run_input(argv, -1, out_fd, out, size, timeout_ms);
+}
+
+int spawn_run_input(char *const argv[], int in_fd, int out_fd, char *out, size_t size, int timeout_ms)
 {
 	long long deadline = now_ms() + timeout_ms;
 	size_t used = 0;
@@ -74,7 +81,7 @@ int spawn_run(char *const argv[], int out_fd, char *out, size_t size, int timeou
 		return -1;
 	}
 	if (pid == 0)
-		child(argv, pipefd[1], out_fd);
+		child(argv, in_fd, pipefd[1], out_fd);
 	close(pipefd[1]);
 	for (;;) {
 		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };

@@ -19,4 +19,7 @@ int spawn_capture(char *const argv[], char *out, size_t size, int timeout_ms);
  * signal blocked, whatever the caller blocks. */
 int spawn_run(char *const argv[], int out_fd, char *out, size_t size, int timeout_ms);
 
+/* spawn_run with standard input from in_fd (-1: /dev/null). */
+int spawn_run_input(char *const argv[], int in_fd, int out_fd, char *out, size_t size, int timeout_ms);
+
 #endif

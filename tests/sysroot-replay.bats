@@ -58,6 +58,94 @@ assert_no_replay_left() {
 	assert_no_replay_left
 }
 
+@test "--sysroot ARCHIVE: a name with a colon is a local file, never a remote archive (no rsh)" {
+	host_from_fixture intel-report-full
+	run "$KVM_OK" -q --sysroot "$HOST" --collect "$WORK/snap-2026-12-02T14:05.tar.gz"
+	run "$KVM_OK" --sysroot "$WORK/snap-2026-12-02T14:05.tar.gz" --json
+	assert_equal "$(jq -r .reason <<<"$output")" usable
+	# "host:snap.tar.gz" relative to the current directory: that file, no remote host
+	cp "$WORK/snap-2026-12-02T14:05.tar.gz" "$WORK/host:snap.tar.gz"
+	cd "$WORK"
+	run "$KVM_OK" --sysroot "host:snap.tar.gz" --json
+	assert_equal "$(jq -r .reason <<<"$output")" usable
+	run "$KVM_OK" --sysroot "nohost:snap.tar.gz"
+	assert_failure 2
+	assert_output "kvm-ok: --sysroot nohost:snap.tar.gz: No such file or directory; give a snapshot written by kvm-ok --collect"
+	assert_no_replay_left
+}
+
+@test "--sysroot ARCHIVE: a FIFO, a symlink or a file too large for a snapshot is refused at once, before tar reads it" {
+	# a FIFO passed the listing and then unpacked what another process fed it
+	mkfifo "$WORK/fifo.tar.gz"
+	run timeout 10 "$KVM_OK" --sysroot "$WORK/fifo.tar.gz"
+	assert_failure 2
+	assert_output --partial "--sysroot $WORK/fifo.tar.gz: not a regular file;"
+	host_from_fixture intel-report-full
+	run "$KVM_OK" -q --sysroot "$HOST" --collect "$WORK/real.tar.gz"
+	ln -s "$WORK/real.tar.gz" "$WORK/link.tar.gz"
+	run "$KVM_OK" --sysroot "$WORK/link.tar.gz"
+	assert_failure 2
+	assert_output --partial "it is a symbolic link: give the archive itself"
+	truncate -s 65M "$WORK/huge.tar.gz"
+	run "$KVM_OK" --sysroot "$WORK/huge.tar.gz"
+	assert_failure 2
+	assert_output --partial "larger than a snapshot can be (64 MiB)"
+	assert_no_replay_left
+}
+
+@test "--sysroot ARCHIVE: a gzip bomb and a sparse member claiming 20 GiB are refused from the listing, in bounded time, nothing unpacked" {
+	mkdir -p "$WORK/bomb/proc" "$WORK/sparse/proc"
+	head -c 80M /dev/zero > "$WORK/bomb/proc/cpuinfo"
+	tar -czf "$WORK/bomb.tar.gz" -C "$WORK" bomb
+	rm -rf "$WORK/bomb"
+	[ "$(stat -c %s "$WORK/bomb.tar.gz")" -lt 1000000 ] || fail "the bomb is not small"
+	run timeout 60 "$KVM_OK" --sysroot "$WORK/bomb.tar.gz"
+	assert_failure 2
+	assert_output --partial "the archive holds a member too large to be one (more than 64 MiB)"
+	# many members within the bound, too much together
+	mkdir -p "$WORK/many/proc"
+	for i in 1 2 3; do head -c 50M /dev/zero > "$WORK/many/proc/f$i"; done
+	tar -czf "$WORK/many.tar.gz" -C "$WORK" many
+	rm -rf "$WORK/many"
+	run timeout 60 "$KVM_OK" --sysroot "$WORK/many.tar.gz"
+	assert_failure 2
+	assert_output --partial "the archive holds more data than a snapshot (more than 128 MiB)"
+	truncate -s 20G "$WORK/sparse/proc/cpuinfo"
+	tar --sparse -czf "$WORK/sparse.tar.gz" -C "$WORK" sparse
+	rm -rf "$WORK/sparse"
+	SECONDS=0
+	run timeout 60 "$KVM_OK" --sysroot "$WORK/sparse.tar.gz"
+	assert_failure 2
+	assert_output --partial "the archive holds a member too large to be one (more than 64 MiB)"
+	[ "$SECONDS" -lt 20 ] || fail "took $SECONDS s"
+	assert_no_replay_left
+}
+
+@test "--collect keeps an AMD host's VM_CR (MSR 0xc0010114) as text, not a 3 GiB sparse file: a small archive, the same firmware verdict" {
+	host_from_fixture amd-svm-disabled
+	run "$KVM_OK" -v --sysroot "$HOST"
+	original=$(grep "firmware:" <<<"$output")
+	[ -n "$original" ] || fail "no firmware line: $output"
+	run "$KVM_OK" -q --sysroot "$HOST" --collect "$WORK/amd.tar.gz"
+	[ "$(stat -c %s "$WORK/amd.tar.gz")" -lt 100000 ] || fail "archive of $(stat -c %s "$WORK/amd.tar.gz") bytes"
+	run tar -tvzf "$WORK/amd.tar.gz"
+	assert_line --regexp " snapshot/dev/cpu/0/msr\.value$"
+	refute_line --regexp " snapshot/dev/cpu/0/msr$"
+	tar -xzf "$WORK/amd.tar.gz" -C "$WORK" snapshot/dev/cpu/0/msr.value
+	assert_equal "$(cat "$WORK/snapshot/dev/cpu/0/msr.value")" "0xc0010114 0x0000000000000018"
+	run "$KVM_OK" -v --sysroot "$WORK/amd.tar.gz"
+	assert_equal "$(grep "firmware:" <<<"$output")" "$original"
+	# a malformed or foreign record is not read as a value
+	printf '0x3a 0x5\n' > "$WORK/snapshot/dev/cpu/0/msr.value"
+	cp -r "$HOST/." "$WORK/image"
+	rm -rf "$WORK/image/dev/cpu"
+	mkdir -p "$WORK/image/dev/cpu/0"
+	cp "$WORK/snapshot/dev/cpu/0/msr.value" "$WORK/image/dev/cpu/0/"
+	run "$KVM_OK" -v --sysroot "$WORK/image"
+	assert_line --regexp "^INFO: \[unknown\] firmware: VM_CR \(MSR 0xc0010114\) not read: /dev/cpu/0/msr: "
+	assert_no_replay_left
+}
+
 @test "a snapshot's symlinks never lead outside it: /etc, /proc/self, DMI, cpuinfo, report" {
 	host_from_fixture intel-report-full
 	secret=$WORK/secret
