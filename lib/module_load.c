@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "kmod_confined.h"
 #include "modules.h"
 
 #define MAX_DEPS 64	/* dependencies of one module tracked for rollback */
@@ -32,8 +33,9 @@ static void keep_last_message(void *data, int priority, const char *file, int li
 int module_loader_open(struct module_loader *l, const struct sysroot *root, const char *moddir,
 		       const char *release)
 {
-	struct modprobe_config config;
-	char dep[1100];
+	const char *const *config_paths;
+	struct kmod_confined confined;
+	char dep[1100], why[400], kmod_log[32];
 	struct stat st;
 	char rel[300];
 	int rc;
@@ -57,11 +59,20 @@ int module_loader_open(struct module_loader *l, const struct sysroot *root, cons
 			 "(package linux-image-%s) or run depmod %s", release, dep, strerror(errno), release, release);
 		return -1;
 	}
-	l->ctx = kmod_new(l->tree, modprobe_config_paths(root, &config));
+	if ((!moddir && kmod_confined_tree(root, rel, why, sizeof(why)) < 0) ||
+	    kmod_confined_config(root, &confined, &config_paths, why, sizeof(why)) < 0) {
+		snprintf(l->error, sizeof(l->error), "%s", why);
+		return -1;
+	}
+	kmod_confined_quiet_begin(root, kmod_log, sizeof(kmod_log));
+	l->ctx = kmod_new(l->tree, config_paths);	/* reads the configuration */
+	kmod_confined_quiet_end(root, kmod_log);
+	kmod_confined_release(&confined);
 	if (!l->ctx) {
 		snprintf(l->error, sizeof(l->error), "libkmod could not start on %s", l->tree);
 		return -1;
 	}
+	kmod_set_log_priority(l->ctx, 3);	/* LOG_ERR, into l->error */
 	kmod_set_log_fn(l->ctx, keep_last_message, l);
 	rc = kmod_load_resources(l->ctx);
 	if (rc < 0) {

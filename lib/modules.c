@@ -7,28 +7,13 @@
  */
 #include "modules.h"
 
+#include "kmod_confined.h"
+
 #include <dlfcn.h>
 #include <libkmod.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-
-const char *const *modprobe_config_paths(const struct sysroot *root, struct modprobe_config *c)
-{
-	static const char *const dirs[MODPROBE_CONFIG_DIRS] = {
-		"/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/usr/lib/modprobe.d",
-		"/lib/modprobe.d",
-	};
-	int n = 0;
-
-	if (sysroot_is_live(root))
-		return NULL;
-	for (int i = 0; i < MODPROBE_CONFIG_DIRS; i++)
-		if (sysroot_check_inside(root, dirs[i]) == 0 && sysroot_path(root, dirs[i], c->dir[n], sizeof(c->dir[n])))
-			c->paths[n] = c->dir[n], n++;
-	c->paths[n] = NULL;
-	return c->paths;
-}
 
 void module_probe(const struct sysroot *root, const char *name, struct module_info *m)
 {
@@ -172,8 +157,9 @@ enum module_availability module_availability(const struct sysroot *root, const c
 					     const char *name, char *path, size_t path_size,
 					     char *tree, size_t tree_size)
 {
-	struct modprobe_config config;
-	char dep[4096 + 32];
+	const char *const *config_paths;
+	struct kmod_confined confined;
+	char dep[4096 + 32], why[400], kmod_log[32];
 	enum module_availability result = MODULE_AVAIL_MISSING;
 	struct kmod_list *list = NULL, *item;
 	struct kmod_api kmod;
@@ -192,7 +178,13 @@ enum module_availability module_availability(const struct sysroot *root, const c
 	if (!kmod_api_load(&kmod))
 		return MODULE_AVAIL_UNKNOWN;
 
-	ctx = kmod.new_ctx(tree, modprobe_config_paths(root, &config));
+	if (kmod_confined_tree(root, rel, why, sizeof(why)) < 0 ||
+	    kmod_confined_config(root, &confined, &config_paths, why, sizeof(why)) < 0)
+		return MODULE_AVAIL_UNKNOWN;
+	kmod_confined_quiet_begin(root, kmod_log, sizeof(kmod_log));
+	ctx = kmod.new_ctx(tree, config_paths);	/* reads the configuration */
+	kmod_confined_quiet_end(root, kmod_log);
+	kmod_confined_release(&confined);
 	if (!ctx)
 		return MODULE_AVAIL_UNKNOWN;
 	kmod.set_log_fn(ctx, log_nothing, NULL);

@@ -29,17 +29,6 @@ enum module_availability {
 	MODULE_AVAIL_MISSING,	/* module tree exists, module not in it */
 };
 
-/* The modprobe.d directories, in libkmod's own order, under the root. */
-#define MODPROBE_CONFIG_DIRS 5
-struct modprobe_config {
-	char dir[MODPROBE_CONFIG_DIRS][1024];
-	const char *paths[MODPROBE_CONFIG_DIRS + 1];
-};
-
-/* The list to give kmod_new(): NULL on the live host (libkmod's defaults),
- * else the root's directories, NULL-terminated. */
-const char *const *modprobe_config_paths(const struct sysroot *root, struct modprobe_config *c);
-
 void module_probe(const struct sysroot *root, const char *name, struct module_info *m);
 
 bool module_is_loaded(const struct module_info *m); /* live or built in */

@@ -1,0 +1,161 @@
+/* kmod_confined.c - see kmod_confined.h */
+#include "kmod_confined.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "remove_tree.h"
+
+#define CONFIG_FILE_MAX	(1u << 20)
+#define INDEX_FILE_MAX	(64ull << 20)
+
+static const char *const config_dirs[MODPROBE_CONFIG_DIRS] = {
+	"/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/usr/lib/modprobe.d",
+	"/lib/modprobe.d",
+};
+
+/* What libkmod reads in a module tree (kmod's index files and the
+ * configuration it keeps beside them). */
+static const char *const index_files[] = {
+	"modules.dep", "modules.dep.bin", "modules.alias", "modules.alias.bin", "modules.symbols",
+	"modules.symbols.bin", "modules.builtin", "modules.builtin.bin", "modules.builtin.alias.bin",
+	"modules.builtin.modinfo", "modules.softdep", "modules.weakdep", "modules.devname", "modules.order",
+};
+
+static bool is_conf_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".conf") == 0 && !strchr(name, '/');
+}
+
+/* The image's dir (an absolute path in it) into the private out (made):
+ * each *.conf read through the sysroot helper (regular, bounded). */
+static int copy_config_dir(const struct sysroot *root, const char *dir, const char *out, char *why, size_t why_size)
+{
+	const struct dirent *e;
+	DIR *d;
+
+	if (mkdir(out, 0700) < 0) {
+		snprintf(why, why_size, "%s: %s", out, strerror(errno));
+		return -1;
+	}
+	d = sysroot_opendir(root, dir);
+	if (!d)
+		return 0;	/* missing, or leading outside the image: nothing from it */
+	while ((e = readdir(d)) != NULL) {
+		char from[512], to[512];
+		size_t len;
+		char *text;
+		int fd;
+
+		if (!is_conf_name(e->d_name) || strlen(e->d_name) > 200)
+			continue;
+		snprintf(from, sizeof(from), "%s/%s", dir, e->d_name);
+		text = sysroot_read_all(root, from, CONFIG_FILE_MAX, &len);
+		if (!text)
+			continue;	/* not a regular file of the image, or too large: as modprobe skips bad files */
+		snprintf(to, sizeof(to), "%s/%s", out, e->d_name);
+		fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 || write(fd, text, len) != (ssize_t)len || close(fd) < 0) {
+			snprintf(why, why_size, "copying %s: %s", from, strerror(errno));
+			free(text);
+			closedir(d);
+			return -1;
+		}
+		free(text);
+	}
+	closedir(d);
+	return 0;
+}
+
+int kmod_confined_config(const struct sysroot *root, struct kmod_confined *k, const char *const **paths,
+			 char *why, size_t why_size)
+{
+	memset(k, 0, sizeof(*k));
+	*paths = NULL;
+	if (sysroot_is_live(root))
+		return 0;
+	snprintf(k->tmp, sizeof(k->tmp), "/tmp/kvmhost-modprobe.XXXXXX");
+	if (!mkdtemp(k->tmp)) {
+		snprintf(why, why_size, "a private directory for the image's modprobe.d: %s", strerror(errno));
+		k->tmp[0] = '\0';
+		return -1;
+	}
+	for (int i = 0; i < MODPROBE_CONFIG_DIRS; i++) {
+		snprintf(k->dir[i], sizeof(k->dir[i]), "%s/%d", k->tmp, i);
+		if (copy_config_dir(root, config_dirs[i], k->dir[i], why, why_size) < 0) {
+			kmod_confined_release(k);
+			return -1;
+		}
+		k->paths[i] = k->dir[i];
+	}
+	k->paths[MODPROBE_CONFIG_DIRS] = NULL;
+	*paths = k->paths;
+	return 0;
+}
+
+void kmod_confined_release(struct kmod_confined *k)
+{
+	if (k->tmp[0])
+		remove_tree(k->tmp, false);
+	k->tmp[0] = '\0';
+}
+
+int kmod_confined_tree(const struct sysroot *root, const char *rel, char *why, size_t why_size)
+{
+	if (sysroot_is_live(root))
+		return 0;
+	for (size_t i = 0; i < sizeof(index_files) / sizeof(index_files[0]); i++) {
+		char path[512];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/%s", rel, index_files[i]);
+		if (sysroot_lstat(root, path, &st) < 0) {
+			if (errno == ENOENT)
+				continue;
+			snprintf(why, why_size, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode) || (unsigned long long)st.st_size > INDEX_FILE_MAX) {
+			snprintf(why, why_size, "%s is %s: the module tree is not read", path,
+				 S_ISLNK(st.st_mode) ? "a symbolic link" : !S_ISREG(st.st_mode) ? "not a regular file"
+				 : "larger than a module index can be (64 MiB)");
+			return -1;
+		}
+		/* libkmod opens it by plain path: it must be this very file */
+		if (sysroot_check_inside(root, path) < 0) {
+			snprintf(why, why_size, "%s leads outside the host image: the module tree is not read", path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void kmod_confined_quiet_begin(const struct sysroot *root, char *saved, size_t size)
+{
+	const char *old = getenv("KMOD_LOG");
+
+	saved[0] = '\0';
+	if (sysroot_is_live(root))
+		return;
+	if (old)
+		snprintf(saved, size, "%s", old);
+	setenv("KMOD_LOG", "0", 1);	/* LOG_EMERG: libkmod logs nothing it reads */
+}
+
+void kmod_confined_quiet_end(const struct sysroot *root, const char *saved)
+{
+	if (sysroot_is_live(root))
+		return;
+	if (saved[0])
+		setenv("KMOD_LOG", saved, 1);
+	else
+		unsetenv("KMOD_LOG");
+}

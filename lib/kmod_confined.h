@@ -1,0 +1,53 @@
+/* kmod_confined.h - what libkmod may read of a host image
+ *
+ * libkmod opens its module tree and the modprobe.d files by plain path,
+ * following any link, and logs the lines it cannot parse.  On the live
+ * host that is what modprobe does; for a host image (--sysroot, a
+ * snapshot from a bug report) it would read outside the image and print
+ * what it found there.  So for an image:
+ *   - the modprobe.d files are copied, one by one, into a private (0700)
+ *     directory: only regular files named *.conf of at most 1 MiB, read
+ *     through the sysroot helper, so never outside the image, never a FIFO
+ *     or device; libkmod gets those copies;
+ *   - the module tree's index files (modules.dep, modules.*.bin,
+ *     modules.softdep, modules.builtin...) must be regular files of at most
+ *     64 MiB, reached through no link at all, or the tree is not used;
+ *   - nothing libkmod logs while it reads that configuration is shown.
+ * On the live host nothing changes.
+ */
+#ifndef KVMHOST_KMOD_CONFINED_H
+#define KVMHOST_KMOD_CONFINED_H
+
+#include <stddef.h>
+
+#include "sysroot.h"
+
+/* The modprobe.d directories, in libkmod's own order. */
+#define MODPROBE_CONFIG_DIRS 5
+
+struct kmod_confined {
+	char tmp[64];			/* the private copies ("" when none) */
+	char dir[MODPROBE_CONFIG_DIRS][96];
+	const char *paths[MODPROBE_CONFIG_DIRS + 1];
+};
+
+/* The configuration list for kmod_new() in *paths: NULL on the live host
+ * (libkmod's defaults), else the private copies of the image's modprobe.d
+ * files.  0, or -1 with why.  Release with kmod_confined_release once
+ * kmod_new() has returned (libkmod reads its configuration there). */
+int kmod_confined_config(const struct sysroot *root, struct kmod_confined *k, const char *const **paths,
+			 char *why, size_t why_size);
+void kmod_confined_release(struct kmod_confined *k);
+
+/* Whether the module tree rel ("/lib/modules/RELEASE") of an image may be
+ * handed to libkmod: its index files regular, bounded, reached without a
+ * link.  0, or -1 with why.  Always 0 on the live host. */
+int kmod_confined_tree(const struct sysroot *root, const char *rel, char *why, size_t why_size);
+
+/* Sets KMOD_LOG so that a kmod_new() that follows logs nothing while it
+ * parses an image's configuration (the previous value kept in saved);
+ * kmod_confined_quiet_end puts it back.  No-ops on the live host. */
+void kmod_confined_quiet_begin(const struct sysroot *root, char *saved, size_t size);
+void kmod_confined_quiet_end(const struct sysroot *root, const char *saved);
+
+#endif

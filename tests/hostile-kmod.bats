@@ -1,0 +1,82 @@
+#!/usr/bin/env bats
+# What libkmod reads of a hostile host image (issue 22): its modprobe.d
+# files and module indexes as links out of the image, FIFOs and junk.
+# libkmod opens them by plain path and logs the lines it cannot parse:
+# kvm-ok and modload must hand it only checked copies, and never print a
+# byte of a file outside the image.
+
+load helpers/common
+
+RELEASE=6.1.0-27-amd64
+SECRET=kvmhost-planted-secret-4f9a
+
+setup() {
+	host_from_fixture amd-modules-not-loaded
+	make_kvm_module_tree "$HOST" "$RELEASE"
+	# a file outside the image, as /etc/shadow would be
+	OUTSIDE=$HOST_TMP/outside
+	mkdir -p "$OUTSIDE"
+	printf 'root:%s:19000:0:99999:7:::\noptions kvm_amd %s=1\n' "$SECRET" "$SECRET" > "$OUTSIDE/shadow"
+	chmod 0644 "$OUTSIDE/shadow"
+}
+
+teardown() {
+	remove_host
+}
+
+refute_secret() {
+	[[ "$output" != *"$SECRET"* ]] || fail "a file outside the image was printed: $(grep -n "$SECRET" <<<"$output")"
+}
+
+@test "hostile kmod: a modprobe.d file linking out of the image (etc, lib, usr/lib) is neither read nor printed" {
+	for dir in etc/modprobe.d lib/modprobe.d usr/lib/modprobe.d; do
+		mkdir -p "$HOST/$dir"
+		ln -sf "$OUTSIDE/shadow" "$HOST/$dir/x.conf"
+	done
+	run "$KVM_OK" -v --sysroot "$HOST"
+	refute_secret
+	assert_line --partial "kvm_amd not loaded"
+	run "$BUILD/modload" --sysroot "$HOST" --dry-run
+	refute_secret
+	assert_success
+	assert_line --regexp "^insmod $HOST/lib/modules/$RELEASE/kernel/arch/x86/kvm/kvm-amd.ko$"
+}
+
+@test "hostile kmod: the image's own modprobe.d is read (options kept), its bad lines are not echoed" {
+	mkdir -p "$HOST/etc/modprobe.d"
+	printf 'options kvm_amd avic=1\n\033]0;owned\007 garbage line %s\n' "$SECRET" > "$HOST/etc/modprobe.d/kvm.conf"
+	run "$BUILD/modload" --sysroot "$HOST" --dry-run
+	assert_success
+	refute_secret
+	[[ "$output" != *owned* ]] || fail "the image's configuration text was echoed: $output"
+	assert_line "insmod $HOST/lib/modules/$RELEASE/kernel/arch/x86/kvm/kvm-amd.ko avic=1"
+	[ -z "$(find /tmp -maxdepth 1 -name 'kvmhost-modprobe.*' -newer "$HOST/etc/modprobe.d/kvm.conf")" ] ||
+		fail "the private copy was left in /tmp"
+}
+
+@test "hostile kmod: a FIFO in modprobe.d or among the indexes blocks nothing" {
+	mkdir -p "$HOST/etc/modprobe.d"
+	mkfifo "$HOST/etc/modprobe.d/fifo.conf"
+	run timeout 20 "$BUILD/modload" --sysroot "$HOST" --dry-run
+	assert_success
+	rm "$HOST/etc/modprobe.d/fifo.conf"
+	rm -f "$HOST/lib/modules/$RELEASE/modules.softdep"
+	mkfifo "$HOST/lib/modules/$RELEASE/modules.softdep"
+	run timeout 20 "$BUILD/modload" --sysroot "$HOST" --dry-run
+	assert_failure 1
+	assert_output --partial "/lib/modules/$RELEASE/modules.softdep is not a regular file: the module tree is not read"
+	run timeout 20 "$KVM_OK" --sysroot "$HOST"
+	[ "$status" -le 2 ] || fail "exit $status"
+}
+
+@test "hostile kmod: module indexes linking out of the image are not handed to libkmod" {
+	for f in modules.dep.bin modules.alias.bin modules.softdep; do
+		rm -f "$HOST/lib/modules/$RELEASE/$f"
+		ln -s "$OUTSIDE/shadow" "$HOST/lib/modules/$RELEASE/$f"
+		run "$BUILD/modload" --sysroot "$HOST" --dry-run
+		refute_secret
+		assert_failure 1
+		assert_output --partial "/lib/modules/$RELEASE/$f is a symbolic link: the module tree is not read"
+		rm "$HOST/lib/modules/$RELEASE/$f"
+	done
+}
