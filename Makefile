@@ -70,7 +70,7 @@ RUNNER_H   := $(wildcard runner/*.h runner/arch/*/*.h)
 RUNNER_LIBS := -lcrypt $(if $(filter x86_64,$(ARCH_DIR)),-llzma -lzstd -lz)
 # test builds: the same sources with KVMHOST_TESTING hooks (see tests/)
 TEST_OBJ   := $(LIB_SRC:%.c=$(B)/test-obj/%.o)
-TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/runner $(B)/test/fake_kernel.so
+TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/runner $(B)/test/fake_kernel.so $(B)/test/deny-ioctl
 
 .PHONY: all bench cross-arm64 run check check-package check-sanitizers fuzz fuzz-build fuzz-regress test lint deps deps-check install uninstall dist clean
 
@@ -97,6 +97,10 @@ $(B)/test/runner: $(RUNNER_SRC:%.c=$(B)/test-obj/%.o) $(TEST_OBJ)
 $(B)/test/fake_kernel.so: tests/fake-kernel/fake_kernel.c lib/errno_name.c lib/errno_name.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIC -shared -o $@ tests/fake-kernel/fake_kernel.c lib/errno_name.c -ldl
+
+$(B)/test/deny-ioctl: tests/helpers/deny-ioctl.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
 
 $(B)/libkvmhost.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^

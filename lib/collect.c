@@ -286,6 +286,9 @@ static void collect_device(struct snapshot *s, const struct host_facts *f)
 			p->failed_step == PROBE_OPEN && !p->timed_out ? errno_or_ok(p->error) : "ok");
 	if (p->failed_step > PROBE_OPEN || p->timed_out)
 		len += snprintf(record + len, sizeof(record) - (size_t)len, "api_version=%d\n", p->api_version);
+	if (p->failed_step == PROBE_API_VERSION && p->api_version < 0 && p->error && !p->timed_out)
+		len += snprintf(record + len, sizeof(record) - (size_t)len, "api_version_error=%s\n",
+				errno_or_ok(p->error));
 	if (p->failed_step > PROBE_API_VERSION)
 		len += snprintf(record + len, sizeof(record) - (size_t)len,
 				"nr_vcpus=%d\nmax_vcpus=%d\nnr_memslots=%d\nirqchip=%d\nipa_bits=%d\narm_el2=%d\n"
@@ -457,13 +460,27 @@ struct destination {
 	bool have_staging, have_part;
 };
 
-static void remove_temporaries(struct destination *d)
+/* Removes what this run left beside DEST and closes DEST's directory
+ * first, so that the removal has a descriptor to work with even where the
+ * process is at its limit.  0, or -1 with why naming what is left. */
+static int remove_temporaries(struct destination *d, char *why, size_t why_size)
 {
-	if (d->have_part)
-		unlinkat(d->parent, d->part, 0);
-	if (d->have_staging)
-		remove_tree(d->staging_path, false);
+	int rc = 0;
+
+	if (d->have_part && unlinkat(d->parent, d->part, 0) < 0 && errno != ENOENT) {
+		snprintf(why, why_size, "%s/%s could not be removed (%s): remove it by hand", d->parent_path, d->part,
+			 strerror(errno));
+		rc = -1;
+	}
+	close(d->parent);
+	d->parent = -1;
+	if (d->have_staging && remove_tree(d->staging_path, false) < 0) {
+		snprintf(why, why_size, "the temporary %s could not be removed (%s): remove it by hand",
+			 d->staging_path, strerror(errno));
+		rc = -1;
+	}
 	d->have_part = d->have_staging = false;
+	return rc;
 }
 
 /* Opens DEST's directory and refuses a DEST that exists in any form (a
@@ -645,8 +662,10 @@ int collect_snapshot(const char *dest, const struct host_facts *f, const struct 
 		return -1;
 	signals_hold(&held);
 	rc = write_all_or_nothing(dest, &d, &held, f, r, include_serials, why, why_size);
-	remove_temporaries(&d);
-	close(d.parent);
+	if (rc == 0)
+		rc = remove_temporaries(&d, why, why_size);
+	else	/* the first failure's message stays */
+		remove_temporaries(&d, (char[256]){ 0 }, 256);
 	sig = signals_pending(&held);
 	if (sig) {
 		snprintf(why, why_size, "interrupted by signal %d: nothing written", sig);

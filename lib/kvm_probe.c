@@ -396,7 +396,7 @@ static int *capability_slot(struct kvm_probe *p, const char *key)
 }
 
 /* One "key=value" line of the record. */
-static int record_line(char *line, int *open_error, int *vm_error, int *guest_error,
+static int record_line(char *line, int *open_error, int *api_error, int *vm_error, int *guest_error,
 		       bool *have_guest, bool *have_native, struct kvm_probe *p)
 {
 	char *eq = strchr(line, '='), *value;
@@ -411,6 +411,8 @@ static int record_line(char *line, int *open_error, int *vm_error, int *guest_er
 	value = eq + 1;
 	if (strcmp(line, "open") == 0)
 		return record_errno(line, value, open_error, p);
+	if (strcmp(line, "api_version_error") == 0)
+		return record_errno(line, value, api_error, p);
 	if (strcmp(line, "create_vm") == 0)
 		return record_errno(line, value, vm_error, p);
 	if (strcmp(line, "guest") == 0)
@@ -468,7 +470,7 @@ static int record_line(char *line, int *open_error, int *vm_error, int *guest_er
 
 int kvm_probe_parse_record(const char *text, struct kvm_probe *p)
 {
-	int open_error = -1, vm_error = 0, guest_error = 0;
+	int open_error = -1, api_error = 0, vm_error = 0, guest_error = 0;
 	bool have_guest = false, have_native = false;
 	char line[256];
 
@@ -487,7 +489,7 @@ int kvm_probe_parse_record(const char *text, struct kvm_probe *p)
 		text += len + (text[len] == '\n');
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
-		if (record_line(line, &open_error, &vm_error, &guest_error, &have_guest, &have_native, p) < 0)
+		if (record_line(line, &open_error, &api_error, &vm_error, &guest_error, &have_guest, &have_native, p) < 0)
 			return -1;
 	}
 
@@ -498,7 +500,7 @@ int kvm_probe_parse_record(const char *text, struct kvm_probe *p)
 	}
 	p->failed_step = PROBE_API_VERSION;
 	if (p->api_version < 0) {
-		p->error = ENOTTY;
+		p->error = api_error > 0 ? api_error : ENOTTY;
 		return 0;
 	}
 	if (p->api_version != KVM_API_VERSION_EXPECTED)

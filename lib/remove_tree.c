@@ -12,5 +12,5 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 int remove_tree(const char *path, bool same_fs)
 {
-	return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | (same_fs ? FTW_MOUNT : 0)) == 0 ? 0 : -1;
+	return nftw(path, remove_entry, 1, FTW_DEPTH | FTW_PHYS | (same_fs ? FTW_MOUNT : 0)) == 0 ? 0 : -1;
 }

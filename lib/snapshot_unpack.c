@@ -242,8 +242,10 @@ int snapshot_unpack(const char *archive, struct unpacked_snapshot *u, char *why,
 		snprintf(why, why_size, "%s -xzf failed%s%s", TAR_PATH, err[0] ? ": " : "", err);
 		goto fail;
 	}
-	if (nftw(image, unexpected_member, 16, FTW_PHYS) != 0) {
-		snprintf(why, why_size, "the archive unpacked to something other than files, directories and symlinks");
+	status = nftw(image, unexpected_member, 1, FTW_PHYS);
+	if (status != 0) {
+		snprintf(why, why_size, status > 0 ? "the archive unpacked to something other than files, directories "
+			 "and symlinks" : "checking what it unpacked: %s", strerror(errno));
 		goto fail;
 	}
 	close(fd);

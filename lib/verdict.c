@@ -25,6 +25,7 @@ static const char *const reason_names[] = {
 	[REASON_NOT_PROBED] = "not-probed",
 	[REASON_HOST_BUSY] = "host-busy",
 	[REASON_DISABLED_BY_KERNEL] = "disabled-by-kernel",
+	[REASON_PROCESS_LIMIT] = "process-limit",
 };
 
 const char *reason_name(enum reason r)
@@ -260,6 +261,30 @@ static void decide_device_failure(const struct host_facts *f, struct diagnosis *
 		diag_hint(d, "On a host that is itself slow or emulated, give the probe more time: kvm-ok --probe-timeout 2000");
 		return;
 	}
+	if (p->error == EMFILE || p->error == ENFILE || p->error == ENOMEM) {
+		/* this process's limits (descriptors, memory), not the device's */
+		diag_show(d, p->failed_step == PROBE_OPEN ? "device-access" : p->failed_step == PROBE_API_VERSION ?
+			  "api-version" : p->failed_step == PROBE_CREATE_VM ? "create-vm" : "acceleration");
+		diag_conclude(d, VERDICT_UNKNOWN, REASON_PROCESS_LIMIT,
+			      "the probe ran out of %s at %s (%s): that says nothing about /dev/kvm",
+			      p->error == ENOMEM ? "memory" : p->error == EMFILE ? "this process's file descriptors"
+								     : "the system's open files",
+			      probe_step_text(p->failed_step), errno_name(p->error));
+		diag_hint(d, p->error == ENOMEM ? "Free memory (or raise this process's memory limit) and run kvm-ok again."
+			  : "Raise the limit on open files (ulimit -n 1024) and run kvm-ok again.");
+		return;
+	}
+	if (p->error == EPERM && (p->failed_step == PROBE_API_VERSION || p->failed_step == PROBE_CREATE_VM)) {
+		/* the device answered the open: a seccomp filter or a security
+		 * module refuses its ioctls, as EPERM on the open would be */
+		diag_show(d, p->failed_step == PROBE_API_VERSION ? "api-version" : "create-vm");
+		diag_show(d, "setting");
+		diag_conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_PERMISSION,
+			      "/dev/kvm opened, but %s is refused (EPERM) by a seccomp filter or a security module",
+			      probe_step_text(p->failed_step));
+		diag_advice(d, f, SITUATION_DENIED_BY_POLICY);
+		return;
+	}
 	if (p->failed_step == PROBE_OPEN) {
 		diag_show(d, "device-access");
 		if (p->error == EPERM) {
@@ -313,8 +338,6 @@ static void decide_device_failure(const struct host_facts *f, struct diagnosis *
 		if (p->error == EBUSY)
 			diag_hint(d, "Another hypervisor holds %s (VirtualBox, VMware): stop its VMs or unload its kernel module (vboxdrv, vmmon).",
 				  f->arch == HOST_ARCH_X86_64 ? cpu_vt_name(f->cpu.vt_kind) : "the virtualization extension");
-		else if (p->error == ENOMEM)
-			diag_hint(d, "The kernel is out of memory for a VM: free memory and try again.");
 		diag_hint(d, "Look for the kernel's messages about kvm: dmesg | grep -i kvm");
 		return;
 	}

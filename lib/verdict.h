@@ -33,6 +33,7 @@ enum reason {
 	REASON_NOT_PROBED,
 	REASON_HOST_BUSY,	/* the probe could not finish: the host gave it no CPU */
 	REASON_DISABLED_BY_KERNEL, /* a kernel parameter turned KVM off (arm64: kvm-arm.mode=none) */
+	REASON_PROCESS_LIMIT,	/* the probe ran out of this process's resources (EMFILE, ENFILE, ENOMEM) */
 	REASON_COUNT
 };
 
