@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 bool kernel_release_parse(const char *text, struct kernel_release *k)
 {
@@ -33,10 +34,15 @@ bool kernel_release_parse(const char *text, struct kernel_release *k)
 void kernel_release_read(const struct sysroot *root, struct kernel_release *k)
 {
 	char text[96];
+	struct utsname u;
 
-	if (sysroot_read_text(root, "/proc/sys/kernel/osrelease", text, sizeof(text)) < 0 ||
-	    !kernel_release_parse(text, k))
-		memset(k, 0, sizeof(*k));
+	if (sysroot_read_text(root, "/proc/sys/kernel/osrelease", text, sizeof(text)) >= 0 &&
+	    kernel_release_parse(text, k))
+		return;
+	/* the running kernel also says it without /proc (a chroot, early boot) */
+	if (sysroot_is_live(root) && uname(&u) == 0 && kernel_release_parse(u.release, k))
+		return;
+	memset(k, 0, sizeof(*k));
 }
 
 bool kernel_hides_disabled_vt(const struct kernel_release *k, enum cpu_vt_kind kind)

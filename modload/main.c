@@ -538,6 +538,12 @@ static bool cpu_cannot_run_kvm(const struct sysroot *root, const struct cpu_iden
 	return true;
 }
 
+static int release_unknown(void)
+{
+	complain("cannot tell the running kernel's release (/proc/sys/kernel/osrelease, uname); give --moddir");
+	return EXIT_NOT_LOADED;
+}
+
 static int do_load(const struct options *o, const struct sysroot *root, const struct cpu_identity *cpu,
 		   const char *release, const char *mod)
 {
@@ -547,6 +553,8 @@ static int do_load(const struct options *o, const struct sysroot *root, const st
 	if (already_in_kernel(root, mod, o->nested ? "nested=1" : NULL)) {
 		status = EXIT_LOADED;
 		if (o->msr && !already_in_kernel(root, "msr", NULL)) {
+			if (!release[0] && !o->moddir)
+				return release_unknown();
 			if (module_loader_open(&l, root, o->moddir, release) < 0) {
 				complain("cannot load msr: %s", l.error);
 				return EXIT_NOT_LOADED;
@@ -562,6 +570,8 @@ static int do_load(const struct options *o, const struct sysroot *root, const st
 		return EXIT_NOT_LOADED;
 	if (cpu_cannot_run_kvm(root, cpu, mod))
 		return EXIT_NOT_POSSIBLE;
+	if (!release[0] && !o->moddir)
+		return release_unknown();
 	if (module_loader_open(&l, root, o->moddir, release) < 0) {
 		complain("cannot load %s: %s", mod, l.error);
 		return EXIT_NOT_LOADED;
@@ -796,10 +806,9 @@ int main(int argc, char **argv)
 		       o.action == ACTION_LOAD ? EXIT_NOT_POSSIBLE : EXIT_NOT_LOADED;
 	}
 	kernel_release_read(&root, &kernel);
-	if (!kernel.known && o.action != ACTION_STATUS && !o.moddir) {
-		complain("cannot tell the running kernel's release from /proc/sys/kernel/osrelease; give --moddir");
-		return EXIT_NOT_LOADED;
-	}
+	/* loading decides "nothing to load" (the CPU, a container) first */
+	if (!kernel.known && o.action == ACTION_UNLOAD && !o.moddir)
+		return release_unknown();
 
 	switch (o.action) {
 	case ACTION_STATUS:
