@@ -21,6 +21,8 @@ struct pci_list {
 	int count;		/* entries kept (at most PCI_LIST_MAX) */
 	int total;		/* devices found */
 	bool names;		/* names came from the PCI ID database */
+	int skipped;		/* broken entries of a host image, not listed */
+	char skip_why[160];	/* the first one's fault */
 	struct pci_entry dev[PCI_LIST_MAX];
 };
 

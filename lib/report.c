@@ -199,6 +199,9 @@ void report_text(FILE *out, const struct host_facts *f, const struct diagnosis *
 	}
 	if (r->pci.total > r->pci.count)
 		fprintf(out, "PCI: %d more devices not listed\n", r->pci.total - r->pci.count);
+	if (r->pci.skipped)
+		fprintf(out, "PCI: %d broken entr%s of the image skipped (%s)\n", r->pci.skipped,
+			r->pci.skipped == 1 ? "y" : "ies", r->pci.skip_why);
 	fprintf(out, "IOMMU: ACPI %s, %d IOMMU unit%s, %d group%s\n",
 		r->iommu.dmar ? "DMAR (VT-d)" : r->iommu.ivrs ? "IVRS (AMD-Vi)" : "no DMAR/IVRS table",
 		r->iommu.units, r->iommu.units == 1 ? "" : "s", r->iommu.groups, r->iommu.groups == 1 ? "" : "s");
@@ -283,6 +286,7 @@ void report_json(FILE *out, const struct host_facts *f, const struct diagnosis *
 		fputc('}', out);
 	}
 	fputc(']', out);
+	json_kv_int(out, "pci_skipped", r->pci.skipped, &first);
 
 	json_key(out, "iommu", &first);
 	fputc('{', out);

@@ -174,3 +174,22 @@ teardown() {
 		assert_line --regexp "^PCI [0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]: [0-9a-f]{4} [0-9a-f]{4}:[0-9a-f]{4} "
 	fi
 }
+
+@test "report: one broken PCI entry of an image (no vendor file, a FIFO, a link out) is skipped and named; the rest are listed" {
+	# before: libpci gave up on the whole bus ("1 more devices not listed", JSON pci: [])
+	host_from_fixture intel-report-full
+	run "$KVM_OK" --sysroot "$HOST" --report
+	listed=$(grep -c "^PCI [0-9a-f]" <<<"$output")
+	rm "$HOST/sys/bus/pci/devices/0000:03:00.0/vendor"
+	run "$KVM_OK" --sysroot "$HOST" --report
+	assert_equal "$(grep -c "^PCI [0-9a-f]" <<<"$output")" "$(( listed - 1 ))"
+	assert_line "PCI: 1 broken entry of the image skipped (0000:03:00.0/vendor: No such file or directory)"
+	refute_line --partial "libpci:"
+	run "$KVM_OK" --sysroot "$HOST" --report --json
+	assert_equal "$(jq '.pci | length' <<<"$output")" "$(( listed - 1 ))"
+	assert_equal "$(jq '.pci_skipped' <<<"$output")" 1
+	mkfifo "$HOST/sys/bus/pci/devices/0000:19:00.0/label"
+	run timeout 20 "$KVM_OK" --sysroot "$HOST" --report
+	assert_line --regexp "^PCI: 2 broken entries of the image skipped \(0000:(03:00\.0/vendor: No such file or directory|19:00\.0/label: not a regular file)\)$"
+	[ -z "$(ls -d /tmp/kvmhost-pci.* 2>/dev/null)" ] || fail "the private PCI tree was left in /tmp"
+}
