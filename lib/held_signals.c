@@ -1,7 +1,7 @@
 /* held_signals.c - see held_signals.h */
 #include "held_signals.h"
 
-static const int ending_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static const int ending_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 
 void signals_hold(struct held_signals *h)
 {

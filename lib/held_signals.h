@@ -1,10 +1,11 @@
-/* held_signals.h - hold SIGINT/SIGTERM/SIGHUP while temporary files exist
+/* held_signals.h - hold SIGINT/SIGTERM/SIGHUP/SIGPIPE while temporary files exist
  *
  * A Ctrl-C or a kill in the middle of writing (or unpacking) a snapshot
  * must not leave host data or a half file behind: the signals that would
  * end the run (those not ignored) are blocked, the work checks for them
  * between steps, cleans up, and releasing them then ends the run as the
- * signal would have.
+ * signal would have.  SIGPIPE too: a closed pipe on standard error (a
+ * "| head") would otherwise end the run there, leaving its temporaries.
  */
 #ifndef KVMHOST_HELD_SIGNALS_H
 #define KVMHOST_HELD_SIGNALS_H

@@ -239,7 +239,10 @@ int snapshot_unpack(const char *archive, struct unpacked_snapshot *u, char *why,
 		goto fail;
 	status = spawn_run_input(tar, fd, -1, err, sizeof(err), TAR_TIMEOUT_MS);
 	if (status != 0) {
-		snprintf(why, why_size, "%s -xzf failed%s%s", TAR_PATH, err[0] ? ": " : "", err);
+		/* tar's last line says why (the first ones may be long paths) */
+		const char *last = strrchr(err, '\n');
+
+		snprintf(why, why_size, "%s -xzf failed%s%.300s", TAR_PATH, err[0] ? ": " : "", last ? last + 1 : err);
 		goto fail;
 	}
 	status = nftw(image, unexpected_member, 1, FTW_PHYS);

@@ -662,6 +662,27 @@ static int disk_profile(struct options *o)
 	return 0;
 }
 
+/* --size for mkfs.ext4: digits and one unit (K, M, G, T, either case),
+ * from 1 GiB (a minimal Debian with its kernel fills 800 MB) to 16 TiB. */
+static bool image_size_ok(const char *size)
+{
+	static const char units[] = "kmgt";
+	size_t n = strlen(size);
+	const char *unit;
+	char digits[24];
+	long value;
+
+	if (n < 2 || n - 1 >= sizeof(digits) || !(unit = strchr(units, size[n - 1] | 0x20)) || !size[n - 1])
+		return false;
+	memcpy(digits, size, n - 1);
+	digits[n - 1] = '\0';
+	if (!cli_parse_int(digits, 1, 16L << 30, &value))
+		return false;
+	for (long shift = (long)(unit - units); shift > 0; shift--)	/* to KiB */
+		value = value > (16L << 30) ? value : value * 1024;
+	return value >= (1L << 20) && value <= (16L << 30);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -703,6 +724,11 @@ int main(int argc, char **argv)
 		}
 		if (!o.debian.size)
 			o.debian.size = "2G";
+		if (!image_size_ok(o.debian.size)) {
+			fprintf(stderr, "%s: --size %s: give a size from 1G to 16T, a number with K, M, G or T (2G, 1500M)\n",
+				prog, cli_shown(o.debian.size));
+			return EXIT_USAGE;
+		}
 		return make_debian_root(&o.debian);
 	}
 	if (o.disk && disk_profile(&o) < 0)

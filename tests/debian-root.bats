@@ -64,6 +64,15 @@ setup() {
 	grep -qE "^runner: first guest output [0-9]+ ms after QEMU started$" "$dir/boot.log"
 }
 
+@test "make-debian-root: --size is checked before anything starts (1G to 16T, K/M/G/T)" {
+	for size in 99999999999999999999G 512M 0G 17T 2 G 2X; do
+		run "$BUILD/runner" --make-debian-root "$BATS_FILE_TMPDIR/size.img" --size "$size"
+		assert_failure 2
+		assert_output "runner: --size $size: give a size from 1G to 16T, a number with K, M, G or T (2G, 1500M)"
+	done
+	[ -z "$(ls "$BATS_FILE_TMPDIR" | grep '^size\.img')" ] || fail "left behind: $(ls "$BATS_FILE_TMPDIR")"
+}
+
 @test "make-debian-root: the default suite is the running release's; where os-release names none (sid) or another OS, --suite is asked for" {
 	printf 'PRETTY_NAME="Debian GNU/Linux trixie/sid"\nNAME="Debian GNU/Linux"\nID=debian\n' > "$BATS_FILE_TMPDIR/sid"
 	run unshare -m sh -c 'mount --bind "$1" /etc/os-release && exec "$2" --make-debian-root "$3"' sh \
@@ -76,6 +85,16 @@ setup() {
 	assert_failure 2
 	assert_output --partial "/etc/os-release says this is not Debian (ID=ubuntu)"
 	[ ! -e "$BATS_FILE_TMPDIR/sid.img" ] && [ ! -e "$BATS_FILE_TMPDIR/sid.img.partial" ]
+}
+
+@test "make-debian-root with its messages into a closed pipe (| head -n 1): stopped, nothing left behind" {
+	# SIGPIPE ended the run where it stood: IMAGE.partial and the work
+	# directory in /var/tmp stayed
+	run bash -c '"$1" --make-debian-root "$2" --size 1G 2>&1 | head -n 1' _ "$BUILD/runner" "$BATS_FILE_TMPDIR/pipe.img"
+	assert_output --partial "runner: [1/5] debootstrap"
+	[ -z "$(ls "$BATS_FILE_TMPDIR" | grep '^pipe\.img')" ] || fail "left behind: $(ls "$BATS_FILE_TMPDIR")"
+	[ -z "$(ls /var/tmp | grep '^runner-debian-root\.')" ] || fail "work directory left in /var/tmp"
+	[ -z "$(pgrep -f "debootstrap.*$BATS_FILE_TMPDIR")" ] || fail "debootstrap still runs"
 }
 
 @test "make-debian-root: an existing image is refused" {
