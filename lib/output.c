@@ -9,6 +9,7 @@
 #include "errno_name.h"
 #include "json.h"
 #include "readiness.h"
+#include "text_line.h"
 
 #define COLOUR_HINT	"\033[1;33m"
 #define COLOUR_GOOD	"\033[1;32m"
@@ -31,13 +32,15 @@ void output_text(FILE *out, const struct diagnosis *d, bool verbose, bool colour
 		const struct check *c = &d->checks[i];
 
 		if (verbose)
-			fprintf(out, "INFO: [%s] %s: %s\n", check_state_name(c->state), c->name, c->detail);
+			text_line(out, "INFO: [%s] %s: %s", check_state_name(c->state), c->name, c->detail);
 		else if (c->decisive)
-			fprintf(out, "INFO: %s\n", c->detail);
+			text_line(out, "INFO: %s", c->detail);
 	}
-	fprintf(out, "INFO: reason %s: %s\n", reason_name(d->reason), d->summary);
-	for (int i = 0; i < d->nhints; i++)
-		fprintf(out, "%sHINT:%s %s\n", colour ? COLOUR_HINT : "", colour ? COLOUR_OFF : "", d->hints[i]);
+	text_line(out, "INFO: reason %s: %s", reason_name(d->reason), d->summary);
+	for (int i = 0; i < d->nhints; i++) {
+		fputs(colour ? COLOUR_HINT "HINT:" COLOUR_OFF : "HINT:", out);	/* the colour is ours, the text cleaned */
+		text_line(out, " %s", d->hints[i]);
+	}
 	if (readiness)
 		readiness_text(out, readiness);
 	if (colour)

@@ -14,6 +14,7 @@
 #include "advice.h"
 #include "arch.h"
 #include "json.h"
+#include "text_line.h"
 
 const char *ready_state_name(enum ready_state s)
 {
@@ -263,9 +264,9 @@ void readiness_text(FILE *out, const struct readiness *r)
 	for (int i = 0; i < r->n; i++) {
 		const struct ready_check *c = &r->checks[i];
 
-		fprintf(out, "INFO:   %-7s %s: %s\n", ready_state_name(c->state), c->name, c->detail);
+		text_line(out, "INFO:   %-7s %s: %s", ready_state_name(c->state), c->name, c->detail);
 		if (c->state != READY_PASS && c->hint[0])
-			fprintf(out, "HINT:   %s: %s\n", c->name, c->hint);
+			text_line(out, "HINT:   %s: %s", c->name, c->hint);
 	}
 }
 

@@ -1,6 +1,8 @@
 /* report.c - gathering and printing the bug-report block */
 #include "report.h"
 
+#include "text_line.h"
+
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,57 +157,58 @@ void report_text(FILE *out, const struct host_facts *f, const struct diagnosis *
 {
 	char buf[400];
 
-	fprintf(out, "-- kvm-ok report (kvm-host-toolkit %s) --\n", version);
-	fprintf(out, "Verdict: %s\nReason: %s\nSummary: %s\n", verdict_name(d->verdict), reason_name(d->reason),
-		d->summary);
+	text_line(out, "-- kvm-ok report (kvm-host-toolkit %s) --", version);
+	text_line(out, "Verdict: %s", verdict_name(d->verdict));
+	text_line(out, "Reason: %s", reason_name(d->reason));
+	text_line(out, "Summary: %s", d->summary);
 	if (!r->dmi.present) {
-		fprintf(out, "SMBIOS: none (this machine has no SMBIOS tables, as microVMs such as Firecracker)\n");
+		text_line(out, "SMBIOS: none (this machine has no SMBIOS tables, as microVMs such as Firecracker)");
 	} else {
-		fprintf(out, "SMBIOS: present\n");
+		text_line(out, "SMBIOS: present");
 		for (int i = 0; i < DMI_FIELDS; i++) {
 			if (i >= DMI_FIRST_SERIAL && !r->dmi.serials_included)
 				continue;
-			fprintf(out, "%s: %s\n", dmi_label(i), r->dmi.value[i][0] ? r->dmi.value[i] : "(not set)");
+			text_line(out, "%s: %s", dmi_label(i), r->dmi.value[i][0] ? r->dmi.value[i] : "(not set)");
 		}
 		if (!r->dmi.serials_included)
-			fprintf(out, "Serial numbers: omitted (kvm-ok --include-serials adds them)\n");
+			text_line(out, "Serial numbers: omitted (kvm-ok --include-serials adds them)");
 	}
 	arch_ops_for(f->arch)->report_text(out, f, d);
 	setting_describe(&f->setting, f->cpu.known && f->cpu.hypervisor_bit, buf, sizeof(buf));
-	fprintf(out, "Setting: %s\n", buf);
-	fprintf(out, "Kernel release: %s\n", f->kernel.known ? f->kernel.release : "unknown");
-	fprintf(out, "Kernel parameters for KVM: %s\n", r->cmdline_kvm[0] ? r->cmdline_kvm : "none");
+	text_line(out, "Setting: %s", buf);
+	text_line(out, "Kernel release: %s", f->kernel.known ? f->kernel.release : "unknown");
+	text_line(out, "Kernel parameters for KVM: %s", r->cmdline_kvm[0] ? r->cmdline_kvm : "none");
 	for (int i = 0; i < REPORT_MODULES; i++) {
 		const struct module_params *m = &r->modules[i];
 
 		if (m->info.state == MODULE_ABSENT)
 			continue;
-		fprintf(out, "Module %s: %s\n", m->name, module_state_text(m->info.state));
+		text_line(out, "Module %s: %s", m->name, module_state_text(m->info.state));
 		if (m->params[0])
-			fprintf(out, "Module %s parameters: %s\n", m->name, m->params);
+			text_line(out, "Module %s parameters: %s", m->name, m->params);
 	}
-	fprintf(out, "Device: %s\n", report_check_detail(d, "device"));
+	text_line(out, "Device: %s", report_check_detail(d, "device"));
 	if (f->probe.ran && f->probe.api_version >= 0)
-		fprintf(out, "KVM API version: %d\n", f->probe.api_version);
+		text_line(out, "KVM API version: %d", f->probe.api_version);
 	probe_text(&f->probe, buf, sizeof(buf));
-	fprintf(out, "KVM probe: %s\n", buf);
+	text_line(out, "KVM probe: %s", buf);
 	if (!r->pci.readable)
-		fprintf(out, "PCI: %s\n", r->pci.error);
+		text_line(out, "PCI: %s", r->pci.error);
 	for (int i = 0; i < r->pci.count; i++) {
 		const struct pci_entry *e = &r->pci.dev[i];
 
-		fprintf(out, "PCI %04x:%02x:%02x.%u: %04x %04x:%04x %s (%s)\n", e->domain, e->bus, e->dev, e->func,
+		text_line(out, "PCI %04x:%02x:%02x.%u: %04x %04x:%04x %s (%s)", e->domain, e->bus, e->dev, e->func,
 			e->class_code, e->vendor, e->device, e->name, e->class_name);
 	}
 	if (r->pci.total > r->pci.count)
-		fprintf(out, "PCI: %d more devices not listed\n", r->pci.total - r->pci.count);
+		text_line(out, "PCI: %d more devices not listed", r->pci.total - r->pci.count);
 	if (r->pci.skipped)
-		fprintf(out, "PCI: %d broken entr%s of the image skipped (%s)\n", r->pci.skipped,
+		text_line(out, "PCI: %d broken entr%s of the image skipped (%s)", r->pci.skipped,
 			r->pci.skipped == 1 ? "y" : "ies", r->pci.skip_why);
-	fprintf(out, "IOMMU: ACPI %s, %d IOMMU unit%s, %d group%s\n",
+	text_line(out, "IOMMU: ACPI %s, %d IOMMU unit%s, %d group%s",
 		r->iommu.dmar ? "DMAR (VT-d)" : r->iommu.ivrs ? "IVRS (AMD-Vi)" : "no DMAR/IVRS table",
 		r->iommu.units, r->iommu.units == 1 ? "" : "s", r->iommu.groups, r->iommu.groups == 1 ? "" : "s");
-	fprintf(out, "QEMU: %s%s%s\n", r->qemu_installed ? r->qemu_path : "", r->qemu_installed ? ": " : "", r->qemu);
+	text_line(out, "QEMU: %s%s%s", r->qemu_installed ? r->qemu_path : "", r->qemu_installed ? ": " : "", r->qemu);
 	fprintf(out, "-- end of kvm-ok report --\n");
 }
 

@@ -193,3 +193,25 @@ teardown() {
 	assert_line --regexp "^PCI: 2 broken entries of the image skipped \(0000:(03:00\.0/vendor: No such file or directory|19:00\.0/label: not a regular file)\)$"
 	[ -z "$(ls -d /tmp/kvmhost-pci.* 2>/dev/null)" ] || fail "the private PCI tree was left in /tmp"
 }
+
+@test "report and -v: a snapshot's text cannot reach the terminal as escapes nor add lines of its own" {
+	# escape sequences and newlines in the QEMU version, the kernel command
+	# line, a module parameter's name and value were printed raw: a snapshot
+	# could clear the screen or add its own "Verdict: usable" line
+	host_from_fixture intel-report-full
+	printf 'QEMU emulator version 7.2\033]0;owned\007\033[2J\nVerdict: usable\n-- end of kvm-ok report --\n' > "$HOST/qemu-version"
+	printf 'BOOT_IMAGE=/boot/vmlinuz kvm_intel.nested=1\033[31m\nVerdict: usable\n' > "$HOST/proc/cmdline"
+	printf 'Y\033[2J\nReason: usable\n' > "$HOST/sys/module/kvm_intel/parameters/nested"
+	: > "$HOST/sys/module/kvm_intel/parameters/$(printf 'x\033[1m')"
+	for args in --report "-v --all"; do
+		# shellcheck disable=SC2086
+		run "$KVM_OK" --sysroot "$HOST" $args
+		[[ "$output" != *$'\033'* ]] || fail "$args: an escape reached the output: $(cat -v <<<"$output" | grep -F '^[')"
+		[[ "$output" != *$'\007'* ]] || fail "$args: a BEL reached the output"
+	done
+	run "$KVM_OK" --sysroot "$HOST" --report
+	assert_equal "$(grep -c '^Verdict: ' <<<"$output")" 1
+	assert_equal "$(grep -c '^Reason: ' <<<"$output")" 1
+	assert_equal "$(grep -c '^-- end of kvm-ok report --$' <<<"$output")" 1
+	assert_equal "${lines[-1]}" "-- end of kvm-ok report --"
+}

@@ -13,6 +13,7 @@
 #include "output.h"
 #include "report.h"
 #include "verdict_build.h"
+#include "text_line.h"
 
 static void gather_arm64(const struct sysroot *root, struct host_facts *f)
 {
@@ -140,13 +141,13 @@ static void arm64_report_text(FILE *out, const struct host_facts *f, const struc
 	const struct arm64_boot *b = &f->arm64_boot;
 	char model[128] = "";
 
-	fprintf(out, "%s\n", report_check_detail(d, "cpu"));
-	fprintf(out, "EL2: %s\n", report_check_detail(d, "el2"));
-	fprintf(out, "/proc/misc kvm: %s\n", b->misc_kvm < 0 ? "unreadable" : b->misc_kvm ? "listed" : "not listed");
-	fprintf(out, "PSCI conduit: %s\n", b->psci_method[0] ? b->psci_method : "unknown (no device tree)");
+	text_line(out, "%s", report_check_detail(d, "cpu"));
+	text_line(out, "EL2: %s", report_check_detail(d, "el2"));
+	text_line(out, "/proc/misc kvm: %s", b->misc_kvm < 0 ? "unreadable" : b->misc_kvm ? "listed" : "not listed");
+	text_line(out, "PSCI conduit: %s", b->psci_method[0] ? b->psci_method : "unknown (no device tree)");
 	if (sysroot_read_text(&f->root, "/proc/device-tree/model", model, sizeof(model)) > 0)
-		fprintf(out, "Device tree model: %s\n", model);
-	fprintf(out, "Machine: %s\n", b->machine == ARM64_MACHINE_UNKNOWN ? "unknown" : b->machine_evidence);
+		text_line(out, "Device tree model: %s", model);
+	text_line(out, "Machine: %s", b->machine == ARM64_MACHINE_UNKNOWN ? "unknown" : b->machine_evidence);
 }
 
 static void arm64_report_json(FILE *out, const struct host_facts *f, const struct diagnosis *d, bool *first)

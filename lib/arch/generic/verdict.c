@@ -8,6 +8,7 @@
 #include "arch.h"
 #include "json.h"
 #include "verdict_build.h"
+#include "text_line.h"
 
 /* The module that provides KVM: POWER's kvm_hv (or kvm_pr), else kvm. */
 static const char *kvm_module(const struct host_facts *f)
@@ -76,7 +77,7 @@ static void generic_device_absent(const struct host_facts *f, struct diagnosis *
 static void generic_report_text(FILE *out, const struct host_facts *f, const struct diagnosis *d)
 {
 	(void)d;
-	fprintf(out, "CPU: architecture %s, not examined\n", f->arch_name);
+	text_line(out, "CPU: architecture %s, not examined", f->arch_name);
 }
 
 static void generic_report_json(FILE *out, const struct host_facts *f, const struct diagnosis *d, bool *first)

@@ -12,6 +12,7 @@
 #include "json.h"
 #include "report.h"
 #include "verdict_build.h"
+#include "text_line.h"
 
 static const char *vt_name(const struct host_facts *f)
 {
@@ -338,22 +339,23 @@ static void x86_report_text(FILE *out, const struct host_facts *f, const struct 
 	char buf[400];
 
 	if (c->known) {
-		fprintf(out, "CPU vendor: %s\nCPU brand: %s\nCPU family/model/stepping: %d/%d/%d\n", c->vendor,
-			c->brand, c->family, c->model, c->stepping);
-		fprintf(out, "CPU virtualization (CPUID): %s%s\n", c->vt_kind == CPU_VT_NONE ? "unknown vendor" :
+		text_line(out, "CPU vendor: %s", c->vendor);
+		text_line(out, "CPU brand: %s", c->brand);
+		text_line(out, "CPU family/model/stepping: %d/%d/%d", c->family, c->model, c->stepping);
+		text_line(out, "CPU virtualization (CPUID): %s%s", c->vt_kind == CPU_VT_NONE ? "unknown vendor" :
 			cpu_vt_name(c->vt_kind), c->vt_kind == CPU_VT_NONE ? "" : c->has_vt ? " present" : " absent");
 	} else {
-		fprintf(out, "CPU: unknown (%s)\n", c->error);
+		text_line(out, "CPU: unknown (%s)", c->error);
 	}
-	fprintf(out, "CPU microcode: %s\n", f->cpuinfo.microcode[0] ? f->cpuinfo.microcode : "unknown");
-	fprintf(out, "CPU virtualization (cpuinfo): %s\n", vt_in_cpuinfo(f, buf, sizeof(buf)));
-	fprintf(out, "Firmware lock: %s\n", report_check_detail(d, "firmware"));
+	text_line(out, "CPU microcode: %s", f->cpuinfo.microcode[0] ? f->cpuinfo.microcode : "unknown");
+	text_line(out, "CPU virtualization (cpuinfo): %s", vt_in_cpuinfo(f, buf, sizeof(buf)));
+	text_line(out, "Firmware lock: %s", report_check_detail(d, "firmware"));
 	if (!c->known || !c->hypervisor_bit)
-		fprintf(out, "Hypervisor: none\n");
+		text_line(out, "Hypervisor: none");
 	else if (!c->hypervisor_leaf_known)
-		fprintf(out, "Hypervisor: present (signature unknown)\n");
+		text_line(out, "Hypervisor: present (signature unknown)");
 	else
-		fprintf(out, "Hypervisor: %s (signature \"%s\")\n", cpu_hypervisor_name(c->hypervisor_signature) ?
+		text_line(out, "Hypervisor: %s (signature \"%s\")", cpu_hypervisor_name(c->hypervisor_signature) ?
 			cpu_hypervisor_name(c->hypervisor_signature) : "unknown", c->hypervisor_signature);
 }
 
