@@ -79,7 +79,8 @@ static int open_confined(const struct sysroot *root, const char *path, int flags
 	struct open_how how = { .flags = (unsigned long long)(flags | O_CLOEXEC),
 				.resolve = resolve | RESOLVE_NO_MAGICLINKS };
 	const char *rel = path;
-	int dir = root_fd(root), fd;
+	int dir = root_fd(root), fd, path_fd, saved;
+	char link[64];
 	long rc;
 
 	if (dir < 0)
@@ -93,12 +94,24 @@ static int open_confined(const struct sysroot *root, const char *path, int flags
 	 * openat2 (older container runtimes' default profiles) */
 	if (rc >= 0 || (errno != ENOSYS && errno != EPERM))
 		return (int)rc;
-	fd = openat(dir, rel, flags | O_CLOEXEC);
-	if (fd >= 0 && !fd_inside_root(fd)) {
-		close(fd);
+	/* where it leads is checked on an O_PATH descriptor, which opens
+	 * nothing (no device's open, no FIFO's wait), and only a file inside
+	 * the root is then opened, through that descriptor: not resolved again */
+	path_fd = openat(dir, rel, O_PATH | (flags & O_NOFOLLOW) | O_CLOEXEC);
+	if (path_fd < 0)
+		return -1;
+	if (!fd_inside_root(path_fd)) {
+		close(path_fd);
 		errno = EXDEV;
 		return -1;
 	}
+	if (flags & O_PATH)
+		return path_fd;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", path_fd);
+	fd = open(link, (flags & ~O_NOFOLLOW) | O_CLOEXEC);
+	saved = errno;
+	close(path_fd);
+	errno = saved;
 	return fd;
 }
 

@@ -197,3 +197,24 @@ assert_no_replay_left() {
 	refute_output --partial "SECRET-OUTSIDE-THE-IMAGE"
 	assert_line "Board name: $(cat "$HOST/sys/class/dmi/id/board_name")"	# the rest is read as before
 }
+
+@test "without openat2, nothing outside the image is even opened: a file or a device node is looked at through O_PATH only" {
+	# the fallback opened the file (O_RDONLY|O_NONBLOCK, a device's open
+	# included) and refused it only afterwards
+	command -v strace >/dev/null || skip "no strace"
+	host_from_fixture intel-report-full
+	echo "SECRET-OUTSIDE-THE-IMAGE" > "$WORK/secret"
+	mkfifo "$WORK/fifo"
+	ln -sfn "$WORK/secret" "$HOST/sys/class/dmi/id/product_name"
+	ln -sfn "$WORK/fifo" "$HOST/sys/class/dmi/id/sys_vendor"
+	ln -sfn /dev/zero "$HOST/sys/class/dmi/id/board_vendor"
+	rm -f "$HOST/proc/cpuinfo"
+	ln -sfn "$WORK/secret" "$HOST/proc/cpuinfo"
+	KVMHOST_TEST_NO_OPENAT2=1 run timeout 60 strace -f -y -e trace=open,openat -o "$WORK/trace" \
+		"$BUILD/test/kvm-ok" --sysroot "$HOST" --report
+	refute_output --partial "SECRET-OUTSIDE-THE-IMAGE"
+	# every descriptor on a file outside the image is an O_PATH one
+	opened=$(grep -E "= [0-9]+<($WORK/(secret|fifo)|/dev/zero)>" "$WORK/trace" | grep -v O_PATH || true)
+	[ -z "$opened" ] || fail "opened outside the image: $opened"
+	grep -qE "O_PATH.* = [0-9]+<$WORK/secret>" "$WORK/trace" || fail "the link was not even looked at: $(grep -c . "$WORK/trace") lines traced"
+}
