@@ -206,6 +206,19 @@ static struct kmod_module *lookup_one(struct module_loader *l, const char *name)
 	return mod;
 }
 
+/* A plan that must not run: an install command (libkmod would run a
+ * shell).  True with r's outcome set. */
+static bool plan_refused(struct load_result *r)
+{
+	for (int i = 0; i < r->nsteps; i++)
+		if (r->steps[i].install_command) {
+			r->outcome = LOAD_INSTALL_COMMAND;
+			snprintf(r->failed_module, sizeof(r->failed_module), "%s", r->steps[i].module);
+			return true;
+		}
+	return false;
+}
+
 void module_load(struct module_loader *l, const char *name, const char *options, bool dry_run,
 		 struct load_result *r)
 {
@@ -250,13 +263,20 @@ void module_load(struct module_loader *l, const char *name, const char *options,
 		kmod_module_unref(m);
 	}
 
-	if (dry_run)
-		flags |= KMOD_PROBE_DRY_RUN;
+	/* the plan first, always: an install command is refused before
+	 * anything is inserted, and a dry run says the same */
 	current_result = r;
 	l->error[0] = '\0';
-	rc = kmod_module_probe_insert_module(mod, flags, options && *options ? options : NULL,
+	rc = kmod_module_probe_insert_module(mod, flags | KMOD_PROBE_DRY_RUN, options && *options ? options : NULL,
 					     refuse_install_command, NULL, record_action);
-	current_result = NULL;
+	if (rc == 0 && plan_refused(r))
+		goto out;
+	if (rc == 0 && !dry_run) {
+		r->nsteps = 0;
+		l->error[0] = '\0';
+		rc = kmod_module_probe_insert_module(mod, flags, options && *options ? options : NULL,
+						     refuse_install_command, NULL, record_action);
+	}
 
 	if (rc > 0) {
 		r->outcome = LOAD_BLACKLISTED;
@@ -277,6 +297,8 @@ void module_load(struct module_loader *l, const char *name, const char *options,
 		if (!dry_run)
 			roll_back(deps, was_in_kernel, r);
 	}
+out:
+	current_result = NULL;
 	kmod_module_unref_list(deps);
 	kmod_module_unref(mod);
 }

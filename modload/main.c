@@ -330,8 +330,9 @@ static int explain_failure(const struct sysroot *root, const char *release, cons
 		return EXIT_NOT_LOADED;
 	case LOAD_INSTALL_COMMAND:
 		complain("modprobe.d has an \"install\" command for %s; modload runs no shell commands: "
-			 "remove the line, or load it with modprobe %s", mod, mod);
+			 "remove the line, or load it with modprobe %s", r->failed_module, r->failed_module);
 		return EXIT_NOT_LOADED;
+
 	default:
 		break;
 	}

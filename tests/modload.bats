@@ -108,6 +108,22 @@ insmod $HOST/lib/modules/$RELEASE/kernel/arch/x86/kvm/kvm-amd.ko avic=1 nested=1
 	assert_failure 1
 	assert_line --partial 'modload: modprobe.d has an "install" command for kvm_amd; modload runs no shell commands'
 	[ ! -e "$HOST_TMP/shell-ran" ] || fail "the install command ran"
+	# decided from the plan: nothing inserted first (it inserted three
+	# modules, then refused and rolled them back), and the dry run says so
+	assert_equal "$(cat "$FAKE_KERNEL_LOG")" ""
+	modload --dry-run
+	assert_failure 1
+	assert_line --partial 'modload: modprobe.d has an "install" command for kvm_amd; modload runs no shell commands'
+}
+
+@test "modload: an install command for a dependency is refused before anything is inserted, naming that module" {
+	mkdir -p "$HOST/etc/modprobe.d"
+	echo "install kvm touch $HOST_TMP/shell-ran" > "$HOST/etc/modprobe.d/inst.conf"
+	modload
+	assert_failure 1
+	assert_line --partial 'modload: modprobe.d has an "install" command for kvm; modload runs no shell commands: remove the line, or load it with modprobe kvm'
+	assert_equal "$(cat "$FAKE_KERNEL_LOG")" ""
+	[ ! -e "$HOST_TMP/shell-ran" ] || fail "the install command ran"
 }
 
 @test "modload: EOPNOTSUPP: VT missing or disabled: exit 4, kvm-ok's finding, kernel log, host left as found" {
