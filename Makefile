@@ -183,7 +183,7 @@ check-sanitizers:
 	@if [ -n "$$(ls -A $(SAN_LOGS))" ]; then echo "sanitizer reports:"; cat $(SAN_LOGS)/*; exit 1; fi
 
 # libFuzzer harnesses (clang) for every parser of outside data
-FUZZERS      := cpuinfo cpuid_raw sysfs probe_record snapshot runner_args kernel_image
+FUZZERS      := cpuinfo cpuid_raw sysfs probe_record snapshot runner_args kernel_image untrusted_text
 FUZZ_SECONDS ?= 30
 FUZZ_FLAGS   := -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=c11 \
 	-D_GNU_SOURCE -Ilib -Irunner -Irunner/arch/x86_64 -Itests/fuzz $(PKG_CFLAGS) -DKVMHOST_VERSION='"$(VERSION)"' \

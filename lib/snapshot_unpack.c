@@ -22,8 +22,8 @@
 /* A snapshot is a few hundred KB; these bound what a hostile one can cost
  * (a gzip bomb, a sparse member that claims gigabytes): */
 #define ARCHIVE_MAX	(64ull << 20)	/* the archive itself */
-#define MEMBER_MAX	(64ull << 20)	/* one member: /proc/cpuinfo's own bound */
-#define UNPACKED_MAX	(128ull << 20)	/* all members together */
+#define MEMBER_MAX	SNAPSHOT_MEMBER_MAX
+#define UNPACKED_MAX	SNAPSHOT_UNPACKED_MAX
 
 bool snapshot_is_archive(const char *path)
 {
@@ -49,10 +49,7 @@ static bool name_is_safe(const char *name, size_t len)
 	return true;
 }
 
-/* One line of GNU tar's verbose listing: "TYPEPERMS OWNER SIZE DATE TIME NAME",
- * NAME followed by " -> TARGET" (symlink) or " link to TARGET" (hard link);
- * the member's size is added to *total. */
-static int check_member(const char *line, size_t len, unsigned long long *total, char *why, size_t why_size)
+int snapshot_member_check(const char *line, size_t len, unsigned long long *total, char *why, size_t why_size)
 {
 	const char *name = line, *end = line + len, *arrow;
 	unsigned long long size = 0;
@@ -123,7 +120,7 @@ static int check_listing(int fd, char *why, size_t why_size)
 	for (const char *line = listing; rc == 0 && *line;) {
 		size_t len = strcspn(line, "\n");
 
-		if (len && check_member(line, len, &total, why, why_size) < 0)
+		if (len && snapshot_member_check(line, len, &total, why, why_size) < 0)
 			rc = -1;
 		line += len + (line[len] == '\n');
 	}

@@ -31,4 +31,13 @@ int snapshot_unpack(const char *archive, struct unpacked_snapshot *u, char *why,
 
 void snapshot_unpacked_remove(struct unpacked_snapshot *u);
 
+/* One line (len bytes) of GNU tar's verbose listing, "TYPEPERMS OWNER SIZE
+ * DATE TIME NAME", NAME followed by " -> TARGET" (symlink) or " link to
+ * TARGET" (hard link): 0 when the member may be unpacked (its size added
+ * to *total, which must stay within the bound), or -1 with why. */
+int snapshot_member_check(const char *line, size_t len, unsigned long long *total, char *why, size_t why_size);
+
+#define SNAPSHOT_MEMBER_MAX	(64ull << 20)	/* one member: /proc/cpuinfo's own bound */
+#define SNAPSHOT_UNPACKED_MAX	(128ull << 20)	/* all members together */
+
 #endif
