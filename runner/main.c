@@ -667,15 +667,18 @@ static int disk_profile(struct options *o)
 static bool image_size_ok(const char *size)
 {
 	static const char units[] = "kmgt";
-	size_t n = strlen(size);
+	size_t ndigits = strspn(size, "0123456789");
 	const char *unit;
 	char digits[24];
 	long value;
 
-	if (n < 2 || n - 1 >= sizeof(digits) || !(unit = strchr(units, size[n - 1] | 0x20)) || !size[n - 1])
+	if (ndigits == 0 || ndigits >= sizeof(digits) || size[ndigits] == '\0' || size[ndigits + 1] != '\0')
 		return false;
-	memcpy(digits, size, n - 1);
-	digits[n - 1] = '\0';
+	unit = strchr(units, size[ndigits] | 0x20);
+	if (!unit)
+		return false;
+	memcpy(digits, size, ndigits);
+	digits[ndigits] = '\0';
 	if (!cli_parse_int(digits, 1, 16L << 30, &value))
 		return false;
 	for (long shift = (long)(unit - units); shift > 0; shift--)	/* to KiB */
