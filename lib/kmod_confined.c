@@ -6,7 +6,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 
 #define CONFIG_FILE_MAX	(1u << 20)
 #define INDEX_FILE_MAX	(64ull << 20)
+#define CMDLINE_MAX	4096	/* libkmod reads no more of /proc/cmdline */
 
 static const char *const config_dirs[MODPROBE_CONFIG_DIRS] = {
 	"/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d", "/usr/lib/modprobe.d",
@@ -35,6 +38,23 @@ static bool is_conf_name(const char *name)
 	return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".conf") == 0 && !strchr(name, '/');
 }
 
+/* Writes len bytes of text to a new private file path (0600). */
+static int write_private(const char *path, const char *text, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -1;
+	if (write(fd, text, len) != (ssize_t)len) {
+		int saved = errno ? errno : EIO;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return close(fd);
+}
+
 /* The image's dir (an absolute path in it) into the private out (made):
  * each *.conf read through the sysroot helper (regular, bounded). */
 static int copy_config_dir(const struct sysroot *root, const char *dir, const char *out, char *why, size_t why_size)
@@ -53,7 +73,6 @@ static int copy_config_dir(const struct sysroot *root, const char *dir, const ch
 		char from[512], to[512];
 		size_t len;
 		char *text;
-		int fd;
 
 		if (!is_conf_name(e->d_name) || strlen(e->d_name) > 200)
 			continue;
@@ -62,8 +81,7 @@ static int copy_config_dir(const struct sysroot *root, const char *dir, const ch
 		if (!text)
 			continue;	/* not a regular file of the image, or too large: as modprobe skips bad files */
 		snprintf(to, sizeof(to), "%s/%s", out, e->d_name);
-		fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0 || write(fd, text, len) != (ssize_t)len || close(fd) < 0) {
+		if (write_private(to, text, len) < 0) {
 			snprintf(why, why_size, "copying %s: %s", from, strerror(errno));
 			free(text);
 			closedir(d);
@@ -72,6 +90,52 @@ static int copy_config_dir(const struct sysroot *root, const char *dir, const ch
 		free(text);
 	}
 	closedir(d);
+	return 0;
+}
+
+/* This process's own mount namespace, made once, with private propagation
+ * so that nothing mounted in it reaches the host's.  0, or -1 with errno. */
+static int own_mount_namespace(void)
+{
+	static int made;	/* 0 not yet, 1 made, else -errno */
+
+	if (made == 0)
+		made = unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 ? 1 : -errno;
+	if (made < 0) {
+		errno = -made;
+		return -1;
+	}
+	return 0;
+}
+
+/* The image's proc/cmdline (empty when it has none that can be read) in
+ * place of the running kernel's, for libkmod, which opens /proc/cmdline
+ * itself.  Where that cannot be done, cmdline_note says why. */
+static int image_cmdline_in_place(const struct sysroot *root, struct kmod_confined *k, char *why, size_t why_size)
+{
+	size_t len = 0;
+	char *text = sysroot_read_all(root, "/proc/cmdline", CMDLINE_MAX, &len);
+	int rc;
+
+	snprintf(k->cmdline, sizeof(k->cmdline), "%s/cmdline", k->tmp);
+	rc = write_private(k->cmdline, text ? text : "", text ? len : 0);
+	free(text);
+	if (rc < 0) {
+		snprintf(why, why_size, "copying the image's proc/cmdline to %s: %s", k->cmdline, strerror(errno));
+		return -1;
+	}
+	if (own_mount_namespace() < 0)
+		snprintf(k->cmdline_note, sizeof(k->cmdline_note),
+			 "module options and blacklists from the running kernel's command line are in this plan, not "
+			 "the image's: libkmod reads /proc/cmdline itself, and a mount namespace to give it the "
+			 "image's could not be made (%s); run as root for the image's own", strerror(errno));
+	else if (mount(k->cmdline, "/proc/cmdline", NULL, MS_BIND, NULL) == 0)
+		k->cmdline_bound = true;
+	else if (errno != ENOENT)	/* no /proc/cmdline: libkmod reads none */
+		snprintf(k->cmdline_note, sizeof(k->cmdline_note),
+			 "module options and blacklists from the running kernel's command line are in this plan, not "
+			 "the image's: the image's proc/cmdline could not be mounted on /proc/cmdline (%s)",
+			 strerror(errno));
 	return 0;
 }
 
@@ -97,12 +161,19 @@ int kmod_confined_config(const struct sysroot *root, struct kmod_confined *k, co
 		k->paths[i] = k->dir[i];
 	}
 	k->paths[MODPROBE_CONFIG_DIRS] = NULL;
+	if (image_cmdline_in_place(root, k, why, why_size) < 0) {
+		kmod_confined_release(k);
+		return -1;
+	}
 	*paths = k->paths;
 	return 0;
 }
 
 void kmod_confined_release(struct kmod_confined *k)
 {
+	if (k->cmdline_bound)
+		umount2("/proc/cmdline", MNT_DETACH);
+	k->cmdline_bound = false;
 	if (k->tmp[0])
 		remove_tree(k->tmp, false);
 	k->tmp[0] = '\0';

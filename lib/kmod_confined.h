@@ -12,12 +12,19 @@
  *   - the module tree's index files (modules.dep, modules.*.bin,
  *     modules.softdep, modules.builtin...) must be regular files of at most
  *     64 MiB, reached through no link at all, or the tree is not used;
- *   - nothing libkmod logs while it reads that configuration is shown.
+ *   - nothing libkmod logs while it reads that configuration is shown;
+ *   - libkmod takes module options and blacklists from /proc/cmdline, a
+ *     path it opens itself: the image's own proc/cmdline (a private copy,
+ *     empty when the image has none) is bind-mounted there, in a mount
+ *     namespace of this process's own, for as long as kmod_new() reads.
+ *     That needs CAP_SYS_ADMIN; without it libkmod reads the running
+ *     kernel's, and cmdline_note says so (modload prints it with a plan).
  * On the live host nothing changes.
  */
 #ifndef KVMHOST_KMOD_CONFINED_H
 #define KVMHOST_KMOD_CONFINED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "sysroot.h"
@@ -29,11 +36,15 @@ struct kmod_confined {
 	char tmp[64];			/* the private copies ("" when none) */
 	char dir[MODPROBE_CONFIG_DIRS][96];
 	const char *paths[MODPROBE_CONFIG_DIRS + 1];
+	char cmdline[96];		/* the image's proc/cmdline, copied */
+	bool cmdline_bound;		/* ... and mounted on /proc/cmdline */
+	char cmdline_note[320];		/* why the running kernel's is read ("" when not) */
 };
 
 /* The configuration list for kmod_new() in *paths: NULL on the live host
  * (libkmod's defaults), else the private copies of the image's modprobe.d
- * files.  0, or -1 with why.  Release with kmod_confined_release once
+ * files, with the image's kernel command line in place of the running
+ * kernel's.  0, or -1 with why.  Release with kmod_confined_release once
  * kmod_new() has returned (libkmod reads its configuration there). */
 int kmod_confined_config(const struct sysroot *root, struct kmod_confined *k, const char *const **paths,
 			 char *why, size_t why_size);

@@ -67,6 +67,7 @@ int module_loader_open(struct module_loader *l, const struct sysroot *root, cons
 	kmod_confined_quiet_begin(root, kmod_log, sizeof(kmod_log));
 	l->ctx = kmod_new(l->tree, config_paths);	/* reads the configuration */
 	kmod_confined_quiet_end(root, kmod_log);
+	snprintf(l->note, sizeof(l->note), "%s", confined.cmdline_note);
 	kmod_confined_release(&confined);
 	if (!l->ctx) {
 		snprintf(l->error, sizeof(l->error), "libkmod could not start on %s", l->tree);

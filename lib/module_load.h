@@ -19,6 +19,7 @@ struct module_loader {
 	struct kmod_ctx *ctx;
 	char tree[1024];	/* the module directory in use */
 	char error[3072];	/* why module_loader_open failed, or libkmod's last error */
+	char note[320];		/* for a host image: whose kernel command line libkmod took, when not the image's */
 };
 
 enum load_outcome {

@@ -545,6 +545,20 @@ static int release_unknown(void)
 	return EXIT_NOT_LOADED;
 }
 
+/* libkmod on the module tree, for loading mod; says why not, and whose
+ * kernel command line the plan takes options from when not the image's. */
+static int open_loader(struct module_loader *l, const struct sysroot *root, const struct options *o,
+		       const char *release, const char *mod)
+{
+	if (module_loader_open(l, root, o->moddir, release) < 0) {
+		complain("cannot load %s: %s", mod, l->error);
+		return -1;
+	}
+	if (l->note[0])
+		complain("note: %s", l->note);
+	return 0;
+}
+
 static int do_load(const struct options *o, const struct sysroot *root, const struct cpu_identity *cpu,
 		   const char *release, const char *mod)
 {
@@ -556,10 +570,8 @@ static int do_load(const struct options *o, const struct sysroot *root, const st
 		if (o->msr && !already_in_kernel(root, "msr", NULL)) {
 			if (!release[0] && !o->moddir)
 				return release_unknown();
-			if (module_loader_open(&l, root, o->moddir, release) < 0) {
-				complain("cannot load msr: %s", l.error);
+			if (open_loader(&l, root, o, release, "msr") < 0)
 				return EXIT_NOT_LOADED;
-			}
 			status = load_one(&l, root, release, "msr", NULL, o->dry_run, mod);
 			module_loader_close(&l);
 		}
@@ -573,10 +585,8 @@ static int do_load(const struct options *o, const struct sysroot *root, const st
 		return EXIT_NOT_POSSIBLE;
 	if (!release[0] && !o->moddir)
 		return release_unknown();
-	if (module_loader_open(&l, root, o->moddir, release) < 0) {
-		complain("cannot load %s: %s", mod, l.error);
+	if (open_loader(&l, root, o, release, mod) < 0)
 		return EXIT_NOT_LOADED;
-	}
 	status = load_one(&l, root, release, mod, o->nested ? "nested=1" : NULL, o->dry_run, mod);
 	if (status == EXIT_LOADED && o->msr)
 		status = load_one(&l, root, release, "msr", NULL, o->dry_run, mod);

@@ -80,3 +80,53 @@ refute_secret() {
 		rm "$HOST/lib/modules/$RELEASE/$f"
 	done
 }
+
+# The running kernel's command line, as this host would have it: a file
+# bind-mounted on /proc/cmdline in a mount namespace of the test's own.
+with_running_cmdline() {
+	local text=$1
+	shift
+	printf '%s\n' "$text" > "$HOST_TMP/running-cmdline"
+	run unshare --mount --propagation private -- sh -c \
+		'mount --bind "$1" /proc/cmdline && shift && exec "$@"' sh "$HOST_TMP/running-cmdline" "$@"
+}
+
+@test "hostile kmod: libkmod takes module options and blacklists from the image's proc/cmdline, not the running kernel's" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root (a mount namespace for the running kernel's command line)"
+	command -v unshare >/dev/null || skip "unshare (util-linux) is missing"
+	printf 'BOOT_IMAGE=/vmlinuz root=/dev/sda1 kvm_amd.avic=1\n' > "$HOST/proc/cmdline"
+	with_running_cmdline "quiet kvm_amd.npt=0 kvm_amd.$SECRET=1" "$BUILD/modload" --sysroot "$HOST" --dry-run
+	assert_success
+	refute_secret
+	assert_line "insmod $HOST/lib/modules/$RELEASE/kernel/arch/x86/kvm/kvm-amd.ko avic=1"
+	refute_output --partial "npt=0"
+	refute_output --partial "note:"
+	# the running kernel's blacklist does not stop the image's module...
+	with_running_cmdline "modprobe.blacklist=kvm_amd" "$BUILD/modload" --sysroot "$HOST" --dry-run
+	assert_success
+	assert_line --partial "kvm-amd.ko avic=1"
+	# ... the image's own does
+	printf 'modprobe.blacklist=kvm_amd\n' > "$HOST/proc/cmdline"
+	with_running_cmdline "quiet" "$BUILD/modload" --sysroot "$HOST" --dry-run
+	assert_failure
+	assert_output --partial "blacklist"
+	# an image without proc/cmdline: no options from anywhere
+	rm "$HOST/proc/cmdline"
+	with_running_cmdline "kvm_amd.npt=0" "$BUILD/modload" --sysroot "$HOST" --dry-run
+	assert_success
+	assert_line "insmod $HOST/lib/modules/$RELEASE/kernel/arch/x86/kvm/kvm-amd.ko"
+	# and the running kernel's command line is its own again afterwards
+	grep -q "^" /proc/cmdline
+	[ -z "$(grep -l 'kvmhost-modprobe' /proc/self/mountinfo 2>/dev/null)" ] || fail "a mount was left"
+}
+
+@test "hostile kmod: without the right to mount, modload says whose command line its plan took options from" {
+	require_root_for_identity
+	printf 'kvm_amd.avic=1\n' > "$HOST/proc/cmdline"
+	cp "$BUILD/modload" "$HOST_TMP/modload"
+	chmod -R a+rX "$HOST_TMP"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$HOST_TMP/modload" --sysroot "$HOST" --dry-run
+	assert_success
+	assert_output --partial "note: module options and blacklists from the running kernel's command line are in this plan, not the image's"
+	assert_output --partial "run as root for the image's own"
+}
