@@ -70,7 +70,8 @@ RUNNER_H   := $(wildcard runner/*.h runner/arch/*/*.h)
 RUNNER_LIBS := -lcrypt $(if $(filter x86_64,$(ARCH_DIR)),-llzma -lzstd -lz)
 # test builds: the same sources with KVMHOST_TESTING hooks (see tests/)
 TEST_OBJ   := $(LIB_SRC:%.c=$(B)/test-obj/%.o)
-TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/runner $(B)/test/fake_kernel.so $(B)/test/deny-ioctl
+TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/runner $(B)/test/fake_kernel.so $(B)/test/deny-ioctl \
+              $(B)/test/write-kmod-index
 
 .PHONY: all bench cross-arm64 run check check-package check-sanitizers fuzz fuzz-build fuzz-regress test lint deps deps-check install uninstall dist clean
 
@@ -99,6 +100,10 @@ $(B)/test/fake_kernel.so: tests/fake-kernel/fake_kernel.c lib/errno_name.c lib/e
 	$(CC) $(CFLAGS) -fPIC -shared -o $@ tests/fake-kernel/fake_kernel.c lib/errno_name.c -ldl
 
 $(B)/test/deny-ioctl: tests/helpers/deny-ioctl.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(B)/test/write-kmod-index: tests/helpers/write-kmod-index.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
 

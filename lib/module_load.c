@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "kmod_confined.h"
+#include "module_deps.h"
 #include "modules.h"
 
 #define MAX_DEPS 64	/* dependencies of one module tracked for rollback */
@@ -248,6 +249,13 @@ void module_load(struct module_loader *l, const char *name, const char *options,
 		/* e.g. "alias kvm_amd other" in modprobe.d, other not in the tree */
 		r->outcome = LOAD_NOT_FOUND;
 		r->error = ENOENT;
+		snprintf(r->failed_module, sizeof(r->failed_module), "%s", kmod_module_get_name(mod));
+		kmod_module_unref(mod);
+		return;
+	}
+	if (module_deps_cycle(mod, r->cycle, sizeof(r->cycle))) {
+		/* decided before libkmod plans: it would insert a module twice */
+		r->outcome = LOAD_DEPENDENCY_CYCLE;
 		snprintf(r->failed_module, sizeof(r->failed_module), "%s", kmod_module_get_name(mod));
 		kmod_module_unref(mod);
 		return;

@@ -30,6 +30,7 @@ enum load_outcome {
 	LOAD_BLACKLISTED,	/* a blacklist line in modprobe.d stops it */
 	LOAD_NOT_FOUND,		/* not in the module tree */
 	LOAD_INSTALL_COMMAND,	/* modprobe.d wants a shell command: refused */
+	LOAD_DEPENDENCY_CYCLE,	/* the module index is damaged: see cycle */
 	LOAD_FAILED,		/* the kernel (or libkmod) said no: see error */
 };
 
@@ -49,6 +50,7 @@ struct load_result {
 	int nsteps;
 	char rolled_back[256];		/* modules removed again after a failure */
 	char rollback_error[256];	/* what could not be removed */
+	char cycle[256];		/* "a -> b -> a", for LOAD_DEPENDENCY_CYCLE */
 };
 
 /* Opens libkmod on a module tree: moddir when given, else

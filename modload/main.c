@@ -333,6 +333,13 @@ static int explain_failure(const struct sysroot *root, const char *release, cons
 			 "remove the line, or load it with modprobe %s", r->failed_module, r->failed_module);
 		return EXIT_NOT_LOADED;
 
+	case LOAD_DEPENDENCY_CYCLE:
+		complain("the module index of kernel %s is damaged: its dependencies of %s go round in a cycle "
+			 "(%s), so no order can load them; nothing was loaded: rebuild the index with depmod %s, "
+			 "or reinstall the kernel's package (linux-image-%s)", release, r->failed_module, r->cycle,
+			 release, release);
+		return EXIT_NOT_LOADED;
+
 	default:
 		break;
 	}
