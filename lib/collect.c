@@ -418,6 +418,17 @@ static void collect_setting(struct snapshot *s)
 		put_text(s, &SETTING_MOUNTINFO[1], "%s", lines);
 		free(text);
 	}
+	if ((text = sysroot_read_all(s->src, SETTING_PID1_MOUNTINFO, 4 << 20, &len))) {
+		char lines[1024] = "", fstype[64], *line, *save = NULL;
+
+		/* PID 1's /dev: whether a tmpfs /dev is a container's or QEMU's own under libvirt */
+		used = 0;
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			if (setting_dev_mount_line(line, fstype, sizeof(fstype)) && used < sizeof(lines))
+				used += (size_t)snprintf(lines + used, sizeof(lines) - used, "%.500s\n", line);
+		put_text(s, &SETTING_PID1_MOUNTINFO[1], "%s", lines);
+		free(text);
+	}
 }
 
 /* Writes the snapshot into the new, empty directory dirfd (at path). */

@@ -186,27 +186,48 @@ bool setting_dev_mount_line(const char *line, char *fstype, size_t size)
 	return true;
 }
 
-/* The file system of the last mount on /dev. */
-static void dev_mount(const struct sysroot *root, struct setting *s)
+/* The file system of the last mount on /dev in a mountinfo file (and
+ * its source, when wanted); DEV_MOUNT_UNKNOWN when unreadable. */
+static enum dev_mount dev_mount_of(const struct sysroot *root, const char *path, char *source, size_t size)
 {
 	size_t len;
-	char *text = sysroot_read_all(root, SETTING_MOUNTINFO, 4 << 20, &len), *line, *save = NULL;
+	char *text = sysroot_read_all(root, path, 4 << 20, &len), *line, *save = NULL;
+	enum dev_mount dev = DEV_MOUNT_UNKNOWN;
 
 	if (!text)
-		return;
-	s->dev = DEV_MOUNT_NONE;
+		return dev;
+	dev = DEV_MOUNT_NONE;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char fstype[64];
+		char fstype[64], src[64] = "";
 
-		if (setting_dev_mount_line(line, fstype, sizeof(fstype)))
-			s->dev = strcmp(fstype, "devtmpfs") == 0 ? DEV_MOUNT_DEVTMPFS
-			       : strcmp(fstype, "tmpfs") == 0 ? DEV_MOUNT_TMPFS : DEV_MOUNT_OTHER;
+		if (!setting_dev_mount_line(line, fstype, sizeof(fstype)))
+			continue;
+		dev = strcmp(fstype, "devtmpfs") == 0 ? DEV_MOUNT_DEVTMPFS
+		      : strcmp(fstype, "tmpfs") == 0 ? DEV_MOUNT_TMPFS : DEV_MOUNT_OTHER;
+		sscanf(strstr(line, " - ") + 3, "%*s %63s", src);
+		if (source)
+			snprintf(source, size, "%s", src);
 	}
 	free(text);
-	if (s->dev == DEV_MOUNT_TMPFS) {
-		name_runtime(s, RUNTIME_GENERIC);
-		add_sign(s, "%s", "/dev is a tmpfs");
+	return dev;
+}
+
+/* A tmpfs on /dev is what container runtimes give, and also what libvirt
+ * gives the QEMU it starts (its namespace feature: a tmpfs it names
+ * "devfs", in a mount namespace of QEMU's own, PID 1 outside it). */
+static void dev_mount(const struct sysroot *root, struct setting *s)
+{
+	char source[64] = "";
+
+	s->dev = dev_mount_of(root, SETTING_MOUNTINFO, source, sizeof(source));
+	if (s->dev != DEV_MOUNT_TMPFS)
+		return;
+	if (strcmp(source, "devfs") == 0 && dev_mount_of(root, SETTING_PID1_MOUNTINFO, NULL, 0) != DEV_MOUNT_TMPFS) {
+		s->qemu_namespace = true;
+		return;
 	}
+	name_runtime(s, RUNTIME_GENERIC);
+	add_sign(s, "%s", "/dev is a tmpfs");
 }
 
 /* Not "0 0 4294967295": a user namespace; root inside is not host root
@@ -333,6 +354,8 @@ void setting_describe(const struct setting *s, bool hypervisor, char *buf, size_
 
 	if (in[s->runtime])
 		n = snprintf(buf, size, "%s%s (%s)", in[s->runtime], s->rootless ? ", rootless" : "", s->signs);
+	else if (s->qemu_namespace)
+		n = snprintf(buf, size, "not in a container (QEMU's own namespace under libvirt: a private /dev)");
 	else if (s->marker[0])
 		n = snprintf(buf, size, "not in a container (%s exists, but nothing else shows a container: "
 			     "an image made into a machine?)", s->marker);

@@ -46,6 +46,7 @@ enum dev_mount {
 #define SETTING_UID_MAP		"/proc/self/uid_map"
 #define SETTING_PID1_CGROUP	"/proc/1/cgroup"
 #define SETTING_PID1_ENVIRON	"/proc/1/environ"
+#define SETTING_PID1_MOUNTINFO	"/proc/1/mountinfo"
 #define SETTING_MISC_KVM	"/sys/class/misc/kvm/dev"
 
 #define SETTING_SIGNS_MAX 240
@@ -55,6 +56,7 @@ struct setting {
 	bool rootless;			/* podman's rootless=1, or a user namespace not mapping host root */
 	bool user_namespace;		/* /proc/self/uid_map is not the identity map */
 	enum dev_mount dev;
+	bool qemu_namespace;		/* /dev is libvirt's private tmpfs for QEMU ("devfs"), not a container's */
 	bool kvm_registered;		/* the kernel has the KVM misc device (10:232), wherever /dev/kvm is */
 	bool kvm_registered_known;
 	bool wsl2;

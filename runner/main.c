@@ -290,9 +290,11 @@ struct decision {
 	bool add_accel;		/* the runner adds -accel and -cpu */
 	bool refused;
 	bool fell_back;		/* auto mode, KVM unusable */
+	bool tcg_only;		/* the user's accelerator list narrowed to its tcg */
 	bool judged;		/* diag holds the KVM facts */
 	struct diagnosis diag;
 	const char *why;	/* one line for --explain */
+	char asked[128];	/* what asked for KVM, for a refusal */
 };
 
 static void judge_kvm(const struct options *o, struct decision *d)
@@ -310,46 +312,73 @@ static void judge_kvm(const struct options *o, struct decision *d)
 	kvm_probe_reap(KVM_PROBE_REAP_MS);
 }
 
+/* The rules (runner(1), The decision): what runs no guest passes untouched
+ * and unjudged; the user's TCG or other accelerator is theirs; KVM alone
+ * (-enable-kvm, -accel kvm, -cpu host) is a demand, refused when KVM is
+ * not usable; a list that names tcg after kvm is QEMU's own fallback, kept
+ * when KVM is usable, else narrowed to tcg (QEMU would pick a /dev/kvm
+ * that opens but does not accelerate). */
 static void decide(const struct options *o, const struct qemu_choice *c, struct decision *d)
 {
 	memset(d, 0, sizeof(*d));
+	if (c->no_guest) {
+		d->why = "no guest runs";
+		return;
+	}
 	if (c->accel == USER_ACCEL_TCG || c->accel == USER_ACCEL_OTHER) {
 		d->why = "the QEMU arguments choose the accelerator";
 		return;
 	}
-	if (o->mode == MODE_TCG) {
+	if (o->mode == MODE_TCG || c->no_kvm) {
 		d->add_accel = true;
-		d->why = "--accel=tcg";
+		d->why = c->no_kvm ? "-no-kvm (QEMU no longer has it: the runner drops it and adds -accel tcg)"
+				   : "--accel=tcg";
 		return;
 	}
 	judge_kvm(o, d);
 	d->kvm = d->diag.verdict == VERDICT_USABLE;
 	if (c->accel == USER_ACCEL_KVM) {
-		d->refused = !d->kvm;
-		d->why = "the QEMU arguments choose KVM";
+		snprintf(d->asked, sizeof(d->asked), "%s", c->accel_text);
+		d->tcg_only = !d->kvm && c->accel_allows_tcg;
+		d->refused = !d->kvm && !c->accel_allows_tcg;
+		d->why = c->accel_allows_tcg ? (d->kvm ? "the QEMU arguments choose KVM, then TCG: KVM is usable"
+					      : "the QEMU arguments choose KVM, then TCG: KVM is not usable, so TCG")
+					    : "the QEMU arguments choose KVM";
 		return;
 	}
 	d->add_accel = true;
 	if (o->mode == MODE_KVM) {
+		snprintf(d->asked, sizeof(d->asked), "--accel=kvm");
 		d->refused = !d->kvm;
 		d->why = "--accel=kvm";
+		return;
+	}
+	if (c->cpu_host && !d->kvm) {	/* TCG has no host CPU model: QEMU would stop */
+		snprintf(d->asked, sizeof(d->asked), "-cpu host (a CPU model only KVM provides)");
+		d->refused = true;
+		d->why = "-cpu host asks for KVM";
 		return;
 	}
 	d->fell_back = !d->kvm;
 	d->why = d->kvm ? "auto: KVM is usable and accelerates" : "auto: KVM is not usable";
 }
 
-static void refuse(const struct qemu_choice *c, const struct decision *d)
+/* The diagnosis, then one last line that says it all: a client that shows
+ * only the end of the log (libvirt: its last 1 KB) still shows what was
+ * refused, why, and the first fix. */
+static void refuse(const struct decision *d)
 {
-	fprintf(stderr, "%s: refusing to start QEMU: %s asks for KVM, which is not usable here:\n", prog,
-		c->accel == USER_ACCEL_KVM ? c->accel_text : "--accel=kvm");
+	fprintf(stderr, "%s: refusing to start QEMU: %s asks for KVM, which is not usable here:\n", prog, d->asked);
 	output_text(stderr, &d->diag, false, output_wants_colour(stderr), NULL);
+	fprintf(stderr, "%s: refused: %s asks for KVM; not usable here: %s (%s)%s%s\n", prog, d->asked,
+		d->diag.summary, reason_name(d->diag.reason), d->diag.nhints > 0 ? "; fix: " : "",
+		d->diag.nhints > 0 ? d->diag.hints[0] : "");
 }
 
-static void fallback_note(const struct decision *d)
+/* Two lines: what happens and why, then kvm-ok's first hint. */
+static void fallback_note(const struct decision *d, const char *what)
 {
-	fprintf(stderr, "%s: KVM not usable: %s (%s). Falling back to TCG emulation, roughly 5-50x slower than KVM.\n",
-		prog, d->diag.summary, reason_name(d->diag.reason));
+	fprintf(stderr, "%s: KVM not usable: %s (%s). %s\n", prog, d->diag.summary, reason_name(d->diag.reason), what);
 	if (d->diag.nhints > 0)
 		fprintf(stderr, "%s: hint: %s\n", prog, d->diag.hints[0]);
 }
@@ -524,7 +553,7 @@ static int selftest(const struct options *o, const char *engine)
 	}
 	decide(o, &none, &d);
 	if (d.refused) {
-		refuse(&none, &d);
+		refuse(&d);
 		return EXIT_REFUSED;
 	}
 	fprintf(stderr, "%s: accelerator: %s (%s%s%s)\n", prog, d.kvm ? "kvm" : "tcg", d.why,
@@ -566,7 +595,7 @@ static const char *const disk_args[] = { "-drive", disk_drive, "-device", "virti
 /* The guest runs under TCG: the runner's choice, or the user's own. */
 static bool on_tcg(const struct qemu_choice *c, const struct decision *d)
 {
-	return c->accel == USER_ACCEL_TCG || (d->add_accel && !d->kvm);
+	return c->accel == USER_ACCEL_TCG || d->tcg_only || (d->add_accel && !d->kvm);
 }
 
 /* The architecture's kernel arguments for a TCG guest (x86-64: the TSC
@@ -620,10 +649,7 @@ static int build_command(const struct options *o, const struct qemu_choice *c, c
 	/* --disk: the disk and network devices go before the user's own arguments */
 	if (o->disk && add_all(b, disk_args, sizeof(disk_args) / sizeof(*disk_args)) < 0)
 		return -1;
-	for (int i = 0; i < o->qemu_argc; i++)
-		if (argv_add(b, o->qemu_argv[i]) < 0)
-			return -1;
-	return 0;
+	return qemu_args_add(b, o->qemu_argc, o->qemu_argv, d->tcg_only);
 }
 
 static int disk_profile(struct options *o)
@@ -748,9 +774,13 @@ int main(int argc, char **argv)
 			prog, choice.accel_text);
 		return EXIT_USAGE;
 	}
+	if (o.mode_given && o.mode != MODE_TCG && choice.no_kvm) {
+		fprintf(stderr, "%s: -no-kvm asks for TCG, --accel/--require-kvm for KVM: drop one\n", prog);
+		return EXIT_USAGE;
+	}
 	decide(&o, &choice, &d);
 	if (d.refused) {
-		refuse(&choice, &d);
+		refuse(&d);
 		return EXIT_REFUSED;
 	}
 	if (build_command(&o, &choice, &d, engine, &cmd, vmlinux, sizeof(vmlinux), append, sizeof(append)) < 0) {
@@ -758,7 +788,8 @@ int main(int argc, char **argv)
 		return EXIT_ENGINE_NOT_RUNNABLE;
 	}
 	if (o.explain) {
-		printf("accelerator: %s\n", d.add_accel ? (d.kvm ? "kvm" : "tcg") : "as the QEMU arguments choose");
+		printf("accelerator: %s\n", d.add_accel ? (d.kvm ? "kvm" : "tcg") : d.tcg_only ? "tcg (narrowed)"
+		       : choice.no_guest ? "none (no guest runs)" : "as the QEMU arguments choose");
 		printf("why: %s\n", d.why);
 		if (d.judged)
 			printf("kvm: %s: %s\n", reason_name(d.diag.reason), d.diag.summary);
@@ -768,7 +799,13 @@ int main(int argc, char **argv)
 		return cli_stdout_ok(prog) ? 0 : EXIT_USAGE;
 	}
 	if (d.fell_back && !o.quiet)
-		fallback_note(&d);
+		fallback_note(&d, "Falling back to TCG emulation, roughly 5-50x slower than KVM.");
+	else if (d.tcg_only && !o.quiet)
+		fallback_note(&d, "TCG, the accelerator list's fallback: the runner leaves only tcg in it "
+			      "(QEMU would pick a /dev/kvm that opens).");
+	if (choice.no_kvm && !o.quiet)
+		fprintf(stderr, "%s: -no-kvm: QEMU no longer has this option; the runner drops it and runs TCG: "
+			"say -accel tcg (or %s --accel=tcg)\n", prog, prog);
 	if (o.kernel) {
 		struct supervised_run r;
 

@@ -1,6 +1,7 @@
 /* qemu_args.c - scanning QEMU's command line without misreading it */
 #include "qemu_args.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +32,7 @@ static enum user_accel accel_kind(const char *name, size_t len)
 	return USER_ACCEL_OTHER;
 }
 
-/* -accel [accel=]NAME[,prop=value...]: the first accelerator named. */
+/* -accel [accel=]NAME[,prop=value...]: the accelerator it names. */
 static enum user_accel accel_option(const char *value)
 {
 	if (strncmp(value, "accel=", 6) == 0)
@@ -39,34 +40,78 @@ static enum user_accel accel_option(const char *value)
 	return accel_kind(value, strcspn(value, ",:"));
 }
 
-/* -machine [type=]TYPE[,accel=A:B,...]: NONE when it names no accel. */
-static enum user_accel machine_option(const char *value)
+/* -machine [type=]TYPE[,accel=A:B,...]: the accel= list, or NULL. */
+static const char *machine_accels(const char *value)
 {
-	const char *p = value;
-
-	while (*p) {
+	for (const char *p = value; *p; ) {
 		size_t len = strcspn(p, ",");
 
 		if (len > 6 && strncmp(p, "accel=", 6) == 0)
-			return accel_kind(p + 6, strcspn(p + 6, ",:"));
+			return p + 6;
 		p += len + (p[len] == ',');
 	}
-	return USER_ACCEL_NONE;
+	return NULL;
 }
 
-static void set_accel(struct qemu_choice *c, enum user_accel kind, const char *opt, const char *value)
+/* -machine's type: its first element unless that is a property, or type=. */
+static bool machine_type_is(const char *value, const char *type)
 {
-	if (c->accel != USER_ACCEL_NONE || kind == USER_ACCEL_NONE)
-		return;	/* the first choice is the one QEMU tries first */
-	c->accel = kind;
-	snprintf(c->accel_text, sizeof(c->accel_text), "%s%s%.80s", opt, value ? " " : "", value ? value : "");
+	size_t len = strlen(type);
+
+	if (strncmp(value, "type=", 5) == 0)
+		value += 5;
+	return strncmp(value, type, len) == 0 && (value[len] == '\0' || value[len] == ',');
+}
+
+/* The accelerators of a list ("kvm:tcg", up to a ','), in the order QEMU
+ * tries them: the first is the choice, a tcg after kvm its fallback. */
+static void note_accels(struct qemu_choice *c, const char *list, const char *opt, const char *value)
+{
+	const char *p = list;
+
+	for (;;) {
+		size_t len = strcspn(p, ":,");
+		enum user_accel kind = accel_kind(p, len);
+
+		if (c->accel == USER_ACCEL_NONE) {
+			c->accel = kind;
+			snprintf(c->accel_text, sizeof(c->accel_text), "%s%s%.80s", opt, value ? " " : "",
+				 value ? value : "");
+		} else if (c->accel == USER_ACCEL_KVM && kind == USER_ACCEL_TCG) {
+			c->accel_allows_tcg = true;
+		}
+		if (p[len] != ':')
+			break;
+		p += len + 1;
+	}
+}
+
+/* "help", "?" or "...,help": QEMU lists what it knows and exits. */
+static bool is_listing(const char *value)
+{
+	size_t n = strlen(value);
+
+	return strcmp(value, "help") == 0 || strcmp(value, "?") == 0 || (n > 5 && strcmp(value + n - 5, ",help") == 0);
+}
+
+static void no_guest(struct qemu_choice *c, const char *arg, const char *value)
+{
+	if (c->no_guest)
+		return;
+	c->no_guest = true;
+	snprintf(c->no_guest_text, sizeof(c->no_guest_text), "%.30s%s%.30s", arg, value ? " " : "", value ? value : "");
+}
+
+static bool named(const char *name, const char *a, const char *b)
+{
+	return strcmp(name, a) == 0 || (b && strcmp(name, b) == 0);
 }
 
 void qemu_args_scan(int argc, char *const argv[], struct qemu_choice *c)
 {
 	memset(c, 0, sizeof(*c));
 	for (int i = 0; i < argc; i++) {
-		const char *arg = argv[i], *name, *value;
+		const char *arg = argv[i], *name, *value, *list;
 
 		if (arg[0] != '-' || arg[1] == '\0')
 			continue;	/* a disk image given without -hda, say */
@@ -75,24 +120,92 @@ void qemu_args_scan(int argc, char *const argv[], struct qemu_choice *c)
 		if (takes_value(name))
 			i++;	/* the value is never read as an option */
 
-		if (strcmp(name, "enable-kvm") == 0)
-			set_accel(c, USER_ACCEL_KVM, arg, NULL);
-		else if (strcmp(name, "accel") == 0 && value)
-			set_accel(c, accel_option(value), arg, value);
-		else if ((strcmp(name, "machine") == 0 || strcmp(name, "M") == 0) && value) {
+		if (value && is_listing(value) && (named(name, "machine", "M") || named(name, "cpu", NULL) ||
+						   named(name, "device", NULL) || named(name, "accel", NULL)))
+			no_guest(c, arg, value);
+		if (named(name, "version", NULL) || named(name, "help", "h"))
+			no_guest(c, arg, NULL);
+		else if (named(name, "enable-kvm", NULL))
+			note_accels(c, "kvm", arg, NULL);
+		else if (named(name, "no-kvm", NULL))
+			c->no_kvm = true;
+		else if (named(name, "accel", NULL) && value)
+			note_accels(c, accel_option(value) == USER_ACCEL_KVM ? "kvm" :
+				       accel_option(value) == USER_ACCEL_TCG ? "tcg" : "other", arg, value);
+		else if (named(name, "machine", "M") && value) {
 			c->machine = true;
-			set_accel(c, machine_option(value), arg, value);
-		} else if (strcmp(name, "cpu") == 0)
+			if (machine_type_is(value, "none"))
+				no_guest(c, arg, value);
+			if ((list = machine_accels(value)) != NULL)
+				note_accels(c, list, arg, value);
+		} else if (named(name, "cpu", NULL)) {
 			c->cpu = true;
-		else if (strcmp(name, "m") == 0)
+			c->cpu_host = value && (strcmp(value, "host") == 0 || strncmp(value, "host,", 5) == 0);
+		} else if (named(name, "m", NULL))
 			c->memory = true;
-		else if (strcmp(name, "kernel") == 0)
+		else if (named(name, "kernel", NULL))
 			c->kernel = true;
-		else if (strcmp(name, "display") == 0 || strcmp(name, "nographic") == 0)
+		else if (named(name, "display", "nographic"))
 			c->display = true;
-		else if (strcmp(name, "serial") == 0)
+		else if (named(name, "serial", NULL))
 			c->serial = true;
 	}
+}
+
+/* -machine's value with its accel= list made "tcg", into b (a copy). */
+static int add_machine_tcg(struct argv_builder *b, const char *value)
+{
+	size_t size = strlen(value) + 8, used = 0;
+	char *out = malloc(size);
+	int rc;
+
+	if (!out)
+		return -1;
+	for (const char *p = value; *p; ) {
+		size_t len = strcspn(p, ",");
+
+		if (len > 6 && strncmp(p, "accel=", 6) == 0)
+			used += (size_t)snprintf(out + used, size - used, "%saccel=tcg", used ? "," : "");
+		else
+			used += (size_t)snprintf(out + used, size - used, "%s%.*s", used ? "," : "", (int)len, p);
+		p += len + (p[len] == ',');
+	}
+	out[used] = '\0';
+	rc = argv_add_copy(b, out);
+	free(out);
+	return rc;
+}
+
+int qemu_args_add(struct argv_builder *b, int argc, char *const argv[], bool tcg_only)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i], *name;
+		bool has_value;
+
+		if (arg[0] != '-' || arg[1] == '\0') {
+			if (argv_add(b, arg) < 0)
+				return -1;
+			continue;
+		}
+		name = arg + 1 + (arg[1] == '-');
+		has_value = takes_value(name) && i + 1 < argc;
+		if (named(name, "no-kvm", NULL))
+			continue;
+		if (tcg_only && named(name, "enable-kvm", NULL))
+			continue;
+		if (tcg_only && has_value && named(name, "accel", NULL) && accel_option(argv[i + 1]) != USER_ACCEL_TCG) {
+			i++;
+			continue;
+		}
+		if (tcg_only && has_value && named(name, "machine", "M") && machine_accels(argv[i + 1])) {
+			if (argv_add(b, arg) < 0 || add_machine_tcg(b, argv[++i]) < 0)
+				return -1;
+			continue;
+		}
+		if (argv_add(b, arg) < 0 || (has_value && argv_add(b, argv[++i]) < 0))
+			return -1;
+	}
+	return 0;
 }
 
 int argv_add(struct argv_builder *b, const char *arg)

@@ -15,9 +15,16 @@ enum user_accel {
 };
 
 struct qemu_choice {
-	enum user_accel accel;
+	enum user_accel accel;	/* the accelerator QEMU tries first */
+	bool accel_allows_tcg;	/* KVM first, and tcg named after it (accel=kvm:tcg,
+				   -accel kvm -accel tcg): QEMU's own fallback */
 	char accel_text[96];	/* the option as given, for messages */
+	bool no_guest;		/* runs no guest code: -machine none, -version,
+				   -help, a "help" or "?" listing */
+	char no_guest_text[64];	/* which, for --explain */
+	bool no_kvm;		/* -no-kvm (QEMU no longer has it): TCG */
 	bool cpu;		/* -cpu given */
+	bool cpu_host;		/* -cpu host: the host's CPU model, which needs KVM */
 	bool machine;		/* -machine / -M given */
 	bool memory;		/* -m given */
 	bool kernel;		/* -kernel given */
@@ -34,7 +41,7 @@ void qemu_args_scan(int argc, char *const argv[], struct qemu_choice *c);
 struct argv_builder {
 	char **argv;
 	int argc, capacity;
-	char *owned[4];		/* the arguments argv_add_copy made */
+	char *owned[8];		/* the arguments argv_add_copy made */
 	int nowned;
 };
 
@@ -42,6 +49,13 @@ int argv_add(struct argv_builder *b, const char *arg);
 /* argv_add of a copy of arg, freed by argv_free. */
 int argv_add_copy(struct argv_builder *b, const char *arg);
 void argv_free(struct argv_builder *b);
+
+/* Adds the user's QEMU arguments to b as they are, but for -no-kvm
+ * (QEMU no longer has it: left out); with tcg_only, the accelerator
+ * choice narrowed to TCG: -accel and -enable-kvm options for other
+ * accelerators left out, -machine's accel=LIST made accel=tcg.  0, or -1
+ * when out of memory. */
+int qemu_args_add(struct argv_builder *b, int argc, char *const argv[], bool tcg_only);
 
 /* Writes argv as a shell-quoted line (for --explain: display only). */
 void argv_print_quoted(char *const argv[], FILE *out);

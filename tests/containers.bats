@@ -273,3 +273,21 @@ expect() {
 		remove_host
 	done
 }
+
+@test "libvirt-qemu-namespace-usable: libvirt's private /dev for QEMU (a tmpfs named devfs, PID 1's a devtmpfs) is no container" {
+	host_from_fixture libvirt-qemu-namespace-usable
+	run "$KVM_OK" --sysroot "$HOST" --json
+	assert_success
+	[ "$(jq -r .setting.container <<<"$output")" = null ] || fail "container: $(jq -r .setting.container <<<"$output")"
+	[ "$(jq -r .setting.libvirt_qemu_namespace <<<"$output")" = true ]
+	[ "$(jq -r .setting.dev_mount <<<"$output")" = tmpfs ]
+	run "$KVM_OK" --sysroot "$HOST" -v
+	assert_line --partial "setting: not in a container (QEMU's own namespace under libvirt: a private /dev)"
+	refute_output --partial "Docker"
+	# and where PID 1's /dev is a tmpfs too, the same mount is a container's
+	remove_host
+	host_from_fixture container-devfs-named-tmpfs
+	run "$KVM_OK" --sysroot "$HOST" --json
+	[ "$(jq -r .setting.container <<<"$output")" = container ]
+	[ "$(jq -r .setting.libvirt_qemu_namespace <<<"$output")" = false ]
+}

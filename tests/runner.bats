@@ -128,11 +128,79 @@ runner_on() {
 	refute_engine_ran
 }
 
-@test "runner: -machine accel=kvm:tcg names KVM first: refused on a broken host too" {
-	runner_on intel-module-not-loaded -- -machine q35,accel=kvm:tcg
+@test "runner: an accelerator list that names tcg after kvm is QEMU's own fallback: kept where KVM is usable, narrowed to tcg where not" {
+	runner_on intel-module-not-loaded -- -machine q35,accel=kvm:tcg -m 512
+	assert_success
+	assert_line "runner: KVM not usable: kvm_intel is not loaded, so there is no /dev/kvm (module-not-loaded). TCG, the accelerator list's fallback: the runner leaves only tcg in it (QEMU would pick a /dev/kvm that opens)."
+	assert_line --partial "runner: hint: Load the module as root"
+	assert_engine_args -machine q35,accel=tcg -m 512
+	remove_host
+	# -accel kvm -accel tcg: the kvm one is left out; on kvm_pvm QEMU would pick it and crawl
+	runner_on amd-kvm-pvm-not-accelerated -q -- -accel kvm,kernel-irqchip=on -m 512 -accel tcg -name x
+	assert_success
+	assert_output ""
+	assert_engine_args -m 512 -accel tcg -name x
+	remove_host
+	runner_on intel-usable -- -machine accel=kvm:tcg,usb=off -m 512
+	assert_success
+	assert_output ""
+	assert_engine_args -machine accel=kvm:tcg,usb=off -m 512
+	# tcg first: the user's choice, not judged
+	remove_host
+	runner_on amd-kvm-pvm-not-accelerated -- -machine q35,accel=tcg:kvm
+	assert_success
+	assert_engine_args -machine q35,accel=tcg:kvm
+}
+
+@test "runner: libvirt's capability probe (-machine none, accel=kvm:tcg, QMP, -daemonize) passes untouched, unjudged and silent" {
+	probe=(-S -no-user-config -nodefaults -nographic -machine none,accel=kvm:tcg -qmp unix:/run/x.sock,server=on,wait=off -pidfile /run/x.pid -daemonize)
+	runner_on intel-no-vt -- "${probe[@]}"
+	assert_success
+	assert_output ""
+	assert_engine_args "${probe[@]}"
+	run "$RUNNER" --qemu "$FAKE_QEMU" --sysroot "$HOST" --explain -- -machine none,accel=tcg
+	assert_success
+	assert_line "accelerator: none (no guest runs)"
+	refute_line --partial "kvm:"
+	# listings and versions run no guest either
+	for args in "-machine help" "-cpu help" "-device virtio-net-pci,help" "-version" "-M ?"; do
+		# shellcheck disable=SC2086
+		runner_on intel-no-vt -- $args
+		assert_success
+		assert_output ""
+		# shellcheck disable=SC2086
+		assert_engine_args $args
+	done
+}
+
+@test "runner: -cpu host without an accelerator is a KVM request: refused where KVM is not usable (TCG has no host model)" {
+	runner_on intel-module-not-loaded -- -cpu host -m 512
 	assert_failure 4
-	assert_line "runner: refusing to start QEMU: -machine q35,accel=kvm:tcg asks for KVM, which is not usable here:"
+	assert_line "runner: refusing to start QEMU: -cpu host (a CPU model only KVM provides) asks for KVM, which is not usable here:"
 	refute_engine_ran
+	remove_host
+	runner_on intel-usable -- -cpu host,migratable=off -m 512
+	assert_success
+	assert_engine_args -accel kvm -cpu host,migratable=off -m 512
+}
+
+@test "runner: -no-kvm (an option QEMU removed) is the user choosing TCG: dropped, -accel tcg added, said how to ask" {
+	runner_on intel-usable -- -no-kvm -m 512 -hda disk.img
+	assert_success
+	assert_output "runner: -no-kvm: QEMU no longer has this option; the runner drops it and runs TCG: say -accel tcg (or runner --accel=tcg)"
+	assert_engine_args -accel tcg,thread=multi -cpu max -m 512 -hda disk.img
+	run "$RUNNER" --qemu "$FAKE_QEMU" --require-kvm -- -no-kvm
+	assert_failure 2
+	assert_output --partial "-no-kvm asks for TCG, --accel/--require-kvm for KVM"
+}
+
+@test "runner: a refusal ends with one line that says it all (libvirt shows only the log's last kilobyte)" {
+	runner_on intel-module-not-loaded -- -accel kvm -m 512
+	assert_failure 4
+	last=$(printf '%s\n' "$output" | tail -n 1)
+	[[ $last == "runner: refused: -accel kvm asks for KVM; not usable here: kvm_intel is not loaded, so there is no /dev/kvm (module-not-loaded); fix: Load the module as root: modload (this toolkit) or modprobe kvm_intel"* ]] ||
+		fail "last line: $last"
+	[ "${#last}" -lt 1000 ] || fail "the last line is ${#last} bytes"
 }
 
 @test "runner: the user's KVM choice on a usable host is passed on untouched" {
