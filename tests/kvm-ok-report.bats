@@ -143,7 +143,7 @@ teardown() {
 		sys/module/*/initstate|sys/module/*/parameters/*) ;;
 		sys/class/dmi/id/*|sys/bus/pci/devices/*/*|sys/firmware/acpi/tables/DMAR|sys/firmware/acpi/tables/IVRS) ;;
 		sys/kernel/debug/tboot_log) ;;
-		.dockerenv|run/.containerenv|run/systemd/container|proc/1/cgroup|proc/1/environ) ;;
+		.dockerenv|run/.containerenv|run/systemd/container|proc/1/cgroup|proc/1/environ|proc/1/mountinfo) ;;
 		proc/self/mountinfo|proc/self/uid_map|sys/class/misc/kvm/dev|environ) ;;
 		proc/sys/kernel/arch|dev/kmsg|dev/kmsg.error|proc/misc|proc/device-tree/psci/method|proc/device-tree/model) ;;
 		sys/devices/system/cpu/cpu0/regs/identification/midr_el1) ;;
