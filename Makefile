@@ -255,6 +255,9 @@ install: all
 	install -m 0644 man/modload.8 $(DESTDIR)$(MANDIR)/man8/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' modload/kvm-modload.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/kvm-modload.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/kvm-modload.service
+	sed 's|@BINDIR@|$(BINDIR)|g' kvm-ok/kvm-ok-textfile.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/kvm-ok-textfile.service
+	install -m 0644 kvm-ok/kvm-ok-textfile.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/kvm-ok-textfile.service
 	sed 's|@SBINDIR@|$(SBINDIR)|g' modload/kvm-modload.init.in > $(DESTDIR)$(INITDIR)/kvm-modload
 	chmod 0755 $(DESTDIR)$(INITDIR)/kvm-modload
 	@if [ "$(UDEV_RULE)" = yes ] || { [ "$(UDEV_RULE)" = auto ] && \
@@ -276,6 +279,7 @@ uninstall:
 	  $(DESTDIR)$(LIBDIR)/microguest.elf $(DESTDIR)$(MANDIR)/man1/runner.1 \
 	  $(DESTDIR)$(MANDIR)/man1/kvm-ok.1 $(DESTDIR)$(MANDIR)/man8/modload.8 \
 	  $(DESTDIR)$(SYSTEMDUNITDIR)/kvm-modload.service $(DESTDIR)$(INITDIR)/kvm-modload \
+	  $(DESTDIR)$(SYSTEMDUNITDIR)/kvm-ok-textfile.service $(DESTDIR)$(SYSTEMDUNITDIR)/kvm-ok-textfile.timer \
 	  $(DESTDIR)$(UDEVRULESDIR)/65-kvm.rules $(DESTDIR)$(BUGDIR)/script \
 	  $(DESTDIR)$(COMPLETIONDIR)/kvm-ok $(DESTDIR)$(COMPLETIONDIR)/modload $(DESTDIR)$(COMPLETIONDIR)/runner \
 	  $(DESTDIR)$(ANSIBLEFACTSDIR)/kvm.fact

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "cli.h"
 #include "collect.h"
 #include "fleet.h"
@@ -26,12 +27,13 @@
 #endif
 
 #define EXIT_USAGE 2
+#define EXIT_OUTPUT 3	/* --output FILE could not be written: nothing replaced */
 
 struct options {
 	bool quiet, verbose, probe, report, include_serials, all;
 	enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_PROMETHEUS, FORMAT_NFD } format;
 	int probe_timeout_ms;
-	const char *sysroot, *collect;
+	const char *sysroot, *collect, *output;
 };
 
 static void usage(FILE *out)
@@ -53,16 +55,18 @@ static void usage(FILE *out)
 	      "                       that --sysroot DEST replays\n"
 	      "      --include-serials  add SMBIOS serial numbers and UUID (personal data) to --report/--collect\n"
 	      "      --sysroot DIR    examine the host image under DIR instead of this host\n"
+	      "      --output FILE    write the output to FILE whole or not at all (replaced by rename;\n"
+	      "                       for node_exporter's textfile collector), not to standard output\n"
 	      "  -h, --help           show this help\n"
 	      "  -V, --version        show the version\n\n"
 	      "Exit status: 0 KVM acceleration can be used, 1 it can NOT be used,\n"
-	      "2 could not decide (usage error, or a check that needs root).\n"
+	      "2 could not decide (usage error, or a check that needs root), 3 --output FILE not written.\n"
 	      "See kvm-ok(1).\n", out);
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_JSON = 256, OPT_FORMAT, OPT_ALL, OPT_NO_PROBE, OPT_PROBE_TIMEOUT, OPT_SYSROOT, OPT_REPORT, OPT_COLLECT, OPT_SERIALS };
+	enum { OPT_JSON = 256, OPT_FORMAT, OPT_ALL, OPT_NO_PROBE, OPT_PROBE_TIMEOUT, OPT_SYSROOT, OPT_REPORT, OPT_COLLECT, OPT_SERIALS, OPT_OUTPUT };
 	static const struct option longopts[] = {
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -75,6 +79,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "report", no_argument, NULL, OPT_REPORT },
 		{ "collect", required_argument, NULL, OPT_COLLECT },
 		{ "include-serials", no_argument, NULL, OPT_SERIALS },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -134,6 +139,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_COLLECT:
 			o->collect = optarg;
 			break;
+		case OPT_OUTPUT:
+			o->output = optarg;
+			break;
 		case OPT_SERIALS:
 			o->include_serials = true;
 			break;
@@ -180,6 +188,9 @@ static int examine(const struct options *o, const struct sysroot *root)
 	struct diagnosis diag;
 	static struct report_facts report;
 	static struct readiness ready;
+	struct atomic_file file;
+	FILE *out = stdout;
+	char why[512];
 	int status;
 
 	host_opts.probe = opts.probe;
@@ -192,8 +203,6 @@ static int examine(const struct options *o, const struct sysroot *root)
 	if (opts.report || opts.collect)
 		report_gather(root, opts.include_serials, &report);
 	if (opts.collect) {
-		char why[512];
-
 		if (collect_snapshot(opts.collect, &facts, &report, opts.include_serials, why, sizeof(why)) < 0) {
 			fprintf(stderr, "kvm-ok: --collect %s: %s\n", cli_shown(opts.collect), why);
 			host_release(&facts);
@@ -203,23 +212,32 @@ static int examine(const struct options *o, const struct sysroot *root)
 			fprintf(stderr, "kvm-ok: snapshot written to %s, readable by its owner only (replay: "
 				"kvm-ok --sysroot %s)\n", opts.collect, opts.collect);
 	}
+	if (opts.output && !(out = atomic_file_begin(&file, opts.output, 0644, why, sizeof(why)))) {
+		fprintf(stderr, "kvm-ok: --output %s: %s\n", cli_shown(opts.output), why);
+		host_release(&facts);
+		return EXIT_OUTPUT;
+	}
 	if (opts.report && opts.format == FORMAT_JSON)
-		report_json(stdout, &facts, &diag, &report, KVMHOST_VERSION);
+		report_json(out, &facts, &diag, &report, KVMHOST_VERSION);
 	else if (opts.report)
-		report_text(stdout, &facts, &diag, &report, KVMHOST_VERSION);
+		report_text(out, &facts, &diag, &report, KVMHOST_VERSION);
 	else if (opts.format == FORMAT_JSON)
-		output_json(stdout, &facts, &diag, KVMHOST_VERSION, opts.all || opts.verbose ? &ready : NULL);
+		output_json(out, &facts, &diag, KVMHOST_VERSION, opts.all || opts.verbose ? &ready : NULL);
 	else if (opts.format == FORMAT_PROMETHEUS)
-		fleet_prometheus(stdout, &facts, &diag, KVMHOST_VERSION);
+		fleet_prometheus(out, &facts, &diag, KVMHOST_VERSION);
 	else if (opts.format == FORMAT_NFD)
-		fleet_nfd(stdout, &facts, &diag);
+		fleet_nfd(out, &facts, &diag);
 	else if (!opts.quiet)
-		output_text(stdout, &diag, opts.verbose, output_wants_colour(stdout),
+		output_text(out, &diag, opts.verbose, output_wants_colour(out),
 			    opts.all || opts.verbose ? &ready : NULL);
 
 	status = verdict_exit_status(diag.verdict);
 	host_release(&facts);
-	if (!cli_stdout_ok("kvm-ok"))
+	if (opts.output && atomic_file_commit(&file, why, sizeof(why)) < 0) {
+		fprintf(stderr, "kvm-ok: --output %s: %s\n", cli_shown(opts.output), why);
+		return EXIT_OUTPUT;
+	}
+	if (!opts.output && !cli_stdout_ok("kvm-ok"))
 		return EXIT_USAGE;
 	return status;
 }

@@ -86,6 +86,12 @@ void json_kv_int(FILE *out, const char *key, long long value, bool *first)
 	fprintf(out, "%lld", value);
 }
 
+void json_kv_maybe_bool(FILE *out, const char *key, bool known, bool value, bool *first)
+{
+	json_key(out, key, first);
+	fputs(!known ? "null" : value ? "true" : "false", out);
+}
+
 void json_kv_bool(FILE *out, const char *key, bool value, bool *first)
 {
 	json_key(out, key, first);

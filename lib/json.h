@@ -13,6 +13,8 @@ void json_key(FILE *out, const char *key, bool *first);
 void json_kv_string(FILE *out, const char *key, const char *value, bool *first);
 void json_kv_number(FILE *out, const char *key, double value, bool *first);
 void json_kv_int(FILE *out, const char *key, long long value, bool *first);
+/* true, false, or null when not known */
+void json_kv_maybe_bool(FILE *out, const char *key, bool known, bool value, bool *first);
 void json_kv_bool(FILE *out, const char *key, bool value, bool *first);
 
 #endif

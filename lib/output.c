@@ -2,6 +2,7 @@
 #include "output.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,18 +59,17 @@ static void json_cpu(FILE *out, const struct host_facts *f)
 	json_key(out, "cpu", &(bool){ false });
 	fputc('{', out);
 	json_kv_bool(out, "known", c->known, &first);
-	if (c->known) {
-		json_kv_string(out, "vendor", c->vendor, &first);
-		json_kv_string(out, "brand", c->brand, &first);
-		json_kv_int(out, "family", c->family, &first);
-		json_kv_int(out, "model", c->model, &first);
-		json_kv_int(out, "stepping", c->stepping, &first);
-		json_kv_string(out, "extension", c->vt_kind == CPU_VT_NONE ? NULL : cpu_vt_name(c->vt_kind), &first);
-		json_kv_bool(out, "cpuid_vt", c->has_vt, &first);
-		json_kv_bool(out, "hypervisor", c->hypervisor_bit, &first);
-		json_kv_string(out, "hypervisor_signature",
-			       c->hypervisor_leaf_known ? c->hypervisor_signature : NULL, &first);
-	}
+	json_kv_string(out, "vendor", c->known ? c->vendor : NULL, &first);
+	json_kv_string(out, "brand", c->known ? c->brand : NULL, &first);
+	json_kv_number(out, "family", c->known ? c->family : NAN, &first);
+	json_kv_number(out, "model", c->known ? c->model : NAN, &first);
+	json_kv_number(out, "stepping", c->known ? c->stepping : NAN, &first);
+	json_kv_string(out, "extension", !c->known || c->vt_kind == CPU_VT_NONE ? NULL : cpu_vt_name(c->vt_kind),
+		       &first);
+	json_kv_maybe_bool(out, "cpuid_vt", c->known, c->has_vt, &first);
+	json_kv_maybe_bool(out, "hypervisor", c->known, c->hypervisor_bit, &first);
+	json_kv_string(out, "hypervisor_signature",
+		       c->known && c->hypervisor_leaf_known ? c->hypervisor_signature : NULL, &first);
 	json_kv_int(out, "cpuinfo_cpus", ci->cpus, &first);
 	json_kv_int(out, "cpuinfo_vmx_cpus", ci->with_vmx, &first);
 	json_kv_int(out, "cpuinfo_svm_cpus", ci->with_svm, &first);
@@ -91,14 +91,12 @@ void output_json_arm64(FILE *out, const struct host_facts *f, bool *outer_first)
 	json_key(out, "arm64", outer_first);
 	fputc('{', out);
 	json_kv_bool(out, "cpu_known", c->known, &first);
-	if (c->known) {
-		json_kv_int(out, "implementer", c->implementer, &first);
-		json_kv_int(out, "part", c->part, &first);
-		json_kv_int(out, "variant", c->variant, &first);
-		json_kv_int(out, "revision", c->revision, &first);
-		json_kv_string(out, "implementer_name", c->implementer_name, &first);
-		json_kv_string(out, "core", c->core_name, &first);
-	}
+	json_kv_number(out, "implementer", c->known ? c->implementer : NAN, &first);
+	json_kv_number(out, "part", c->known ? c->part : NAN, &first);
+	json_kv_number(out, "variant", c->known ? c->variant : NAN, &first);
+	json_kv_number(out, "revision", c->known ? c->revision : NAN, &first);
+	json_kv_string(out, "implementer_name", c->known ? c->implementer_name : NULL, &first);
+	json_kv_string(out, "core", c->known ? c->core_name : NULL, &first);
 	json_kv_string(out, "el2", el2_codes[b->el2], &first);
 	json_kv_string(out, "el2_evidence", b->evidence[0] ? b->evidence : NULL, &first);
 	json_key(out, "misc_kvm", &first);
@@ -109,38 +107,36 @@ void output_json_arm64(FILE *out, const struct host_facts *f, bool *outer_first)
 	fputc('}', out);
 }
 
+/* Every key, always: null where this run cannot know it (the probe did
+ * not run, or stopped before the step that gives it), so that a template
+ * reading probe.slowdown works on every host. */
 static void json_probe(FILE *out, const struct kvm_probe *p)
 {
+	const bool ran = p->ran, complete = ran && p->failed_step == PROBE_COMPLETE;
 	bool first = true;
 
 	json_key(out, "probe", &(bool){ false });
 	fputc('{', out);
-	json_kv_bool(out, "ran", p->ran, &first);
+	json_kv_bool(out, "ran", ran, &first);
 	json_kv_bool(out, "recorded", p->from_record, &first);
-	if (p->ran) {
-		json_kv_string(out, "step", p->failed_step == PROBE_COMPLETE ? "complete" : probe_step_text(p->failed_step), &first);
-		json_kv_string(out, "error", p->error ? errno_name(p->error) : NULL, &first);
-		/* EACCES is the mode's answer, EPERM a device cgroup's, seccomp's or a security module's */
-		json_kv_string(out, "denied_by", p->failed_step != PROBE_OPEN ? NULL : p->error == EACCES ? "mode"
-			       : p->error == EPERM ? "policy" : NULL, &first);
-		json_kv_bool(out, "timed_out", p->timed_out, &first);
-		json_kv_bool(out, "host_busy", p->host_busy, &first);
-		json_kv_bool(out, "retried", p->retried, &first);
-		if (p->retried)
-			json_kv_int(out, "retry_ms", p->retry_ms, &first);
-		if (p->timed_out && !p->from_record && p->cpu_wait_ms >= 0)
-			json_kv_number(out, "cpu_wait_ms", p->cpu_wait_ms, &first);
-		json_kv_int(out, "api_version", p->api_version, &first);
-	}
-	if (p->failed_step == PROBE_COMPLETE) {
-		json_kv_number(out, "guest_ns_per_iteration", p->guest.ns_per_iteration, &first);
-		json_kv_number(out, "native_ns_per_iteration", p->native.ns_per_iteration, &first);
-		json_kv_bool(out, "guest_finished", p->guest.finished, &first);
-		json_kv_number(out, "slowdown", p->slowdown, &first);
-	}
+	json_kv_string(out, "step", !ran ? NULL : complete ? "complete" : probe_step_text(p->failed_step), &first);
+	json_kv_string(out, "error", ran && p->error ? errno_name(p->error) : NULL, &first);
+	/* EACCES is the mode's answer, EPERM a device cgroup's, seccomp's or a security module's */
+	json_kv_string(out, "denied_by", !ran || p->failed_step != PROBE_OPEN ? NULL : p->error == EACCES ? "mode"
+		       : p->error == EPERM ? "policy" : NULL, &first);
+	json_kv_maybe_bool(out, "timed_out", ran, p->timed_out, &first);
+	json_kv_maybe_bool(out, "host_busy", ran, p->host_busy, &first);
+	json_kv_maybe_bool(out, "retried", ran, p->retried, &first);
+	json_kv_number(out, "retry_ms", ran && p->retried ? (double)p->retry_ms : NAN, &first);
+	json_kv_number(out, "cpu_wait_ms", ran && p->timed_out && !p->from_record && p->cpu_wait_ms >= 0
+		       ? p->cpu_wait_ms : NAN, &first);
+	json_kv_number(out, "api_version", ran && p->api_version > 0 ? (double)p->api_version : NAN, &first);
+	json_kv_number(out, "guest_ns_per_iteration", complete ? p->guest.ns_per_iteration : NAN, &first);
+	json_kv_number(out, "native_ns_per_iteration", complete ? p->native.ns_per_iteration : NAN, &first);
+	json_kv_maybe_bool(out, "guest_finished", complete, p->guest.finished, &first);
+	json_kv_number(out, "slowdown", complete ? p->slowdown : NAN, &first);
 	json_kv_number(out, "slowdown_limit", KVM_SLOWDOWN_LIMIT, &first);
-	if (p->ran && !p->from_record)
-		json_kv_number(out, "elapsed_ms", p->elapsed_ms, &first);
+	json_kv_number(out, "elapsed_ms", ran && !p->from_record ? p->elapsed_ms : NAN, &first);
 	json_kv_int(out, "deadline_ms", p->deadline_ms, &first);
 	fputc('}', out);
 }

@@ -72,6 +72,44 @@ teardown() {
 	jq -e '.verdict and .reason' <<<"$output" >/dev/null || fail "not kvm-ok's JSON: $output"
 }
 
+@test "the Ansible fact script: kvm-ok missing, or failing without JSON, gives an object with the error, never {}" {
+	WORK_TMP=$(mktemp -d)
+	sed "s|@BINDIR@|$WORK_TMP/bin|g" "$TOP/kvm-ok/kvm.fact.in" > "$WORK_TMP/kvm.fact"
+	run sh "$WORK_TMP/kvm.fact"
+	assert_success
+	[ "$(jq -r .error <<<"$output")" = "$WORK_TMP/bin/kvm-ok is missing or not executable: reinstall kvm-host-toolkit" ] ||
+		fail "$output"
+	[ "$(jq -c '[.verdict, .reason, .exit_status]' <<<"$output")" = '[null,null,null]' ]
+	mkdir "$WORK_TMP/bin"
+	printf '#!/bin/sh
+echo "kvm-ok: crashed" >&2
+exit 134
+' > "$WORK_TMP/bin/kvm-ok"
+	chmod 0755 "$WORK_TMP/bin/kvm-ok"
+	run sh "$WORK_TMP/kvm.fact"
+	assert_success
+	[ "$(jq -r .exit_status <<<"$output")" = 134 ] || fail "$output"
+	jq -e '.error | test("exit status 134")' <<<"$output" >/dev/null || fail "$output"
+	rm -rf "$WORK_TMP"
+}
+
+@test "every documented JSON key is there whether or not the probe ran (null when unknown)" {
+	host_from_fixture intel-usable
+	kvm_ok_on_host --json
+	full=$(jq -c '.probe | keys' <<<"$output")
+	cpu=$(jq -c '.cpu | keys' <<<"$output")
+	[ "$(jq -r .probe.slowdown <<<"$output")" != null ]
+	for fixture in intel-module-not-loaded intel-device-permission intel-no-vt; do
+		remove_host
+		host_from_fixture "$fixture"
+		kvm_ok_on_host --json
+		[ "$(jq -c '.probe | keys' <<<"$output")" = "$full" ] || fail "$fixture: probe keys $(jq -c '.probe | keys' <<<"$output"), expected $full"
+		[ "$(jq -c '.cpu | keys' <<<"$output")" = "$cpu" ] || fail "$fixture: cpu keys differ"
+	done
+	[ "$(jq -r .probe.slowdown <<<"$output")" = null ]
+	[ "$(jq -r .probe.guest_finished <<<"$output")" = null ]
+}
+
 @test "colour only on a terminal, and never with NO_COLOR, TERM=dumb or no TERM" {
 	command -v script >/dev/null || skip "no script(1)"
 	host_from_fixture amd-kvm-pvm-not-accelerated
@@ -142,4 +180,64 @@ complete_words() {
 	assert_success
 	run "$WORK_TMP/kvm-host-toolkit-$version/build/kvm-ok" --version
 	assert_output "kvm-ok $version"
+}
+
+@test "--output FILE: written whole, 0644 whatever the umask, a link there replaced and never followed; the verdict's exit status" {
+	WORK_TMP=$(mktemp -d)
+	host_from_fixture intel-module-not-loaded
+	echo "outside" > "$WORK_TMP/outside"
+	ln -s "$WORK_TMP/outside" "$WORK_TMP/kvm-ok.prom"
+	(umask 077 && "$KVM_OK" --sysroot "$HOST" --format=prometheus --output "$WORK_TMP/kvm-ok.prom") && status=0 || status=$?
+	[ "$status" -eq 1 ] || fail "exit $status: the verdict (cannot be used) is 1"
+	[ ! -L "$WORK_TMP/kvm-ok.prom" ] || fail "the link is still there"
+	[ "$(cat "$WORK_TMP/outside")" = outside ] || fail "the link was followed"
+	[ "$(stat -c %a "$WORK_TMP/kvm-ok.prom")" = 644 ] || fail "mode $(stat -c %a "$WORK_TMP/kvm-ok.prom")"
+	grep -qx "kvm_ok_usable 0" "$WORK_TMP/kvm-ok.prom"
+	run "$KVM_OK" --sysroot "$HOST" --format=prometheus
+	assert_equal "$(cat "$WORK_TMP/kvm-ok.prom")" "$output"
+	[ -z "$(find "$WORK_TMP" -name '.kvm-ok.prom.*')" ] || fail "a temporary file was left"
+	rm -rf "$WORK_TMP"
+}
+
+@test "--output FILE that cannot be written: exit 3, the old file intact, no temporary left" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root for a tiny tmpfs"
+	WORK_TMP=$(mktemp -d)
+	run "$KVM_OK" --no-probe --format=prometheus --output "$WORK_TMP/missing/kvm-ok.prom"
+	assert_failure 3
+	assert_output "kvm-ok: --output $WORK_TMP/missing/kvm-ok.prom: its directory $WORK_TMP/missing: No such file or directory"
+	# a full file system: the old file stays as it was
+	mkdir "$WORK_TMP/full"
+	unshare --mount --propagation private true 2>/dev/null || skip "unshare --mount is not permitted here"
+	run unshare --mount --propagation private -- sh -c '
+		mount -t tmpfs -o size=4k tmpfs "$1" && echo old > "$1/kvm-ok.prom" &&
+		head -c 3000 /dev/zero > "$1/filler" 2>/dev/null
+		"$2" --no-probe --all --json --output "$1/kvm-ok.prom"; echo "status $?"
+		cat "$1/kvm-ok.prom"; ls -A "$1"' sh "$WORK_TMP/full" "$KVM_OK"
+	assert_line "status 3"
+	assert_line --regexp "^kvm-ok: --output $WORK_TMP/full/kvm-ok.prom: No space left on device: nothing replaced$"
+	assert_line "old"
+	refute_line --regexp '^\.kvm-ok\.prom\.'
+	rm -rf "$WORK_TMP"
+}
+
+@test "the textfile collector's units: systemd-analyze verify passes, and their command's exit statuses are the ones the service accepts" {
+	unit=$TOP/kvm-ok/kvm-ok-textfile.service.in
+	assert_equal "$(sed -n 's/^SuccessExitStatus=//p' "$unit")" "1 2"
+	grep -qx "ExecStart=@BINDIR@/kvm-ok --format=prometheus --output /var/lib/prometheus/node-exporter/kvm-ok.prom" "$unit" ||
+		fail "the unit's command changed"
+	grep -q '^WantedBy=timers.target' "$TOP/kvm-ok/kvm-ok-textfile.timer"
+	WORK_TMP=$(mktemp -d)
+	sed "s|@BINDIR@|$BUILD|g" "$unit" > "$WORK_TMP/kvm-ok-textfile.service"
+	cp "$TOP/kvm-ok/kvm-ok-textfile.timer" "$WORK_TMP/"
+	if command -v systemd-analyze >/dev/null; then
+		run systemd-analyze verify --man=no "$WORK_TMP/kvm-ok-textfile.service" "$WORK_TMP/kvm-ok-textfile.timer"
+		assert_success
+	fi
+	# the command, as the unit runs it, into a directory of the test's own
+	command=$(sed -n "s|^ExecStart=||p" "$WORK_TMP/kvm-ok-textfile.service" | sed "s|/var/lib/prometheus/node-exporter|$WORK_TMP|")
+	# shellcheck disable=SC2086
+	run $command
+	[[ " 0 1 2 " == *" $status "* ]] || fail "exit $status fails the unit: $output"
+	grep -q "^kvm_ok_usable " "$WORK_TMP/kvm-ok.prom"
+	rm -rf "$WORK_TMP"
 }

@@ -128,7 +128,8 @@ teardown() {
 	for f in bin/kvm-ok sbin/modload bin/runner lib/kvm-host-toolkit/microguest.elf share/man/man1/runner.1 \
 		share/man/man1/kvm-ok.1 share/man/man8/modload.8 share/bash-completion/completions/kvm-ok \
 		share/bash-completion/completions/modload share/bash-completion/completions/runner \
-		lib/systemd/system/kvm-modload.service lib/udev/rules.d/65-kvm.rules; do
+		lib/systemd/system/kvm-modload.service lib/udev/rules.d/65-kvm.rules \
+		lib/systemd/system/kvm-ok-textfile.service lib/systemd/system/kvm-ok-textfile.timer; do
 		[ -f "$dest/opt/kvmtk/$f" ] || fail "not installed: $f"
 	done
 	[ -x "$dest/etc/init.d/kvm-modload" ] || fail "no init script"
@@ -137,6 +138,8 @@ teardown() {
 	grep -qx "ExecStart=/opt/kvmtk/sbin/modload --quiet" "$dest/opt/kvmtk/lib/systemd/system/kvm-modload.service" ||
 		fail "the unit does not run the installed modload"
 	grep -qx "MODLOAD=/opt/kvmtk/sbin/modload" "$dest/etc/init.d/kvm-modload" || fail "the init script does not run the installed modload"
+	grep -qx "ExecStart=/opt/kvmtk/bin/kvm-ok --format=prometheus --output /var/lib/prometheus/node-exporter/kvm-ok.prom" \
+		"$dest/opt/kvmtk/lib/systemd/system/kvm-ok-textfile.service" || fail "the textfile unit does not run the installed kvm-ok"
 	run "$dest/opt/kvmtk/bin/kvm-ok" --version
 	assert_output "kvm-ok $(cat "$TOP/VERSION")"
 	run make -C "$TOP" --no-print-directory uninstall DESTDIR="$dest" PREFIX=/opt/kvmtk UDEV_RULE=yes
