@@ -393,6 +393,17 @@ static void decide(const struct host_facts *f, const struct arch_ops *arch, stru
 			 p->slowdown);
 		return;
 	}
+	/* the kernel registered the device (10:232): only the node is missing
+	 * here (a container, a chroot), whatever the CPU shows; passing it in
+	 * gives the host's own verdict */
+	if (f->node.kind == KVM_NODE_ABSENT && f->setting.kvm_registered) {
+		diag_show(d, "device");
+		arch->device_absent(f, d);
+		if (f->pvm.state != MODULE_ABSENT)
+			diag_hint(d, "The kernel's device comes from kvm_pvm: once passed in, it runs only PVM-aware "
+				  "guest kernels at speed; ordinary guests are emulated there, not accelerated.");
+		return;
+	}
 	if (arch->disabled(f, d))
 		return;
 	if (probe_complete) {

@@ -403,17 +403,35 @@ static void setting_advice(const struct sysroot *root, enum situation situation,
 }
 
 /* Modules belong to the host's kernel: from a container, say so in one
- * line (not "install linux-image-...", which the host would need). */
-static bool in_container_cannot_load(const struct sysroot *root, const char *mod)
+ * line (not "install linux-image-...", which the host would need).  Where
+ * the host's kernel has the KVM device already (10:232 registered, kvm_pvm
+ * on a CPU without VT included), there is nothing to load anywhere: only
+ * the device is to be passed in, exit 0 as for a module already loaded.
+ * -1 when not in a container, else modload's exit status. */
+static int in_container(const struct sysroot *root, const char *mod)
 {
+	struct module_info pvm;
 	struct host_facts f;
 	struct advice a;
 
 	setting_advice(root, SITUATION_CANNOT_LOAD, mod, &f, &a);
 	if (f.setting.runtime == RUNTIME_NONE)
-		return false;
-	complain("cannot load %s here: %s", mod, a.n ? a.line[0] : "this is a container");
-	return true;
+		return -1;
+	if (!f.setting.kvm_registered) {
+		complain("cannot load %s here: %s", mod, a.n ? a.line[0] : "this is a container");
+		return EXIT_NOT_LOADED;
+	}
+	module_probe(root, "kvm_pvm", &pvm);
+	if (f.node.kind != KVM_NODE_ABSENT) {
+		say("nothing to load: the host's kernel has KVM (its device 10:232 is registered%s) and /dev/kvm is here",
+		    module_is_loaded(&pvm) ? ", from kvm_pvm" : "");
+		return EXIT_LOADED;
+	}
+	setting_advice(root, SITUATION_NODE_MISSING, mod, &f, &a);
+	say("nothing to load: the host's kernel has KVM already (its device 10:232 is registered%s); only /dev/kvm "
+	    "is to be passed in. %s", module_is_loaded(&pvm) ? ", from kvm_pvm" : "",
+	    a.n ? a.line[0] : "Pass /dev/kvm into the container.");
+	return EXIT_LOADED;
 }
 
 static void wait_for_device(const struct sysroot *root, struct kvm_node *node)
@@ -586,8 +604,8 @@ static int do_load(const struct options *o, const struct sysroot *root, const st
 			report_device(root, mod);
 		return status;
 	}
-	if (in_container_cannot_load(root, mod))
-		return EXIT_NOT_LOADED;
+	if ((status = in_container(root, mod)) >= 0)
+		return status;
 	if (cpu_cannot_run_kvm(root, cpu, mod))
 		return EXIT_NOT_POSSIBLE;
 	if (!release[0] && !o->moddir)

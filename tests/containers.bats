@@ -291,3 +291,25 @@ expect() {
 	[ "$(jq -r .setting.container <<<"$output")" = container ]
 	[ "$(jq -r .setting.libvirt_qemu_namespace <<<"$output")" = false ]
 }
+
+@test "docker-kvm-pvm-host-no-device: no VMX, but the kernel has the device: no-kvm-device and --device first, not no-cpu-support" {
+	expect docker-kvm-pvm-host-no-device 1 no-kvm-device "docker run --device /dev/kvm IMAGE"
+	assert_line "INFO: reason no-kvm-device: kvm_pvm is loaded but /dev/kvm does not exist"
+	assert_line --partial "HINT: The kernel's device comes from kvm_pvm: once passed in"
+	refute_output --partial "nested=1"
+	run "$KVM_OK" --sysroot "$HOST" --format=prometheus
+	assert_line "kvm_ok_device_visible 0"
+	assert_line "kvm_ok_usable -1"
+	run "$RUNNER" --qemu "$FAKE_QEMU" --sysroot "$HOST" --explain -- -m 1
+	assert_line "kvm: no-kvm-device: kvm_pvm is loaded but /dev/kvm does not exist"
+}
+
+@test "modload in a container whose host kernel has the device (kvm_pvm, no VT): nothing to load, pass the device in, exit 0; never 'modprobe on the host'" {
+	host_from_fixture docker-kvm-pvm-host-no-device
+	run "$BUILD/modload" --sysroot "$HOST"
+	assert_success
+	assert_output "modload: nothing to load: the host's kernel has KVM already (its device 10:232 is registered, from kvm_pvm); only /dev/kvm is to be passed in. This is a Docker container and /dev/kvm was not passed in (the host's kernel has the device): start it with docker run --device /dev/kvm IMAGE, or in compose: devices: [\"/dev/kvm:/dev/kvm\"]. Do not mknod it here: the device cgroup would still refuse it."
+	run "$BUILD/modload" --sysroot "$HOST" --quiet
+	assert_success
+	assert_output ""
+}
