@@ -409,11 +409,11 @@ static void collect_setting(struct snapshot *s)
 	if ((text = sysroot_read_all(s->src, SETTING_MOUNTINFO, 4 << 20, &len))) {
 		char lines[4096] = "", fstype[64], *line, *save = NULL;
 
-		/* /dev's mount (the setting) and the cgroup mounts (readiness) */
+		/* /dev's mount and a runtime's storage (the setting), the cgroup mounts (readiness) */
 		used = 0;
 		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 			if ((setting_dev_mount_line(line, fstype, sizeof(fstype)) || strstr(line, " - cgroup ") ||
-			     strstr(line, " - cgroup2 ")) && used < sizeof(lines))
+			     strstr(line, " - cgroup2 ") || setting_storage_mount_line(line)) && used < sizeof(lines))
 				used += (size_t)snprintf(lines + used, sizeof(lines) - used, "%.500s\n", line);
 		put_text(s, &SETTING_MOUNTINFO[1], "%s", lines);
 		free(text);

@@ -230,6 +230,43 @@ static void dev_mount(const struct sysroot *root, struct setting *s)
 	add_sign(s, "%s", "/dev is a tmpfs");
 }
 
+/* Where a runtime keeps its containers, as the container's own mounts
+ * show it (its root's overlay layers, the bind-mounted /etc/hostname and
+ * resolv.conf): a sign of that runtime, cgroup namespace or not. */
+static const struct {
+	const char *part;
+	enum container_runtime runtime;
+	const char *sign;
+} storage_paths[] = {
+	{ "/docker/overlay2/", RUNTIME_DOCKER, "Docker's storage in the mounts" },
+	{ "/docker/containers/", RUNTIME_DOCKER, "Docker's storage in the mounts" },
+	{ "/containers/storage/", RUNTIME_PODMAN, "Podman's storage in the mounts" },
+};
+
+bool setting_storage_mount_line(const char *line)
+{
+	for (size_t i = 0; i < sizeof(storage_paths) / sizeof(storage_paths[0]); i++)
+		if (strstr(line, storage_paths[i].part))
+			return true;
+	return false;
+}
+
+static void storage_mounts(const struct sysroot *root, struct setting *s)
+{
+	size_t len;
+	char *text = sysroot_read_all(root, SETTING_MOUNTINFO, 4 << 20, &len), *line, *save = NULL;
+
+	if (!text)
+		return;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		for (size_t i = 0; i < sizeof(storage_paths) / sizeof(storage_paths[0]); i++)
+			if (strstr(line, storage_paths[i].part)) {
+				name_runtime(s, storage_paths[i].runtime);
+				add_sign(s, "%s", storage_paths[i].sign);
+			}
+	free(text);
+}
+
 /* Not "0 0 4294967295": a user namespace; root inside is not host root
  * when inside 0 maps to another host ID. */
 static void user_namespace(const struct sysroot *root, struct setting *s)
@@ -285,10 +322,15 @@ void setting_detect(const struct sysroot *root, const struct kernel_release *ker
 	container_variable(root, s);
 	container_signs(root, s);
 	pid1_cgroup(root, s);
+	storage_mounts(root, s);
 	dev_mount(root, s);
 	user_namespace(root, s);
 	if (s->runtime != RUNTIME_NONE && named != RUNTIME_NONE) {
-		name_runtime(s, named);
+		/* /.dockerenv names Docker only beside a sign of Docker's own (its
+		 * cgroup, container=docker): a namespace of another kind on a
+		 * machine that kept the file is "a container" */
+		if (named != RUNTIME_DOCKER || s->runtime == RUNTIME_DOCKER)
+			name_runtime(s, named);
 		add_sign(s, "%s", s->marker);
 		s->marker[0] = '\0';
 	} else if (s->runtime == RUNTIME_NONE) {

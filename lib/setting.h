@@ -88,6 +88,9 @@ void setting_describe(const struct setting *s, bool hypervisor, char *buf, size_
 /* Whether a line of mountinfo is a mount on /dev; its type into fstype. */
 bool setting_dev_mount_line(const char *line, char *fstype, size_t size);
 
+/* Whether a mountinfo line shows a runtime's storage (Docker's, Podman's). */
+bool setting_storage_mount_line(const char *line);
+
 /* Paths whose existence alone is a sign (--collect recreates them empty:
  * a directory where the name ends in '/'), NULL-terminated. */
 extern const char *const setting_marker_paths[];

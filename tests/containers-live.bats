@@ -18,19 +18,11 @@ setup() {
 	unshare --mount --pid --fork true 2>/dev/null || skip "unshare --mount --pid is not permitted here"
 	[ -e /sys/class/misc/kvm/dev ] || skip "this kernel has no KVM device registered (/sys/class/misc/kvm/dev)"
 	# The build machines of this project are images made into VMs that kept
-	# their /.dockerenv: with a tmpfs /dev beside it, kvm-ok rightly takes the
-	# namespace for a Docker container.  Elsewhere it is "a container".
-	if [ -e /.dockerenv ]; then
-		IN_CONTAINER="in a Docker container (/dev is a tmpfs, /.dockerenv)"
-		NOT_PASSED="HINT: This is a Docker container and /dev/kvm was not passed in"
-		REFUSED="Docker's device cgroup refuses /dev/kvm (EPERM, even for root"
-		INSIDE="Docker"
-	else
-		IN_CONTAINER="in a container (/dev is a tmpfs"
-		NOT_PASSED="HINT: This is a container: the host's kernel has the device but /dev/kvm was not passed in."
-		REFUSED="/dev/kvm is here but the container's device cgroup or seccomp profile refuses it (EPERM, even for root"
-		INSIDE="a container"
-	fi
+	# their /.dockerenv: beside only generic signs (a tmpfs /dev) it names no
+	# runtime, so these namespaces are "a container" everywhere.
+	IN_CONTAINER="in a container (/dev is a tmpfs"
+	NOT_PASSED="HINT: This is a container: the host's kernel has the device but /dev/kvm was not passed in."
+	REFUSED="/dev/kvm is here but the container's device cgroup or seccomp profile refuses it (EPERM, even for root"
 	WORK=$(mktemp -d /tmp/kvm-ok-ns.XXXXXX)
 	chmod 0755 "$WORK"
 	CGROUP=

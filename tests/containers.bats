@@ -28,7 +28,7 @@ expect() {
 
 @test "docker-no-device: no-kvm-device, the setting named, docker run --device; never mknod" {
 	expect docker-no-device 1 no-kvm-device "docker run --device /dev/kvm IMAGE, or in compose: devices:"
-	assert_line "INFO: setting: in a Docker container (/dev is a tmpfs, /.dockerenv); the kernel has the KVM device (10:232)"
+	assert_line "INFO: setting: in a Docker container (Docker's storage in the mounts, /dev is a tmpfs, /.dockerenv); the kernel has the KVM device (10:232)"
 	assert_line "INFO: reason no-kvm-device: kvm_intel is loaded but /dev/kvm does not exist"
 	refute_line --regexp '^HINT: .*mknod -m'
 	[ "$(json_field .setting.container)" = docker ]
@@ -312,4 +312,30 @@ expect() {
 	run "$BUILD/modload" --sysroot "$HOST" --quiet
 	assert_success
 	assert_output ""
+}
+
+@test "userns-dockerenv-machine: /.dockerenv beside only generic signs (a user namespace) names no Docker; Docker's storage in the mounts does" {
+	host_from_fixture userns-dockerenv-machine
+	run "$KVM_OK" --sysroot "$HOST" --json
+	[ "$(jq -r .setting.container <<<"$output")" = container ] || fail "container: $(jq -r .setting.container <<<"$output")"
+	run "$KVM_OK" --sysroot "$HOST"
+	assert_line "INFO: setting: in a container, rootless (a user namespace, /.dockerenv); the kernel has the KVM device (10:232)"
+	refute_output --partial "Docker"
+	remove_host
+	host_from_fixture docker-no-device
+	run "$KVM_OK" --sysroot "$HOST"
+	assert_line "INFO: setting: in a Docker container (Docker's storage in the mounts, /dev is a tmpfs, /.dockerenv); the kernel has the KVM device (10:232)"
+}
+
+@test "a snapshot keeps the signs of the setting: Docker's storage, PID 1's /dev; the replay names the same setting" {
+	for fixture in docker-no-device libvirt-qemu-namespace-usable; do
+		host_from_fixture "$fixture"
+		snap=$HOST_TMP/snap
+		run "$KVM_OK" -q --sysroot "$HOST" --collect "$snap"
+		run "$KVM_OK" --sysroot "$HOST" --json
+		want=$(jq -c .setting <<<"$output")
+		run "$KVM_OK" --sysroot "$snap" --json
+		assert_equal "$(jq -c .setting <<<"$output")" "$want"
+		remove_host
+	done
 }
