@@ -92,6 +92,26 @@ static void recorded_id(const char *text, unsigned int *id)
 		*id = (unsigned int)value;
 }
 
+/* Snapshots from before the IDs were recorded name the owner, the group
+ * and the collecting user only: an ID missing is derived from its name
+ * (root is 0; the owner is the user when the names match), else it is one
+ * that matches neither root nor the other, so that the mode's group and
+ * other bits decide, never the replaying user's own IDs. */
+#define ID_UNKNOWN_USER  4294967294u
+#define ID_UNKNOWN_OWNER 4294967293u
+#define ID_UNKNOWN_GROUP 4294967293u
+
+static void ids_from_names(struct kvm_node *node, bool uid_seen, bool gid_seen, bool euid_seen)
+{
+	if (!gid_seen)
+		node->gid = strcmp(node->group, "root") == 0 ? 0 : ID_UNKNOWN_GROUP;
+	if (!euid_seen)
+		node->euid = strcmp(node->user, "root") == 0 ? 0 : ID_UNKNOWN_USER;
+	if (!uid_seen)
+		node->uid = strcmp(node->owner, "root") == 0 ? 0
+			    : node->user[0] && strcmp(node->owner, node->user) == 0 ? node->euid : ID_UNKNOWN_OWNER;
+}
+
 /* DIR/dev/kvm.node, written by kvm-ok --collect: the recorded device's
  * owner, group and mode (names and IDs), device numbers, and the collecting
  * user's name, effective ID and membership, as key=value lines: they, not
@@ -99,6 +119,7 @@ static void recorded_id(const char *text, unsigned int *id)
 static void read_recorded_node(const struct sysroot *root, struct kvm_node *node)
 {
 	char text[1024], *line, *save = NULL;
+	bool uid_seen = false, gid_seen = false, euid_seen = false;
 
 	if (sysroot_read_text(root, "/dev/kvm.node", text, sizeof(text)) < 0)
 		return;
@@ -124,15 +145,23 @@ static void read_recorded_node(const struct sysroot *root, struct kvm_node *node
 			node->major = (unsigned int)strtoul(eq, NULL, 10);
 		else if (strcmp(line, "minor") == 0)
 			node->minor = (unsigned int)strtoul(eq, NULL, 10);
-		else if (strcmp(line, "uid") == 0)
+		else if (strcmp(line, "uid") == 0) {
+			uid_seen = true;
 			recorded_id(eq, &node->uid);
-		else if (strcmp(line, "gid") == 0)
+		}
+		else if (strcmp(line, "gid") == 0) {
+			gid_seen = true;
 			recorded_id(eq, &node->gid);
-		else if (strcmp(line, "euid") == 0)
+		}
+		else if (strcmp(line, "euid") == 0) {
+			euid_seen = true;
 			recorded_id(eq, &node->euid);
+		}
 	}
-	if (node->recorded)
+	if (node->recorded) {
+		ids_from_names(node, uid_seen, gid_seen, euid_seen);
 		node->readwrite_by_mode = mode_grants_rw(node->mode, node->uid, node->euid, node->in_group);
+	}
 }
 
 void kvm_node_inspect(const struct sysroot *root, struct kvm_node *node)

@@ -220,3 +220,17 @@ assert_no_replay_left() {
 	[ -z "$opened" ] || fail "opened outside the image: $opened"
 	grep -qE "O_PATH.* = [0-9]+<$WORK/secret>" "$WORK/trace" || fail "the link was not even looked at: $(grep -c . "$WORK/trace") lines traced"
 }
+
+@test "a snapshot of the first format (dev/kvm.node without uid, gid, euid) replays as its collector saw it, whoever replays" {
+	host_from_fixture snapshot-v1-node-without-ids
+	run "$KVM_OK" --sysroot "$HOST"
+	assert_failure 1
+	assert_line "INFO: reason device-permission: /dev/kvm: permission denied (group kvm; runner is not a member)"
+	assert_line "HINT: Add the user to group kvm: adduser runner kvm, then log out and in again."
+	refute_output --partial "lets runner open it"
+	as_root=$output
+	if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+		kvm_ok_on_host_as_nobody
+		assert_equal "$output" "$as_root"
+	fi
+}
