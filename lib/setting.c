@@ -146,6 +146,32 @@ static void container_signs(const struct sysroot *root, struct setting *s)
 	}
 }
 
+/* path with each container ID (a run of 32 or more hex digits) cut to its
+ * first 12, as docker ps and podman ps show them, into out (at most 80
+ * characters, never cut in the middle of an ID). */
+static const char *short_ids(const char *path, char *out, size_t size)
+{
+	size_t used = 0;
+
+	for (const char *p = path; *p && used + 1 < size && used < 80; ) {
+		size_t hex = strspn(p, "0123456789abcdef");
+
+		if (hex >= 32) {
+			size_t n = hex < 12 ? hex : 12;
+
+			if (used + n + 1 >= size)
+				break;
+			memcpy(out + used, p, n);
+			used += n;
+			p += hex;
+		} else {
+			out[used++] = *p++;
+		}
+	}
+	out[used] = '\0';
+	return out;
+}
+
 /* PID 1's cgroup path names the runtime (without a cgroup namespace). */
 static void pid1_cgroup(const struct sysroot *root, struct setting *s)
 {
@@ -157,7 +183,7 @@ static void pid1_cgroup(const struct sysroot *root, struct setting *s)
 		{ "/docker-", RUNTIME_DOCKER }, { "lxc.payload", RUNTIME_LXC }, { "/lxc/", RUNTIME_LXC },
 		{ "machine.slice/systemd-nspawn", RUNTIME_NSPAWN },
 	};
-	char text[4096], *line, *save = NULL;
+	char text[4096], shown[96], *line, *save = NULL;
 
 	if (sysroot_read_text(root, SETTING_PID1_CGROUP, text, sizeof(text)) < 0)
 		return;
@@ -167,7 +193,7 @@ static void pid1_cgroup(const struct sysroot *root, struct setting *s)
 		for (size_t i = 0; path && i < sizeof(known) / sizeof(known[0]); i++)
 			if (strstr(path, known[i].part)) {
 				name_runtime(s, known[i].runtime);
-				add_sign(s, "PID 1's cgroup %.60s", path + 1);
+				add_sign(s, "PID 1's cgroup %s", short_ids(path + 1, shown, sizeof(shown)));
 			}
 	}
 }

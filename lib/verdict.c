@@ -299,8 +299,10 @@ static void decide_device_failure(const struct host_facts *f, struct diagnosis *
 			diag_advice(d, f, SITUATION_DENIED_BY_MODE);
 			if (f->pvm.state != MODULE_ABSENT) {
 				diag_show(d, "modules");
+				/* root in a user namespace (rootless) is not the host's root */
 				diag_hint(d, "/dev/kvm here comes from kvm_pvm: even once you may open it, ordinary guests "
-					"will be emulated, not accelerated (kvm-ok as root measures it).");
+					"will be emulated, not accelerated (%s).", f->setting.user_namespace
+					? "kvm-ok measures it once the device opens" : "kvm-ok as root measures it");
 			}
 		} else if (p->error == ENXIO || p->error == ENODEV || p->error == ENOENT) {
 			diag_show(d, "modules");

@@ -339,3 +339,20 @@ expect() {
 		remove_host
 	done
 }
+
+@test "a container ID in PID 1's cgroup is shown as docker ps shows it (12 digits), never cut in the middle" {
+	host_from_fixture docker-no-device
+	id=4f3c2a1b9e0d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b
+	echo "0::/system.slice/docker-$id.scope" > "$HOST/proc/1/cgroup"
+	run "$KVM_OK" --sysroot "$HOST"
+	assert_line --partial "PID 1's cgroup /system.slice/docker-4f3c2a1b9e0d.scope"
+	refute_output --partial "${id:0:13}"
+}
+
+@test "rootless, on a kvm_pvm host: the extra hint does not send root inside the user namespace to measure" {
+	host_from_fixture podman-rootless-userns
+	mkdir -p "$HOST/sys/module/kvm_pvm"
+	run "$KVM_OK" --sysroot "$HOST"
+	assert_line --partial "HINT: /dev/kvm here comes from kvm_pvm: even once you may open it, ordinary guests will be emulated, not accelerated (kvm-ok measures it once the device opens)."
+	refute_output --partial "as root measures it"
+}
