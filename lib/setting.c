@@ -157,12 +157,10 @@ static const char *short_ids(const char *path, char *out, size_t size)
 		size_t hex = strspn(p, "0123456789abcdef");
 
 		if (hex >= 32) {
-			size_t n = hex < 12 ? hex : 12;
-
-			if (used + n + 1 >= size)
+			if (used + 12 + 1 >= size)
 				break;
-			memcpy(out + used, p, n);
-			used += n;
+			memcpy(out + used, p, 12);
+			used += 12;
 			p += hex;
 		} else {
 			out[used++] = *p++;
