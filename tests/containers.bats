@@ -52,7 +52,7 @@ expect() {
 }
 
 @test "podman-rootless-userns: nobody:nogroup is the user namespace: --group-add keep-groups, never adduser root nogroup" {
-	expect podman-rootless-userns 1 device-permission "podman run --device /dev/kvm --group-add keep-groups IMAGE"
+	expect podman-rootless-userns 1 device-permission "podman run --device /dev/kvm --group-add keep-groups --runtime crun IMAGE (runc ignores keep-groups)"
 	assert_line --partial "INFO: setting: in a Podman container, rootless ("
 	refute_line --partial "adduser root"
 	refute_line --partial "chgrp"
@@ -69,8 +69,9 @@ expect() {
 
 @test "lxc-device-denied: the container's configuration on the host (cgroup2 allow, bind mount), Proxmox's --dev0" {
 	expect lxc-device-denied 1 device-permission "This LXC container's device cgroup refuses /dev/kvm (EPERM, even for root)"
-	assert_line --partial "lxc.cgroup2.devices.allow: c 10:232 rwm and lxc.mount.entry: /dev/kvm dev/kvm none bind,optional,create=file"
-	assert_line --partial "HINT: On Proxmox VE 8.1 or later instead: pct set ID --dev0 /dev/kvm"
+	# LXC's own syntax (key = value), both cgroup keys; Proxmox's colon form named as such
+	assert_line --partial "on the host, in /var/lib/lxc/NAME/config add lxc.cgroup2.devices.allow = c 10:232 rwm (cgroup v1 host: lxc.cgroup.devices.allow) and lxc.mount.entry = /dev/kvm dev/kvm none bind,optional,create=file"
+	assert_line --partial "HINT: Proxmox: the same keys written key: value in /etc/pve/lxc/ID.conf, or on VE 8.1 or later pct set ID --dev0 /dev/kvm"
 	assert_line --partial "INFO: setting: in an LXC container (container=lxc in PID 1's environment, /dev/.lxc"
 	refute_line --partial "chmod 0"
 }
@@ -150,7 +151,7 @@ expect() {
 }
 
 @test "nspawn-no-device: --bind and DeviceAllow" {
-	expect nspawn-no-device 1 no-kvm-device "systemd-nspawn --bind=/dev/kvm --property=DeviceAllow='/dev/kvm rw'"
+	expect nspawn-no-device 1 no-kvm-device "start it with systemd-nspawn --bind=/dev/kvm, and where systemd runs the host --property=DeviceAllow='/dev/kvm rw' too (without systemd as PID 1: --bind=/dev/kvm --register=no --keep-unit)"
 }
 
 @test "chroot-no-device-node: no /dev mount: devtmpfs or mknod (right outside a container)" {

@@ -14,14 +14,14 @@ static int advise_lxc(const struct advice_request *q, struct advice *out)
 	switch (q->situation) {
 	case SITUATION_NODE_MISSING:
 	case SITUATION_DENIED_BY_POLICY:
-		return advice_add(out, "%s: in the container's configuration on the host (Proxmox: /etc/pve/lxc/ID.conf, "
-				  "LXC: /var/lib/lxc/NAME/config) add lxc.cgroup2.devices.allow: c 10:232 rwm and "
-				  "lxc.mount.entry: /dev/kvm dev/kvm none bind,optional,create=file, then restart it.",
+		return advice_add(out, "%s: on the host, in /var/lib/lxc/NAME/config add "
+				  "lxc.cgroup2.devices.allow = c 10:232 rwm (cgroup v1 host: lxc.cgroup.devices.allow) and "
+				  "lxc.mount.entry = /dev/kvm dev/kvm none bind,optional,create=file, then restart it.",
 				  q->situation == SITUATION_NODE_MISSING ? "This LXC container was not given /dev/kvm"
 				  : "This LXC container's device cgroup refuses /dev/kvm (EPERM, even for root)") +
-		       advice_add(out, "On Proxmox VE 8.1 or later instead: pct set ID --dev0 /dev/kvm "
-				  "(an unprivileged container: --dev0 /dev/kvm,gid=GID,mode=0660 with GID the kvm group inside it). "
-				  "Do not mknod it inside the container.");
+		       advice_add(out, "Proxmox: the same keys written key: value in /etc/pve/lxc/ID.conf, or on VE 8.1 or "
+				  "later pct set ID --dev0 /dev/kvm (unprivileged: --dev0 /dev/kvm,gid=GID,mode=0660, GID the "
+				  "kvm group inside). Do not mknod it inside the container.");
 	case SITUATION_DENIED_BY_MODE:
 		if (!advice_overflow_ids(n))
 			return 0;

@@ -18,13 +18,14 @@ static int advise_podman(const struct advice_request *q, struct advice *out)
 		return advice_add(out, "This Podman container was not given %s%s: start it with podman run --device %s%s IMAGE.",
 				  dev, q->situation == SITUATION_DENIED_BY_POLICY ? " (its device cgroup refuses it: EPERM, "
 				  "even for root; chmod cannot help)" : "", dev,
-				  rootless ? " --group-add keep-groups (rootless: your host user must be in group kvm)" : "");
+				  rootless ? " --group-add keep-groups --runtime crun (rootless: your host user in group kvm; "
+				  "keep-groups needs crun)" : "");
 	case SITUATION_DENIED_BY_MODE:
 		if (!rootless && !advice_overflow_ids(n))
 			return 0;
 		return advice_add(out, "This rootless Podman container sees %s as %s:%s (host IDs outside its user namespace); "
-				  "its root is not root on the host. Put your host user in group kvm (on the host: adduser USER kvm, "
-				  "log in again), then: podman run --device %s --group-add keep-groups IMAGE",
+				  "its root is not root on the host. Put your host user in group kvm (adduser USER kvm on the host), "
+				  "then: podman run --device %s --group-add keep-groups --runtime crun IMAGE (runc ignores keep-groups)",
 				  dev, n->owner, n->group, dev);
 	default:
 		return 0;
