@@ -438,8 +438,9 @@ static int write_snapshot(int dirfd, const char *path, const struct host_facts *
 	struct snapshot s = { .src = &f->root, .dir = dirfd };
 
 	snprintf(s.path, sizeof(s.path), "%s", path);
-	put_text(&s, "SNAPSHOT", "kvm-ok host snapshot: replay with kvm-ok --sysroot DIR\nversion: %s\nserials: %s\n",
-		 KVMHOST_VERSION_STRING, include_serials ? "included" : "omitted");
+	put_text(&s, "SNAPSHOT", "kvm-ok host snapshot: replay with kvm-ok --sysroot DIR\nversion: %s\nserials: %s\n"
+		 "modules: %s\n", KVMHOST_VERSION_STRING, include_serials ? "included" : "omitted",
+		 modules_visible(&f->root) ? "visible" : "hidden");
 	collect_cpu(&s, f);
 	put_text(&s, "proc/cmdline", "%s\n", r->cmdline_kvm);
 	collect_msrs(&s, f);

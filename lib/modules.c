@@ -24,7 +24,7 @@ void module_probe(const struct sysroot *root, const char *name, struct module_in
 	m->name = name;
 	snprintf(path, sizeof(path), "/sys/module/%s", name);
 	if (sysroot_stat(root, path, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		m->state = MODULE_ABSENT;
+		m->state = modules_visible(root) ? MODULE_ABSENT : MODULE_HIDDEN;
 		return;
 	}
 	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
@@ -48,6 +48,16 @@ void module_probe(const struct sysroot *root, const char *name, struct module_in
 		snprintf(m->nested, sizeof(m->nested), "%.1s", text);
 }
 
+bool modules_visible(const struct sysroot *root)
+{
+	char text[512];
+	struct stat st;
+
+	if (sysroot_is_live(root))
+		return sysroot_stat(root, "/sys/module/kernel", &st) == 0;
+	return sysroot_read_text(root, "/SNAPSHOT", text, sizeof(text)) < 0 || !strstr(text, "\nmodules: hidden");
+}
+
 bool module_is_loaded(const struct module_info *m)
 {
 	return m->state == MODULE_LIVE || m->state == MODULE_BUILTIN;
@@ -68,13 +78,15 @@ const char *module_state_text(enum module_state state)
 		return "built into the kernel";
 	case MODULE_UNREADABLE:
 		break;
+	case MODULE_HIDDEN:
+		return "unknown (/sys/module is not visible here)";
 	}
 	return "in an unreadable state";
 }
 
 const char *module_state_code(enum module_state state)
 {
-	static const char *const codes[] = { "absent", "live", "coming", "going", "builtin", "unreadable" };
+	static const char *const codes[] = { "absent", "live", "coming", "going", "builtin", "unreadable", "unknown" };
 
 	return codes[state];
 }

@@ -13,6 +13,7 @@ enum module_state {
 	MODULE_GOING,		/* initstate "going": being unloaded */
 	MODULE_BUILTIN,		/* /sys/module/NAME without initstate */
 	MODULE_UNREADABLE,	/* initstate exists but says something else */
+	MODULE_HIDDEN,		/* /sys/module is not visible here (systemd-nspawn): unknown */
 };
 
 struct module_info {
@@ -31,11 +32,18 @@ enum module_availability {
 
 void module_probe(const struct sysroot *root, const char *name, struct module_info *m);
 
+/* Whether /sys/module shows the kernel's modules here: on the live host,
+ * its kernel entry is there (every kernel has one; systemd-nspawn shows
+ * none); in an image, unless its SNAPSHOT says "modules: hidden" (what
+ * --collect records). */
+bool modules_visible(const struct sysroot *root);
+
 bool module_is_loaded(const struct module_info *m); /* live or built in */
 
 const char *module_state_text(enum module_state state);
 
-/* Short stable names for JSON: absent, live, coming, going, builtin, unreadable. */
+/* Short stable names for JSON: absent, live, coming, going, builtin,
+ * unreadable, unknown. */
 const char *module_state_code(enum module_state state);
 
 /* Looks NAME up in DIR/lib/modules/RELEASE through libkmod, with the

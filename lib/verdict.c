@@ -297,7 +297,7 @@ static void decide_device_failure(const struct host_facts *f, struct diagnosis *
 				 "/dev/kvm: permission denied (group %s; %s is %sa member)",
 				 f->node.group, f->node.user, f->node.in_group ? "" : "not ");
 			diag_advice(d, f, SITUATION_DENIED_BY_MODE);
-			if (f->pvm.state != MODULE_ABSENT) {
+			if (host_may_have_pvm(f)) {
 				diag_show(d, "modules");
 				/* root in a user namespace (rootless) is not the host's root */
 				diag_hint(d, "/dev/kvm here comes from kvm_pvm: even once you may open it, ordinary guests "
@@ -360,14 +360,21 @@ static void decide_not_accelerated(const struct host_facts *f, struct diagnosis 
 	diag_conclude(d, VERDICT_UNUSABLE, REASON_NOT_ACCELERATED,
 		 "/dev/kvm works but guest code runs %s%.0fx slower than native: it is emulated, not accelerated",
 		 p->guest.finished ? "" : "over ", p->slowdown);
-	if (f->pvm.state != MODULE_ABSENT)
+	if (host_may_have_pvm(f))
 		diag_hint(d, "/dev/kvm here comes from kvm_pvm, which runs only PVM-aware guest kernels at speed; "
 			"ordinary guests are emulated (a stock Linux kernel hangs). Use QEMU's TCG (-accel tcg) for them.");
 	if (f->arch == HOST_ARCH_X86_64 && f->cpu.known && !f->cpu.has_vt)
 		diag_advice(d, f, SITUATION_NO_VT);
-	if (f->pvm.state == MODULE_ABSENT)
+	if (!host_may_have_pvm(f))
 		diag_hint(d, "Look for the kernel's messages about kvm (dmesg | grep -i kvm) and check the host's load.");
 	diag_hint_tcg(d);
+}
+
+bool host_may_have_pvm(const struct host_facts *f)
+{
+	if (f->pvm.state == MODULE_HIDDEN)
+		return f->arch == HOST_ARCH_X86_64 && f->cpu.known && !f->cpu.has_vt;
+	return f->pvm.state != MODULE_ABSENT;
 }
 
 bool diag_node_missing_registered(const struct host_facts *f, struct diagnosis *d)
@@ -401,7 +408,7 @@ static void decide(const struct host_facts *f, const struct arch_ops *arch, stru
 	if (f->node.kind == KVM_NODE_ABSENT && f->setting.kvm_registered) {
 		diag_show(d, "device");
 		arch->device_absent(f, d);
-		if (f->pvm.state != MODULE_ABSENT)
+		if (host_may_have_pvm(f))
 			diag_hint(d, "The kernel's device comes from kvm_pvm: once passed in, it runs only PVM-aware "
 				  "guest kernels at speed; ordinary guests are emulated there, not accelerated.");
 		return;

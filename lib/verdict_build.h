@@ -30,6 +30,10 @@ void diag_conclude(struct diagnosis *d, enum verdict v, enum reason r, const cha
 /* "Guests can still run under TCG" */
 void diag_hint_tcg(struct diagnosis *d);
 
+/* Whether /dev/kvm here may come from kvm_pvm: it is loaded, or /sys/module
+ * is not visible and the CPU has no VT (what else would give the device). */
+bool host_may_have_pvm(const struct host_facts *f);
+
 /* No /dev/kvm here although the kernel has the device registered: not
  * passed into a container, or not created by devtmpfs/udev.  Concludes and
  * returns true when so. */

@@ -357,3 +357,33 @@ expect() {
 	assert_line --partial "HINT: /dev/kvm here comes from kvm_pvm: even once you may open it, ordinary guests will be emulated, not accelerated (kvm-ok measures it once the device opens)."
 	refute_output --partial "as root measures it"
 }
+
+@test "nspawn-kvm-pvm-no-sys-module: no /sys/module in nspawn: module state unknown, not 'not loaded'; the device decides modload --status; kvm_pvm's hint" {
+	host_from_fixture nspawn-kvm-pvm-no-sys-module
+	run "$KVM_OK" --sysroot "$HOST" -v
+	assert_failure 1
+	assert_line "INFO: [info] modules: KVM modules: unknown: /sys/module is not visible here (systemd-nspawn shows none); the device decides"
+	assert_line "INFO: reason not-accelerated: /dev/kvm works but guest code runs 6054x slower than native: it is emulated, not accelerated"
+	assert_line --partial "HINT: /dev/kvm here comes from kvm_pvm"
+	refute_output --partial "not loaded"
+	refute_output --partial "dmesg | grep -i kvm"
+	run "$KVM_OK" --sysroot "$HOST" --json
+	[ "$(jq -r .modules.kvm <<<"$output" 2>/dev/null || true)" != absent ] || fail "kvm absent in JSON"
+	run "$BUILD/modload" --sysroot "$HOST" --status
+	assert_success
+	assert_line "kvm_amd: unknown (/sys/module is not visible here)"
+	run "$BUILD/modload" --sysroot "$HOST" --status --json
+	assert_success
+	# the same host seen where /sys/module shows nothing loaded: not loaded, --status 3
+	sed -i '/^modules: hidden$/d' "$HOST/SNAPSHOT"
+	run "$BUILD/modload" --sysroot "$HOST" --status
+	[ "$status" -eq 3 ] || fail "exit $status: $output"
+	assert_line "kvm_amd: not loaded"
+}
+
+@test "a snapshot records whether /sys/module was visible (modules: visible on this host)" {
+	snap=$(mktemp -d)/snap
+	run "$KVM_OK" -q --collect "$snap"
+	grep -qx "modules: visible" "$snap/SNAPSHOT" || fail "$(cat "$snap/SNAPSHOT")"
+	rm -rf "$(dirname "$snap")"
+}

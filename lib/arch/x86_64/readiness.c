@@ -59,6 +59,8 @@ static void check_iommu(const struct host_facts *f, struct readiness *r)
 	}
 	if (readiness_module_loaded(root, "vfio_pci"))
 		readiness_add(r, "vfio", READY_INFO, "vfio-pci is loaded (device assignment driver)");
+	else if (!modules_visible(root))
+		readiness_add(r, "vfio", READY_INFO, "vfio-pci: unknown here (/sys/module is not visible)");
 	else
 		readiness_add(r, "vfio", READY_INFO, "vfio-pci is not loaded (modprobe vfio-pci when assigning devices)");
 }
@@ -122,7 +124,10 @@ static void check_nested(const struct host_facts *f, struct readiness *r)
 	const struct module_info *m = &f->vendor_module;
 	struct ready_check *c;
 
-	if (!m->name || !module_is_loaded(m)) {
+	if (m->state == MODULE_HIDDEN) {
+		readiness_add(r, "nested", READY_UNKNOWN, "nested virtualization: unknown here: /sys/module is not "
+			      "visible (systemd-nspawn shows none); kvm-ok on the host says");
+	} else if (!m->name || !module_is_loaded(m)) {
 		c = readiness_add(r, "nested", READY_UNKNOWN, "nested virtualization: the vendor module is not loaded");
 		readiness_hint(c, "Load it (modload) and run kvm-ok again.");
 	} else if (m->nested[0] == 'Y' || m->nested[0] == '1') {
