@@ -210,48 +210,36 @@ bool setting_dev_mount_line(const char *line, char *fstype, size_t size)
 	return true;
 }
 
-/* The file system of the last mount on /dev in a mountinfo file (and
- * its source, when wanted); DEV_MOUNT_UNKNOWN when unreadable. */
-static enum dev_mount dev_mount_of(const struct sysroot *root, const char *path, char *source, size_t size)
+/* A mountinfo line's file system on /dev (and its source), or
+ * DEV_MOUNT_UNKNOWN when the line is not of a mount on /dev. */
+static enum dev_mount dev_mount_line_kind(const char *line, char *source, size_t size)
+{
+	char fstype[64], src[64] = "";
+
+	if (!setting_dev_mount_line(line, fstype, sizeof(fstype)))
+		return DEV_MOUNT_UNKNOWN;
+	sscanf(strstr(line, " - ") + 3, "%*s %63s", src);
+	snprintf(source, size, "%s", src);
+	return strcmp(fstype, "devtmpfs") == 0 ? DEV_MOUNT_DEVTMPFS
+	       : strcmp(fstype, "tmpfs") == 0 ? DEV_MOUNT_TMPFS : DEV_MOUNT_OTHER;
+}
+
+/* The file system of the last mount on /dev in PID 1's mountinfo. */
+static enum dev_mount pid1_dev_mount(const struct sysroot *root)
 {
 	size_t len;
-	char *text = sysroot_read_all(root, path, 4 << 20, &len), *line, *save = NULL;
-	enum dev_mount dev = DEV_MOUNT_UNKNOWN;
+	char *text = sysroot_read_all(root, SETTING_PID1_MOUNTINFO, 4 << 20, &len), *line, *save = NULL;
+	enum dev_mount dev = text ? DEV_MOUNT_NONE : DEV_MOUNT_UNKNOWN;
+	char source[64];
 
-	if (!text)
-		return dev;
-	dev = DEV_MOUNT_NONE;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char fstype[64], src[64] = "";
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+		enum dev_mount kind = dev_mount_line_kind(line, source, sizeof(source));
 
-		if (!setting_dev_mount_line(line, fstype, sizeof(fstype)))
-			continue;
-		dev = strcmp(fstype, "devtmpfs") == 0 ? DEV_MOUNT_DEVTMPFS
-		      : strcmp(fstype, "tmpfs") == 0 ? DEV_MOUNT_TMPFS : DEV_MOUNT_OTHER;
-		sscanf(strstr(line, " - ") + 3, "%*s %63s", src);
-		if (source)
-			snprintf(source, size, "%s", src);
+		if (kind != DEV_MOUNT_UNKNOWN)
+			dev = kind;
 	}
 	free(text);
 	return dev;
-}
-
-/* A tmpfs on /dev is what container runtimes give, and also what libvirt
- * gives the QEMU it starts (its namespace feature: a tmpfs it names
- * "devfs", in a mount namespace of QEMU's own, PID 1 outside it). */
-static void dev_mount(const struct sysroot *root, struct setting *s)
-{
-	char source[64] = "";
-
-	s->dev = dev_mount_of(root, SETTING_MOUNTINFO, source, sizeof(source));
-	if (s->dev != DEV_MOUNT_TMPFS)
-		return;
-	if (strcmp(source, "devfs") == 0 && dev_mount_of(root, SETTING_PID1_MOUNTINFO, NULL, 0) != DEV_MOUNT_TMPFS) {
-		s->qemu_namespace = true;
-		return;
-	}
-	name_runtime(s, RUNTIME_GENERIC);
-	add_sign(s, "%s", "/dev is a tmpfs");
 }
 
 /* Where a runtime keeps its containers, as the container's own mounts
@@ -275,20 +263,42 @@ bool setting_storage_mount_line(const char *line)
 	return false;
 }
 
-static void storage_mounts(const struct sysroot *root, struct setting *s)
+/* The process's own mounts, read once: a runtime's storage among them, and
+ * the file system on /dev.  A tmpfs on /dev is what container runtimes
+ * give, and also what libvirt gives the QEMU it starts (its namespace
+ * feature: a tmpfs it names "devfs", in a mount namespace of QEMU's own,
+ * PID 1 outside it). */
+static void own_mounts(const struct sysroot *root, struct setting *s)
 {
 	size_t len;
 	char *text = sysroot_read_all(root, SETTING_MOUNTINFO, 4 << 20, &len), *line, *save = NULL;
+	char source[64] = "", line_source[64];
 
 	if (!text)
 		return;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+	s->dev = DEV_MOUNT_NONE;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		enum dev_mount kind = dev_mount_line_kind(line, line_source, sizeof(line_source));
+
+		if (kind != DEV_MOUNT_UNKNOWN) {
+			s->dev = kind;
+			snprintf(source, sizeof(source), "%s", line_source);
+		}
 		for (size_t i = 0; i < sizeof(storage_paths) / sizeof(storage_paths[0]); i++)
 			if (strstr(line, storage_paths[i].part)) {
 				name_runtime(s, storage_paths[i].runtime);
 				add_sign(s, "%s", storage_paths[i].sign);
 			}
+	}
 	free(text);
+	if (s->dev != DEV_MOUNT_TMPFS)
+		return;
+	if (strcmp(source, "devfs") == 0 && pid1_dev_mount(root) != DEV_MOUNT_TMPFS) {
+		s->qemu_namespace = true;
+		return;
+	}
+	name_runtime(s, RUNTIME_GENERIC);
+	add_sign(s, "%s", "/dev is a tmpfs");
 }
 
 /* Not "0 0 4294967295": a user namespace; root inside is not host root
@@ -346,8 +356,7 @@ void setting_detect(const struct sysroot *root, const struct kernel_release *ker
 	container_variable(root, s);
 	container_signs(root, s);
 	pid1_cgroup(root, s);
-	storage_mounts(root, s);
-	dev_mount(root, s);
+	own_mounts(root, s);
 	user_namespace(root, s);
 	if (s->runtime != RUNTIME_NONE && named != RUNTIME_NONE) {
 		/* /.dockerenv names Docker only beside a sign of Docker's own (its

@@ -790,7 +790,8 @@ int main(int argc, char **argv)
 	if (o.explain) {
 		printf("accelerator: %s\n", d.add_accel ? (d.kvm ? "kvm" : "tcg") : d.tcg_only ? "tcg (narrowed)"
 		       : choice.no_guest ? "none (no guest runs)" : "as the QEMU arguments choose");
-		printf("why: %s\n", d.why);
+		printf("why: %s%s%s%s\n", d.why, choice.no_guest ? " (" : "", choice.no_guest ? choice.no_guest_text : "",
+		       choice.no_guest ? ")" : "");
 		if (d.judged)
 			printf("kvm: %s: %s\n", reason_name(d.diag.reason), d.diag.summary);
 		printf("command: ");

@@ -129,9 +129,8 @@ void qemu_args_scan(int argc, char *const argv[], struct qemu_choice *c)
 			note_accels(c, "kvm", arg, NULL);
 		else if (named(name, "no-kvm", NULL))
 			c->no_kvm = true;
-		else if (named(name, "accel", NULL) && value)
-			note_accels(c, accel_option(value) == USER_ACCEL_KVM ? "kvm" :
-				       accel_option(value) == USER_ACCEL_TCG ? "tcg" : "other", arg, value);
+		else if (named(name, "accel", NULL) && value)	/* [accel=]NAME[,prop=...] */
+			note_accels(c, value + (strncmp(value, "accel=", 6) == 0 ? 6 : 0), arg, value);
 		else if (named(name, "machine", "M") && value) {
 			c->machine = true;
 			if (machine_type_is(value, "none"))

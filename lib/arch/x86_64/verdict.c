@@ -315,7 +315,7 @@ static bool x86_cannot_run(const struct host_facts *f, struct diagnosis *d)
 {
 	bool device_present = f->node.kind == KVM_NODE_CHAR || f->node.kind == KVM_NODE_STANDIN;
 
-	if (!f->cpu.known || f->cpu.has_vt || (device_present && f->pvm.state != MODULE_ABSENT))
+	if (!f->cpu.known || f->cpu.has_vt || (device_present && host_may_have_pvm(f)))
 		return false;
 	diag_show(d, "cpuid-vt");
 	diag_show(d, "cpuinfo-vt");
