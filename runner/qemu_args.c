@@ -111,7 +111,7 @@ void qemu_args_scan(int argc, char *const argv[], struct qemu_choice *c)
 {
 	memset(c, 0, sizeof(*c));
 	for (int i = 0; i < argc; i++) {
-		const char *arg = argv[i], *name, *value, *list;
+		const char *arg = argv[i], *name, *value;
 
 		if (arg[0] != '-' || arg[1] == '\0')
 			continue;	/* a disk image given without -hda, say */
@@ -132,6 +132,8 @@ void qemu_args_scan(int argc, char *const argv[], struct qemu_choice *c)
 		else if (named(name, "accel", NULL) && value)	/* [accel=]NAME[,prop=...] */
 			note_accels(c, value + (strncmp(value, "accel=", 6) == 0 ? 6 : 0), arg, value);
 		else if (named(name, "machine", "M") && value) {
+			const char *list;
+
 			c->machine = true;
 			if (machine_type_is(value, "none"))
 				no_guest(c, arg, value);
