@@ -17,7 +17,9 @@ setup_file() {
 	for t in /usr/sbin/debootstrap /sbin/mkfs.ext4 /usr/bin/qemu-system-x86_64 /sbin/debugfs; do
 		[ -x "$t" ] || { echo "$t is missing" > "$dir/skip"; return; }
 	done
-	printf '#!/bin/sh\necho "@@@ DEBIAN $(cat /etc/debian_version) $(uname -r)" > /dev/console\nsystemctl poweroff\n' > "$dir/first-boot"
+	# one write, starting on a line of its own: systemd writes its status
+	# lines to the same console meanwhile, and may be mid-line
+	printf '#!/bin/sh\nprintf "\\n@@@ DEBIAN %%s %%s\\n" "$(cat /etc/debian_version)" "$(uname -r)" > /dev/console\nsystemctl poweroff\n' > "$dir/first-boot"
 	record_status "$dir/make.status" "$top/build/runner" --make-debian-root "$dir/debian.img" --size 1500M \
 		--first-boot "$dir/first-boot" > "$dir/make.log" 2>&1
 	if [ "$(cat "$dir/make.status")" != 0 ] && grep -qE "Failed getting release file|Couldn't download|Could not resolve|unable to fetch" "$dir/make.log"; then
