@@ -114,8 +114,13 @@ setup() {
 	W=$(cat "$BATS_FILE_TMPDIR/work")
 }
 
+# In the holder's mount namespace, with its root and working directory:
+# entering a mount namespace alone resets the root to the namespace's own,
+# which in a chroot (Debian 13's CI run) is the machine's, not the chroot's.
 in_ns() {
-	nsenter -t "$(cat "$BATS_FILE_TMPDIR/holder")" -m -- "$@"
+	local holder
+	holder=$(cat "$BATS_FILE_TMPDIR/holder")
+	nsenter -t "$holder" -m -r -w -- "$@"
 }
 
 virsh_ns() {
