@@ -69,16 +69,20 @@ device_usable_or_skip() {
 @test "with few descriptors left, --collect and an archive's replay leave nothing behind" {
 	# nftw ran out of descriptors and its failure was ignored: the staging
 	# directory and /tmp/kvm-ok-replay.* stayed
-	# Debian 13's AddressSanitizer build hung in --collect at 4 descriptors
-	# (tar's child reaped never; the sanitizer runtime keeps descriptors of
-	# its own): not understood yet, so the sanitizer pass leaves it out
-	[ -z "${ASAN_OPTIONS:-}" ] || skip "under AddressSanitizer Debian 13's build hangs here at 4 descriptors (open bug)"
+	# Under the sanitizers, LeakSanitizer's exit check needs a descriptor of
+	# its own (its tracer thread opens /proc/PID/task). libpci keeps the
+	# hardware database (hwdb.bin) open after pci_cleanup(), so at 4 there is
+	# none left: gcc 12's runtime then reports a fatal error, gcc 14's
+	# (Debian 13) waits for its dead tracer forever. The leak check is
+	# therefore off for the limited runs only; the rest of the sanitizers stay.
+	local san=()
+	[ -z "${ASAN_OPTIONS:-}" ] || san=(env "ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=0")
 	"$KVM_OK" -q --no-probe --collect "$WORK/snap.tar.gz" || true
 	[ -f "$WORK/snap.tar.gz" ] || fail "no snapshot"
 	mkdir "$WORK/out"
 	for n in 4 5 6 7 8; do
-		prlimit --nofile=$n "$KVM_OK" -q --no-probe --collect "$WORK/out/s$n.tar.gz" > /dev/null 2>&1 3>&- || true
-		prlimit --nofile=$n "$KVM_OK" -q --sysroot "$WORK/snap.tar.gz" > /dev/null 2>&1 3>&- || true
+		"${san[@]}" prlimit --nofile=$n "$KVM_OK" -q --no-probe --collect "$WORK/out/s$n.tar.gz" > /dev/null 2>&1 3>&- || true
+		"${san[@]}" prlimit --nofile=$n "$KVM_OK" -q --sysroot "$WORK/snap.tar.gz" > /dev/null 2>&1 3>&- || true
 	done
 	left=$(find "$WORK/out" -mindepth 1 -name '.*')
 	[ -z "$left" ] || fail "left behind: $left"
