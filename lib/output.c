@@ -152,6 +152,7 @@ void output_json_setting(FILE *out, const struct setting *s, bool *outer_first)
 	json_kv_bool(out, "user_namespace", s->user_namespace, &first);
 	json_kv_string(out, "dev_mount", setting_dev_mount_name(s->dev), &first);
 	json_kv_bool(out, "libvirt_qemu_namespace", s->qemu_namespace, &first);
+	json_kv_string(out, "device_cgroup", setting_device_cgroup_code(s->device_cgroup), &first);
 	json_key(out, "kernel_kvm_device", &first);
 	fputs(!s->kvm_registered_known ? "null" : s->kvm_registered ? "true" : "false", out);
 	json_kv_bool(out, "wsl2", s->wsl2, &first);

@@ -170,7 +170,25 @@ static const char *short_ids(const char *path, char *out, size_t size)
 	return out;
 }
 
-/* PID 1's cgroup path names the runtime (without a cgroup namespace). */
+/* Whether the controller list [list, end) of a /proc/PID/cgroup line
+ * ("devices", "cpu,cpuacct", "name=systemd") holds "devices". */
+static bool is_devices_controller(const char *list, const char *end)
+{
+	const char *p = list;
+
+	while (p < end) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		size_t len = (size_t)((comma ? comma : end) - p);
+
+		if (len == 7 && memcmp(p, "devices", 7) == 0)
+			return true;
+		p += len + 1;
+	}
+	return false;
+}
+
+/* PID 1's cgroup path names the runtime (without a cgroup namespace); its
+ * hierarchies say where the devices controller is. */
 static void pid1_cgroup(const struct sysroot *root, struct setting *s)
 {
 	static const struct {
@@ -185,8 +203,13 @@ static void pid1_cgroup(const struct sysroot *root, struct setting *s)
 
 	if (sysroot_read_text(root, SETTING_PID1_CGROUP, text, sizeof(text)) < 0)
 		return;
+	s->device_cgroup = DEVICE_CGROUP_V2;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		const char *path = strrchr(line, ':');
+		const char *controllers = strchr(line, ':');
+
+		if (controllers && path > controllers && is_devices_controller(controllers + 1, path))
+			s->device_cgroup = DEVICE_CGROUP_V1;
 
 		for (size_t i = 0; path && i < sizeof(known) / sizeof(known[0]); i++)
 			if (strstr(path, known[i].part)) {
@@ -359,11 +382,17 @@ void setting_detect(const struct sysroot *root, const struct kernel_release *ker
 	own_mounts(root, s);
 	user_namespace(root, s);
 	if (s->runtime != RUNTIME_NONE && named != RUNTIME_NONE) {
-		/* /.dockerenv names Docker only beside a sign of Docker's own (its
-		 * cgroup, container=docker): a namespace of another kind on a
-		 * machine that kept the file is "a container" */
-		if (named != RUNTIME_DOCKER || s->runtime == RUNTIME_DOCKER)
+		/* A marker file is left behind where an image or a root directory
+		 * was used by its runtime (podman run --rootfs writes its
+		 * /run/.containerenv into the directory): it never outranks a sign
+		 * that names another runtime (container=lxc), and /.dockerenv names
+		 * Docker only beside a sign of Docker's own (its cgroup,
+		 * container=docker): a namespace of another kind on a machine that
+		 * kept the file is "a container" */
+		if (s->runtime == named || (named == RUNTIME_PODMAN && s->runtime == RUNTIME_GENERIC))
 			name_runtime(s, named);
+		else if (named == RUNTIME_PODMAN)
+			s->rootless = false;	/* .containerenv's word, of another runtime */
 		add_sign(s, "%s", s->marker);
 		s->marker[0] = '\0';
 	} else if (s->runtime == RUNTIME_NONE) {
@@ -373,6 +402,11 @@ void setting_detect(const struct sysroot *root, const struct kernel_release *ker
 	s->wsl2 = kernel->known && strcasestr(kernel->release, "microsoft") && strstr(kernel->release, "WSL2");
 	s->systemd = exists(root, "/run/systemd/system");
 	ci_runner(root, s);
+}
+
+const char *setting_device_cgroup_code(enum device_cgroup c)
+{
+	return c == DEVICE_CGROUP_V1 ? "v1" : c == DEVICE_CGROUP_V2 ? "v2" : NULL;
 }
 
 const char *setting_runtime_name(enum container_runtime r)

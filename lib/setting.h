@@ -41,6 +41,14 @@ enum dev_mount {
 };
 
 /* The files and variables a setting is read from, below the root. */
+/* Where the kernel's device controller is, as PID 1's /proc/1/cgroup lists
+ * the hierarchies: it decides which key a container's configuration takes. */
+enum device_cgroup {
+	DEVICE_CGROUP_UNKNOWN,	/* PID 1's cgroup unreadable */
+	DEVICE_CGROUP_V1,	/* a "N:devices:PATH" line: the legacy devices controller */
+	DEVICE_CGROUP_V2,	/* none: device access is a BPF program of the unified hierarchy */
+};
+
 #define SETTING_ENVIRON		"/environ"	/* a snapshot's copy of kvm-ok's own variables */
 #define SETTING_MOUNTINFO	"/proc/self/mountinfo"
 #define SETTING_UID_MAP		"/proc/self/uid_map"
@@ -57,6 +65,7 @@ struct setting {
 	bool user_namespace;		/* /proc/self/uid_map is not the identity map */
 	enum dev_mount dev;
 	bool qemu_namespace;		/* /dev is libvirt's private tmpfs for QEMU ("devfs"), not a container's */
+	enum device_cgroup device_cgroup;
 	bool kvm_registered;		/* the kernel has the KVM misc device (10:232), wherever /dev/kvm is */
 	bool kvm_registered_known;
 	bool wsl2;
@@ -75,6 +84,9 @@ const char *setting_runtime_name(enum container_runtime r);
 
 /* "docker", "podman", ... as in the JSON; NULL for RUNTIME_NONE. */
 const char *setting_runtime_code(enum container_runtime r);
+
+/* "v1", "v2" as in the JSON; NULL when unknown. */
+const char *setting_device_cgroup_code(enum device_cgroup c);
 
 /* "GitHub Actions", "GitLab CI", "a CI runner"; NULL for CI_NONE. */
 const char *setting_ci_name(enum ci_runner c);

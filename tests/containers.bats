@@ -69,11 +69,26 @@ expect() {
 
 @test "lxc-device-denied: the container's configuration on the host (cgroup2 allow, bind mount), Proxmox's --dev0" {
 	expect lxc-device-denied 1 device-permission "This LXC container's device cgroup refuses /dev/kvm (EPERM, even for root)"
-	# LXC's own syntax (key = value), both cgroup keys; Proxmox's colon form named as such
-	assert_line --partial "on the host, in /var/lib/lxc/NAME/config add lxc.cgroup2.devices.allow = c 10:232 rwm (cgroup v1 host: lxc.cgroup.devices.allow) and lxc.mount.entry = /dev/kvm dev/kvm none bind,optional,create=file"
+	# LXC's own syntax (key = value), the key of the host's devices controller
+	# (PID 1's cgroups: the unified hierarchy only); Proxmox's colon form named as such
+	assert_line --partial "on the host, in /var/lib/lxc/NAME/config add lxc.cgroup2.devices.allow = c 10:232 rwm and lxc.mount.entry = /dev/kvm dev/kvm none bind,optional,create=file"
 	assert_line --partial "HINT: Proxmox: the same keys written key: value in /etc/pve/lxc/ID.conf, or on VE 8.1 or later pct set ID --dev0 /dev/kvm"
 	assert_line --partial "INFO: setting: in an LXC container (container=lxc in PID 1's environment, /dev/.lxc"
 	refute_line --partial "chmod 0"
+}
+
+@test "lxc-rootfs-podman-marker: container=lxc outranks the /run/.containerenv podman --rootfs left; a cgroup v1 devices controller gets LXC's v1 key" {
+	# before: "in a Podman container", podman run --device (systemd-detect-virt says podman too)
+	expect lxc-rootfs-podman-marker 1 no-kvm-device "This LXC container was not given /dev/kvm: on the host, in /var/lib/lxc/NAME/config add lxc.cgroup.devices.allow = c 10:232 rwm (this host's devices controller is cgroup v1) and lxc.mount.entry = /dev/kvm dev/kvm none bind,optional,create=file, then restart it."
+	assert_line "INFO: setting: in an LXC container (container=lxc in PID 1's environment, PID 1's cgroup /lxc.payload.c1, /dev is a tmpfs, /run/.containerenv); the kernel has the KVM device (10:232)"
+	refute_output --partial "odman"
+	refute_output --partial "cgroup2"
+	kvm_ok_on_host --json
+	assert_equal "$(jq -r '.setting.container + " " + .setting.device_cgroup' <<<"$output")" "lxc v1"
+	remove_host
+	host_from_fixture lxc-device-denied
+	kvm_ok_on_host --json
+	assert_equal "$(jq -r .setting.device_cgroup <<<"$output")" v2
 }
 
 @test "kubernetes-pod-no-device: a device plugin or a privileged pod; a hostPath alone is not enough" {
