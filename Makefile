@@ -73,7 +73,7 @@ TEST_OBJ   := $(LIB_SRC:%.c=$(B)/test-obj/%.o)
 TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/runner $(B)/test/fake_kernel.so $(B)/test/deny-ioctl \
               $(B)/test/write-kmod-index
 
-.PHONY: all bench cross-arm64 run check check-package check-sanitizers fuzz fuzz-build fuzz-regress test lint deps deps-check install uninstall dist clean
+.PHONY: all bench cross-arm64 run check check-package check-runtimes check-sanitizers fuzz fuzz-build fuzz-regress test lint deps deps-check install uninstall dist clean
 
 all: $(TOOLS)
 
@@ -172,6 +172,14 @@ check: deps-check
 	@$(MAKE) --no-print-directory fuzz-regress
 	@$(MAKE) --no-print-directory test
 	@$(MAKE) --no-print-directory check-sanitizers
+
+# the real container runtimes (Docker, Podman root and rootless, LXC,
+# systemd-nspawn, a chroot) started on the built tools, as root; each hint
+# followed (tests/runtimes/runtimes.bats)
+check-runtimes:
+	@bash tools/install-deps runtimes
+	@$(MAKE) --no-print-directory all
+	BUILD=$(CURDIR)/$(B) bats --formatter tap tests/runtimes/runtimes.bats
 
 # the whole suite once more, built with AddressSanitizer (leaks included) and
 # UndefinedBehaviorSanitizer; any report fails it

@@ -15,11 +15,11 @@ static int advise_podman(const struct advice_request *q, struct advice *out)
 	switch (q->situation) {
 	case SITUATION_NODE_MISSING:
 	case SITUATION_DENIED_BY_POLICY:
-		return advice_add(out, "This Podman container was not given %s%s: start it with podman run --device %s%s IMAGE.",
+		return advice_add(out, "This Podman container was not given %s%s: start it with podman run --device %s%s.",
 				  dev, q->situation == SITUATION_DENIED_BY_POLICY ? " (its device cgroup refuses it: EPERM, "
 				  "even for root; chmod cannot help)" : "", dev,
-				  rootless ? " --group-add keep-groups --runtime crun (rootless: your host user in group kvm; "
-				  "keep-groups needs crun)" : "");
+				  rootless ? " --group-add keep-groups --runtime crun IMAGE (rootless: your host user in group kvm; "
+				  "keep-groups needs crun)" : " IMAGE");
 	case SITUATION_DENIED_BY_MODE:
 		if (!rootless && !advice_overflow_ids(n))
 			return 0;
