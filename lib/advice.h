@@ -67,6 +67,11 @@ const struct kvm_node *advice_node(const struct advice_request *q);
  * host's owner is outside this user namespace's map. */
 bool advice_overflow_ids(const struct kvm_node *n);
 
+/* EACCES in a system container (LXC, systemd-nspawn) that keeps its own
+ * /etc/group and shares the host's IDs: the user joins the device's group
+ * inside it (lib/setting/container.c). */
+int advice_join_group_inside(const struct advice_request *q, struct advice *out, const char *runtime);
+
 /* The settings, in the order they are asked (lib/setting/). */
 extern const struct setting_advice setting_kubernetes, setting_podman, setting_docker, setting_lxc,
 	setting_nspawn, setting_container, setting_wsl, setting_ci_runner, setting_vm, setting_host;

@@ -21,15 +21,15 @@ void fleet_prometheus(FILE *out, const struct host_facts *f, const struct diagno
 {
 	const struct kvm_probe *p = &f->probe;
 
-	bool hidden = host_kvm_hidden_from_container(f);
+	bool hidden = host_kvm_device_hidden(f);
 
 	/* from a container without the device, the machine's answer is not known */
 	fputs("# HELP kvm_ok_usable Whether KVM acceleration can be used on this host: 1 yes, 0 no, -1 kvm-ok could not decide "
-	      "(also: a container that was not given the host's KVM device).\n"
+	      "(also: a container or chroot that was not given the host's KVM device).\n"
 	      "# TYPE kvm_ok_usable gauge\n", out);
 	fprintf(out, "kvm_ok_usable %d\n", hidden ? -1 : d->verdict == VERDICT_USABLE ? 1 : d->verdict == VERDICT_UNUSABLE ? 0 : -1);
 	fputs("# HELP kvm_ok_device_visible Whether this host's or container's /dev/kvm is there for kvm-ok: 0 in a container "
-	      "that was not given the device the kernel has.\n"
+	      "or chroot that was not given the device the kernel has.\n"
 	      "# TYPE kvm_ok_device_visible gauge\n", out);
 	fprintf(out, "kvm_ok_device_visible %d\n", !hidden);
 	fputs("# HELP kvm_ok_reason The reason for kvm-ok's verdict: 1 for the current one, 0 for the others.\n"
@@ -60,7 +60,7 @@ void fleet_nfd(FILE *out, const struct host_facts *f, const struct diagnosis *d)
 	const char *prefix = "feature.node.kubernetes.io/kvm-ok";
 	const struct kvm_probe *p = &f->probe;
 
-	if (host_kvm_hidden_from_container(f)) {
+	if (host_kvm_device_hidden(f)) {
 		/* the node has the device, this pod was not given it: label nothing
 		 * about KVM on the node, so that no nodeSelector goes wrong */
 		fprintf(out, "%s.visible-from-container=false\n", prefix);

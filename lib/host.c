@@ -60,11 +60,11 @@ void host_gather(const struct sysroot *root, const struct host_options *opts, st
 		kvm_probe_run(root, &f->node, probe_deadline(f, opts), &f->probe);
 }
 
-bool host_kvm_hidden_from_container(const struct host_facts *f)
+bool host_kvm_device_hidden(const struct host_facts *f)
 {
 	const struct kvm_probe *p = &f->probe;
 
-	if (f->setting.runtime == RUNTIME_NONE || !f->setting.kvm_registered)
+	if (!f->setting.kvm_registered || (f->setting.runtime == RUNTIME_NONE && f->setting.dev != DEV_MOUNT_NONE))
 		return false;
 	return f->node.kind == KVM_NODE_ABSENT ||
 	       (p->ran && !p->timed_out && p->failed_step == PROBE_OPEN && p->error == EPERM);

@@ -51,10 +51,11 @@ struct host_facts {
  * modules, device, probe.  Never fails: each fact carries its own "unknown". */
 void host_gather(const struct sysroot *root, const struct host_options *opts, struct host_facts *f);
 
-/* In a container that was not given the host's working KVM device: /dev/kvm
- * missing or refused (EPERM) here while the kernel has it registered.  What
- * is true of this container is then not true of the machine. */
-bool host_kvm_hidden_from_container(const struct host_facts *f);
+/* In a container that was not given the host's working KVM device, or a
+ * chroot without /dev: /dev/kvm missing or refused (EPERM) here while the
+ * kernel has it registered.  What is true here is then not true of the
+ * machine. */
+bool host_kvm_device_hidden(const struct host_facts *f);
 
 void host_release(struct host_facts *f);
 

@@ -91,6 +91,15 @@ expect() {
 	assert_equal "$(jq -r .setting.device_cgroup <<<"$output")" v2
 }
 
+@test "nspawn-user-not-in-group, lxc-user-group-unnamed: a system container keeps its /etc/group: the user joins the device's group inside (no --group-add there)" {
+	# before: "start the container with --group-add 994", a flag neither runtime has
+	expect nspawn-user-not-in-group 1 device-permission "/dev/kvm is group kvm (ID 994), mode 0660, and tester is not a member: this systemd-nspawn container keeps its own /etc/group, so inside it, as root: usermod -aG kvm tester, then log in again."
+	refute_output --partial "group-add"
+	remove_host
+	expect lxc-user-group-unnamed 1 device-permission "/dev/kvm is group ID 994, mode 0660, which has no name in this LXC container: inside it, as root: groupadd -g 994 kvm-host && usermod -aG kvm-host tester, then log in again."
+	refute_output --partial "group-add"
+}
+
 @test "kubernetes-pod-no-device: a device plugin or a privileged pod; a hostPath alone is not enough" {
 	expect kubernetes-pod-no-device 1 no-kvm-device "devices.kubevirt.io/kvm: \"1\") or run the container privileged"
 	assert_line --partial "A hostPath volume of /dev/kvm alone is still refused (EPERM)"
@@ -172,6 +181,11 @@ expect() {
 @test "chroot-no-device-node: no /dev mount: devtmpfs or mknod (right outside a container)" {
 	expect chroot-no-device-node 1 no-kvm-device "/dev is not a mount of its own here (a chroot, or an initramfs that did not mount it): mount -t devtmpfs devtmpfs /dev"
 	assert_line --partial "mknod -m 0660 /dev/kvm c 10 232"
+	# what is true of the chroot is not said of the machine (as from a
+	# container without the device); before: usable 0, visible 1
+	kvm_ok_on_host --format=prometheus
+	assert_line "kvm_ok_usable -1"
+	assert_line "kvm_ok_device_visible 0"
 }
 
 @test "docker-marker-only-machine: /.dockerenv alone (an image made into a machine) is not a container" {

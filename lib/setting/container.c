@@ -3,6 +3,7 @@
 #include "advice.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static bool applies(const struct host_facts *f)
 {
@@ -38,6 +39,24 @@ static int denied_by_mode(const struct advice_request *q, struct advice *out)
 	return advice_add(out, "%s is group %s (ID %u), mode %04o, and %s is not a member inside the container: start the "
 			  "container with --group-add %u, or run the guests as a member of that group.",
 			  dev, n->group, (unsigned int)n->gid, (unsigned int)n->mode, n->user, (unsigned int)n->gid);
+}
+
+int advice_join_group_inside(const struct advice_request *q, struct advice *out, const char *runtime)
+{
+	const struct kvm_node *n = advice_node(q);
+	bool named = n->group[0] && n->group[strspn(n->group, "0123456789")] != '\0';
+
+	if (advice_overflow_ids(n) || (n->mode & 060) != 060)
+		return 0;	/* a user namespace's or a mode's answer: the generic one */
+	if (named)
+		return advice_add(out, "%s is group %s (ID %u), mode %04o, and %s is not a member: this %s container keeps "
+				  "its own /etc/group, so inside it, as root: usermod -aG %s %s, then log in again.",
+				  advice_device(q), n->group, (unsigned int)n->gid, (unsigned int)n->mode, n->user, runtime,
+				  n->group, n->user);
+	return advice_add(out, "%s is group ID %u, mode %04o, which has no name in this %s container: inside it, as root: "
+			  "groupadd -g %u kvm-host && usermod -aG kvm-host %s, then log in again.",
+			  advice_device(q), (unsigned int)n->gid, (unsigned int)n->mode, runtime, (unsigned int)n->gid,
+			  n->user);
 }
 
 static int advise_container(const struct advice_request *q, struct advice *out)

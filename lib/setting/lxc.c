@@ -40,7 +40,7 @@ static int advise_lxc(const struct advice_request *q, struct advice *out)
 				  "kvm group inside). Do not mknod it inside the container.");
 	case SITUATION_DENIED_BY_MODE:
 		if (!advice_overflow_ids(n))
-			return 0;
+			return advice_join_group_inside(q, out, "LXC");
 		return advice_add(out, "This unprivileged LXC container sees %s as %s:%s (host IDs outside its map): on Proxmox "
 				  "VE 8.1 or later pass it with an owner inside the container: pct set ID --dev0 /dev/kvm,gid=GID,mode=0660 "
 				  "(GID: the kvm group in the container), then adduser USER kvm inside.", advice_device(q),

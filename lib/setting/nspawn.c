@@ -8,6 +8,8 @@ static bool applies(const struct host_facts *f)
 
 static int advise_nspawn(const struct advice_request *q, struct advice *out)
 {
+	if (q->situation == SITUATION_DENIED_BY_MODE)
+		return advice_join_group_inside(q, out, "systemd-nspawn");
 	if (q->situation != SITUATION_NODE_MISSING && q->situation != SITUATION_DENIED_BY_POLICY)
 		return 0;
 	return advice_add(out, "This systemd-nspawn container %s /dev/kvm: start it with systemd-nspawn --bind=/dev/kvm, "

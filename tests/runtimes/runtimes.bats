@@ -30,6 +30,8 @@ setup_file() {
 	rm -rf "$STATE"
 	mkdir -p "$STATE"
 	"$TOP/tests/runtimes/make-rootfs" "$BUILD" "$STATE/base"
+	printf '#!/bin/sh\n%s\n' "$PROBE" > "$STATE/base/usr/bin/rt-probe"
+	chmod 0755 "$STATE/base/usr/bin/rt-probe"
 	# the host's own verdict, which following a hint must reach
 	run "$BUILD/kvm-ok" --json
 	echo "$status" > "$STATE/host.exit"
@@ -62,9 +64,16 @@ rootfs() {
 	echo "$dir"
 }
 
-# What each container runs: kvm-ok's JSON, its exit status, modload
-# --status's exit status, systemd-detect-virt --container; one line each.
-PROBE='j=$(kvm-ok --json 2>/dev/null); e=$?; echo "kvm_ok_exit=$e"; modload --status >/dev/null 2>&1; echo "status_exit=$?"; echo "detect_virt=$(systemd-detect-virt --container 2>/dev/null)"; echo "json=$(echo "$j" | tr -d "\n")"'
+# What each container runs (as /usr/bin/rt-probe): kvm-ok's JSON, its exit status, modload
+# --status's exit status, the reason runner --explain gives, kvm-ok's
+# Prometheus gauges for usable and the device, systemd-detect-virt
+# --container; one line each (busybox's applets run as the shell's own).
+PROBE='j=$(kvm-ok --json 2>/dev/null); e=$?; echo "kvm_ok_exit=$e"
+modload --status >/dev/null 2>&1; echo "status_exit=$?"
+echo "runner_kvm=$(runner --explain 2>&1 | sed -n "s/^kvm: \([a-z-]*\):.*/\1/p")"
+echo "prometheus=$(kvm-ok --format=prometheus 2>/dev/null | grep -E "^kvm_ok_(usable|device_visible) " | tr "\n" " ")"
+echo "detect_virt=$(systemd-detect-virt --container 2>/dev/null)"
+echo "json=$(echo "$j" | tr -d "\n")"'
 
 # judge LABEL: reads a container's output ($output) into REASON, EXIT,
 # STATUS_EXIT, HINT (the first), CONTAINER (kvm-ok's setting.container),
@@ -74,6 +83,8 @@ judge() {
 	EXIT=$(sed -n 's/^kvm_ok_exit=//p' <<<"$output")
 	STATUS_EXIT=$(sed -n 's/^status_exit=//p' <<<"$output")
 	DETECT=$(sed -n 's/^detect_virt=//p' <<<"$output")
+	RUNNER_KVM=$(sed -n 's/^runner_kvm=//p' <<<"$output")
+	PROMETHEUS=$(sed -n 's/^prometheus=//p' <<<"$output")
 	json=$(sed -n 's/^json=//p' <<<"$output")
 	[ -n "$json" ] || fail "$label: no answer from the container: $output"
 	REASON=$(jq -r .reason <<<"$json")
@@ -88,6 +99,17 @@ assert_host_verdict() {
 	assert_equal "$REASON" "$(cat "$STATE/host.reason")"
 	assert_equal "$EXIT" "$(cat "$STATE/host.exit")"
 	assert_equal "$STATUS_EXIT" 0
+	assert_equal "$RUNNER_KVM" "$REASON"
+}
+
+# without the device: the runner and the Prometheus gauges say the same,
+# and say it of the container, not of the host
+assert_not_passed_in() {
+	assert_equal "$REASON" no-kvm-device
+	assert_equal "$EXIT" 1
+	assert_equal "$STATUS_EXIT" 3
+	assert_equal "$RUNNER_KVM" no-kvm-device
+	assert_equal "$PROMETHEUS" "kvm_ok_usable -1 kvm_ok_device_visible 0 "
 }
 
 # The part of the first hint matched by the extended regular expression's
@@ -127,16 +149,14 @@ docker_or_skip() {
 }
 
 in_docker() {
-	run timeout 120 /usr/bin/docker -H "$DOCKER_SOCK" run --rm --network none "$@" kvmhost-runtimes:test sh -c "$PROBE"
+	run timeout 120 /usr/bin/docker -H "$DOCKER_SOCK" run --rm --network none "$@" kvmhost-runtimes:test rt-probe
 }
 
 @test "Docker: without the device: no-kvm-device, docker run --device; following it gives the host's verdict" {
 	docker_or_skip
 	in_docker
 	judge "docker run"
-	assert_equal "$REASON" no-kvm-device
-	assert_equal "$EXIT" 1
-	assert_equal "$STATUS_EXIT" 3
+	assert_not_passed_in
 	assert_equal "$CONTAINER" docker
 	flags=$(from_hint 'start it with docker run (--device /dev/kvm) IMAGE')
 	in_docker $flags
@@ -185,16 +205,22 @@ podman_or_skip() {
 in_podman() {
 	run timeout 120 podman --root "$STATE/podman" --runroot "$STATE/podman-run" --cgroup-manager cgroupfs \
 		--events-backend file --runtime runc run --rm --network none "${ULIMITS[@]}" "$@" \
-		--rootfs "$(rootfs podman)" sh -c "$PROBE"
+		--rootfs "$(rootfs podman)" rt-probe
 }
 
-@test "Podman as root: without the device, then as a normal user; each first hint followed gives the host's verdict" {
+@test "Podman as root: without the device, bind-mounted only, then as a normal user; each first hint followed gives the host's verdict" {
 	podman_or_skip
 	in_podman
 	judge "podman run"
-	assert_equal "$REASON" no-kvm-device
-	assert_equal "$EXIT" 1
+	assert_not_passed_in
 	assert_equal "$CONTAINER" podman
+	flags=$(from_hint 'start it with podman run (--device /dev/kvm) IMAGE')
+	in_podman $flags
+	judge "podman run $flags"
+	assert_host_verdict
+	in_podman -v /dev/kvm:/dev/kvm
+	judge "podman run -v /dev/kvm:/dev/kvm"
+	assert_equal "$REASON" device-permission
 	flags=$(from_hint 'start it with podman run (--device /dev/kvm) IMAGE')
 	in_podman $flags
 	judge "podman run $flags"
@@ -241,7 +267,7 @@ in_rootless() {
 		setpriv --reuid="$uid" --regid="$uid" --groups="$gid" --reset-env \
 		env HOME="$(getent passwd "$TEST_USER" | cut -d: -f6)" XDG_RUNTIME_DIR="$RUNTIME_DIR" PATH=/usr/bin:/bin \
 		podman --cgroup-manager cgroupfs --events-backend file --runtime "$runtime" run --rm --network none \
-		"${ULIMITS[@]}" "$@" --rootfs "$STATE/rootless" sh -c "$PROBE"
+		"${ULIMITS[@]}" "$@" --rootfs "$STATE/rootless" rt-probe
 	# its pause process holds the user namespace until stopped
 	[ -f "$RUNTIME_DIR/libpod/tmp/pause.pid" ] && cp "$RUNTIME_DIR/libpod/tmp/pause.pid" "$STATE/pause.pid" || true
 }
@@ -264,7 +290,7 @@ in_rootless() {
 	rootless_or_skip
 	in_rootless runc
 	judge "podman run (rootless)"
-	assert_equal "$REASON" no-kvm-device
+	assert_not_passed_in
 	flags=$(from_hint 'start it with podman run (--device /dev/kvm --group-add keep-groups --runtime crun) IMAGE')
 	runtime=${flags##*--runtime }
 	in_rootless "$runtime" ${flags% --runtime *}
@@ -273,6 +299,12 @@ in_rootless() {
 }
 
 # --- LXC ------------------------------------------------------------------------
+
+# What a system container (LXC, nspawn) runs: rt-probe as root, or as
+# tester after a login (su: its groups from the container's /etc/group), or
+# commands of a hint before it
+INNER=rt-probe
+AS_TESTER='su -s /bin/sh tester -c rt-probe'
 
 # lxc-execute with LXC's common configuration and the lines given
 in_lxc() {
@@ -288,19 +320,28 @@ in_lxc() {
 		echo "lxc.apparmor.profile = unconfined"
 		printf '%s\n' "$@"
 	} > "$cfg"
-	run timeout 120 lxc-execute -n "kvmhost-rt-$BATS_TEST_NUMBER" -P "$STATE/lxc-config" -f "$cfg" -- sh -c "$PROBE"
+	run timeout 120 lxc-execute -n "kvmhost-rt-$BATS_TEST_NUMBER" -P "$STATE/lxc-config" -f "$cfg" -- sh -c "$INNER"
 }
 
 @test "LXC: without the device, then bind-mounted but refused: the configuration lines of the hint (this host's cgroup key) followed give the host's verdict" {
 	in_lxc
 	judge "lxc-execute"
-	assert_equal "$REASON" no-kvm-device
+	assert_not_passed_in
 	assert_equal "$CONTAINER" lxc
 	assert_equal "$STATUS_EXIT" 3
 	allow=$(from_hint 'config add (lxc\.cgroup2?\.devices\.allow = c 10:232 rwm)')
 	entry=$(from_hint ' and (lxc\.mount\.entry = /dev/kvm dev/kvm none bind,optional,create=file), then restart it')
 	in_lxc "$allow" "$entry"
 	judge "lxc-execute + $allow + $entry"
+	assert_host_verdict
+	# a normal user of the container outside the device's group: the
+	# container keeps its /etc/group, the user joins the group inside
+	INNER=$AS_TESTER in_lxc "$allow" "$entry"
+	judge "lxc-execute + the device, as tester"
+	assert_equal "$REASON" device-permission
+	cmd=$(from_hint 'inside it, as root: (usermod -aG kvm tester), then log in again\.')
+	INNER="$cmd && $AS_TESTER" in_lxc "$allow" "$entry"
+	judge "lxc-execute + the device, $cmd, as tester"
 	assert_host_verdict
 	# the bind mount without the device rule: LXC's device cgroup refuses it
 	in_lxc "$entry"
@@ -313,18 +354,28 @@ in_lxc() {
 
 in_nspawn() {
 	command -v systemd-nspawn > /dev/null || skip "no systemd-nspawn (apt-get install systemd-container)"
-	run timeout 120 systemd-nspawn -q --console=pipe -D "$(rootfs nspawn)" "$@" -- /bin/sh -c "$PROBE"
+	run timeout 120 systemd-nspawn -q --console=pipe -D "$(rootfs nspawn)" "$@" -- /bin/sh -c "$INNER"
 }
 
 @test "systemd-nspawn: without the device: the hint's flags for a host without systemd followed give the host's verdict (no /sys/module there)" {
 	[ -d /run/systemd/system ] && skip "systemd runs this host: the suite follows the hint for hosts without it"
 	in_nspawn --register=no --keep-unit
 	judge "systemd-nspawn --register=no --keep-unit"
-	assert_equal "$REASON" no-kvm-device
+	assert_not_passed_in
 	assert_equal "$CONTAINER" systemd-nspawn
 	flags=$(from_hint '\(without systemd as PID 1: (--bind=/dev/kvm --register=no --keep-unit)\)')
 	in_nspawn $flags
 	judge "systemd-nspawn $flags"
+	assert_host_verdict
+	# a normal user, in a container whose group kvm is not the device's
+	# (its ID differs from the host's): the group ID gets a name inside
+	sed -i "s/^kvm:x:[0-9]*:/kvm:x:$(( $(stat -c %g /dev/kvm) + 1 )):/" "$(rootfs nspawn)/etc/group"
+	INNER=$AS_TESTER in_nspawn $flags
+	judge "systemd-nspawn $flags, as tester"
+	assert_equal "$REASON" device-permission
+	cmd=$(from_hint 'inside it, as root: (groupadd -g [0-9]+ kvm-host && usermod -aG kvm-host tester), then log in again\.')
+	INNER="$cmd && $AS_TESTER" in_nspawn $flags
+	judge "systemd-nspawn $flags, $cmd, as tester"
 	assert_host_verdict
 }
 
@@ -335,15 +386,15 @@ in_nspawn() {
 	dir=$(rootfs chroot)
 	run timeout 120 unshare --mount --propagation private sh -c '
 		mount -t proc proc "$1/proc" && mount -t sysfs sysfs "$1/sys" &&
-		chroot "$1" /bin/sh -c "$2"' sh "$dir" "$PROBE"
+		chroot "$1" /bin/sh -c "$2"' sh "$dir" rt-probe
 	judge "chroot"
-	assert_equal "$REASON" no-kvm-device
+	assert_not_passed_in
 	assert_equal "$CONTAINER" none
 	cmd=$(from_hint '(mount -t devtmpfs devtmpfs /dev) \(for a chroot')
 	read -ra words <<<"$cmd"
 	run timeout 120 unshare --mount --propagation private sh -c '
 		mount -t proc proc "$1/proc" && mount -t sysfs sysfs "$1/sys" &&
-		chroot "$1" "$3" "$4" "$5" "$6" "$7" && chroot "$1" /bin/sh -c "$2"' sh "$dir" "$PROBE" "${words[@]}"
+		chroot "$1" "$3" "$4" "$5" "$6" "$7" && chroot "$1" /bin/sh -c "$2"' sh "$dir" rt-probe "${words[@]}"
 	judge "chroot, after: $cmd"
 	assert_host_verdict
 }
