@@ -39,6 +39,11 @@ const struct kvm_node *advice_node(const struct advice_request *q)
 	return q->node ? q->node : &q->f->node;
 }
 
+bool advice_group_named(const struct kvm_node *n)
+{
+	return n->group[0] && n->group[strspn(n->group, "0123456789")] != '\0';
+}
+
 bool advice_overflow_ids(const struct kvm_node *n)
 {
 	return n->uid == 65534 || n->gid == 65534 || strcmp(n->owner, "nobody") == 0 ||

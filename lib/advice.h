@@ -67,6 +67,10 @@ const struct kvm_node *advice_node(const struct advice_request *q);
  * host's owner is outside this user namespace's map. */
 bool advice_overflow_ids(const struct kvm_node *n);
 
+/* Whether the node's group has a name here (else it shows as its ID, and
+ * no user can be added to it by name). */
+bool advice_group_named(const struct kvm_node *n);
+
 /* EACCES in a system container (LXC, systemd-nspawn) that keeps its own
  * /etc/group and shares the host's IDs: the user joins the device's group
  * inside it (lib/setting/container.c). */

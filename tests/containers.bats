@@ -248,6 +248,15 @@ expect() {
 	assert_equal "$output" "$as_root"
 }
 
+@test "a host's /dev/kvm of a group ID without a name: no 'adduser alice 993' (adduser takes names): the device gets group kvm first" {
+	host_from_fixture intel-recorded-not-in-group
+	sed -i 's/^group=kvm$/group=993/' "$HOST/dev/kvm.node"
+	kvm_ok_on_host
+	assert_failure 1
+	assert_line "HINT: /dev/kvm is root:993 mode 0660: as root, chgrp kvm /dev/kvm && chmod 0660 /dev/kvm (Debian's udev rule does this at boot), then adduser alice kvm and log in again."
+	refute_line --partial "adduser alice 993"
+}
+
 @test "a recorded node with a malformed ID is not read as root (0): the replaying user's own stays" {
 	require_root_for_identity
 	host_from_fixture intel-recorded-not-in-group

@@ -3,7 +3,6 @@
 #include "advice.h"
 
 #include <stdio.h>
-#include <string.h>
 
 static bool applies(const struct host_facts *f)
 {
@@ -44,11 +43,9 @@ static int denied_by_mode(const struct advice_request *q, struct advice *out)
 int advice_join_group_inside(const struct advice_request *q, struct advice *out, const char *runtime)
 {
 	const struct kvm_node *n = advice_node(q);
-	bool named = n->group[0] && n->group[strspn(n->group, "0123456789")] != '\0';
-
 	if (advice_overflow_ids(n) || (n->mode & 060) != 060)
 		return 0;	/* a user namespace's or a mode's answer: the generic one */
-	if (named)
+	if (advice_group_named(n))
 		return advice_add(out, "%s is group %s (ID %u), mode %04o, and %s is not a member: this %s container keeps "
 				  "its own /etc/group, so inside it, as root: usermod -aG %s %s, then log in again.",
 				  advice_device(q), n->group, (unsigned int)n->gid, (unsigned int)n->mode, n->user, runtime,

@@ -57,7 +57,9 @@ static int denied_by_mode(const struct advice_request *q, struct advice *out)
 	if (n->in_group && !(n->mode & 060))
 		return advice_add(out, "%s is group %s but the group may not open it (mode %04o): as root, chmod 0660 %s "
 				  "(Debian's udev rule sets group kvm, mode 0660).", dev, n->group, (unsigned int)n->mode, dev);
-	if (n->gid != 0 && (n->mode & 060) == 060)
+	/* a group without a name (its ID only) cannot be joined with adduser:
+	 * the device gets group kvm, as Debian's udev rule gives it */
+	if (n->gid != 0 && (n->mode & 060) == 060 && advice_group_named(n))
 		return advice_add(out, "Add the user to group %s: adduser %s %s, then log out and in again.",
 				  n->group, n->user, n->group);
 	return advice_add(out, "%s is %s:%s mode %04o: as root, chgrp kvm %s && chmod 0660 %s "
