@@ -93,16 +93,16 @@ static int copy_config_dir(const struct sysroot *root, const char *dir, const ch
 	return 0;
 }
 
+static int mount_ns_state;	/* this process's own mount namespace: 0 not yet, 1 made, else -errno */
+
 /* This process's own mount namespace, made once, with private propagation
  * so that nothing mounted in it reaches the host's.  0, or -1 with errno. */
 static int own_mount_namespace(void)
 {
-	static int made;	/* 0 not yet, 1 made, else -errno */
-
-	if (made == 0)
-		made = unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 ? 1 : -errno;
-	if (made < 0) {
-		errno = -made;
+	if (mount_ns_state == 0)
+		mount_ns_state = unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 ? 1 : -errno;
+	if (mount_ns_state < 0) {
+		errno = -mount_ns_state;
 		return -1;
 	}
 	return 0;
@@ -128,7 +128,8 @@ static int image_cmdline_in_place(const struct sysroot *root, struct kmod_confin
 		snprintf(k->cmdline_note, sizeof(k->cmdline_note),
 			 "module options and blacklists from the running kernel's command line are in this plan, not "
 			 "the image's: libkmod reads /proc/cmdline itself, and a mount namespace to give it the "
-			 "image's could not be made (%s); run as root for the image's own", strerror(errno));
+			 "image's could not be made (%s), nor a user namespace; run as root for the image's own",
+			 strerror(errno));
 	else if (mount(k->cmdline, "/proc/cmdline", NULL, MS_BIND, NULL) == 0)
 		k->cmdline_bound = true;
 	else if (errno != ENOENT)	/* no /proc/cmdline: libkmod reads none */
@@ -136,6 +137,45 @@ static int image_cmdline_in_place(const struct sysroot *root, struct kmod_confin
 			 "module options and blacklists from the running kernel's command line are in this plan, not "
 			 "the image's: the image's proc/cmdline could not be mounted on /proc/cmdline (%s)",
 			 strerror(errno));
+	return 0;
+}
+
+/* Writes text to a /proc/self file of the user namespace's maps. */
+static int write_proc_self(const char *name, const char *text)
+{
+	char path[64];
+	int fd, rc = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		rc = -1;
+	if (close(fd) < 0)
+		rc = -1;
+	return rc;
+}
+
+int kmod_confined_user_namespace(void)
+{
+	char map[64];
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+
+	if (unshare(CLONE_NEWUSER) < 0)
+		return -1;
+	/* the caller's own IDs map to themselves: files, and what the caller
+	 * may open, look as they did; the supplementary groups are kept but
+	 * can no longer be changed (setgroups denied, as an unprivileged map
+	 * requires) */
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned int)uid, (unsigned int)uid);
+	if (write_proc_self("uid_map", map) < 0 || write_proc_self("setgroups", "deny") < 0)
+		return -1;
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned int)gid, (unsigned int)gid);
+	if (write_proc_self("gid_map", map) < 0)
+		return -1;
+	mount_ns_state = 0;	/* a mount namespace may now be made: this namespace owns it */
 	return 0;
 }
 

@@ -17,8 +17,10 @@
  *     path it opens itself: the image's own proc/cmdline (a private copy,
  *     empty when the image has none) is bind-mounted there, in a mount
  *     namespace of this process's own, for as long as kmod_new() reads.
- *     That needs CAP_SYS_ADMIN; without it libkmod reads the running
- *     kernel's, and cmdline_note says so (modload prints it with a plan).
+ *     That needs CAP_SYS_ADMIN; without it modload makes its plan in a
+ *     child process in a user namespace of its own (module_load.c), and
+ *     where even that cannot be, libkmod reads the running kernel's and
+ *     cmdline_note says so (modload prints it with a plan).
  * On the live host nothing changes.
  */
 #ifndef KVMHOST_KMOD_CONFINED_H
@@ -49,6 +51,13 @@ struct kmod_confined {
 int kmod_confined_config(const struct sysroot *root, struct kmod_confined *k, const char *const **paths,
 			 char *why, size_t why_size);
 void kmod_confined_release(struct kmod_confined *k);
+
+/* For a process without CAP_SYS_ADMIN (a forked child, never the tool
+ * itself: its file owners would change): a user namespace of its own in
+ * which its IDs map to themselves, after which kmod_confined_config can
+ * put the image's command line in place.  0, or -1 with errno (user
+ * namespaces not allowed to unprivileged users here). */
+int kmod_confined_user_namespace(void);
 
 /* Whether the module tree rel ("/lib/modules/RELEASE") of an image may be
  * handed to libkmod: its index files regular, bounded, reached without a

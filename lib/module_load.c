@@ -2,12 +2,17 @@
 #include "module_load.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libkmod.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "fd_io.h"
 #include "kmod_confined.h"
 #include "module_deps.h"
 #include "modules.h"
@@ -68,7 +73,15 @@ int module_loader_open(struct module_loader *l, const struct sysroot *root, cons
 	kmod_confined_quiet_begin(root, kmod_log, sizeof(kmod_log));
 	l->ctx = kmod_new(l->tree, config_paths);	/* reads the configuration */
 	kmod_confined_quiet_end(root, kmod_log);
-	snprintf(l->note, sizeof(l->note), "%s", confined.cmdline_note);
+	if (confined.cmdline_note[0]) {
+		/* the plan is made again in a child that can put the image's
+		 * command line in place; this context serves the rest */
+		l->plan_in_child = true;
+		l->root = root;
+		l->moddir = moddir;
+		snprintf(l->release, sizeof(l->release), "%s", release);
+		snprintf(l->pending_note, sizeof(l->pending_note), "%s", confined.cmdline_note);
+	}
 	kmod_confined_release(&confined);
 	if (!l->ctx) {
 		snprintf(l->error, sizeof(l->error), "libkmod could not start on %s", l->tree);
@@ -221,6 +234,62 @@ static bool plan_refused(struct load_result *r)
 	return false;
 }
 
+/* What the child of load_in_child hands back. */
+struct child_plan {
+	int opened;			/* its module_loader_open succeeded */
+	struct load_result r;
+	char error[sizeof(((struct module_loader *)0)->error)];
+};
+
+/* module_load in a forked child that enters a user namespace of its own and
+ * opens libkmod there with the image's command line in place; the result
+ * comes back through a pipe (the same program on both ends).  0, or -1 when
+ * the child could not make its plan so (user namespaces refused here). */
+static int load_in_child(struct module_loader *l, const char *name, const char *options, bool dry_run,
+			 struct load_result *r)
+{
+	struct child_plan *plan = calloc(1, sizeof(*plan));
+	int fds[2], status, rc = -1;
+	pid_t pid;
+
+	if (!plan)
+		return -1;
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		free(plan);
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		struct module_loader child;
+
+		close(fds[0]);
+		if (kmod_confined_user_namespace() < 0)
+			_exit(1);
+		plan->opened = module_loader_open(&child, l->root, l->moddir, l->release) == 0 &&
+			       !child.plan_in_child;
+		if (plan->opened)
+			module_load(&child, name, options, dry_run, &plan->r);
+		snprintf(plan->error, sizeof(plan->error), "%s", child.error);
+		_exit(plan->opened && fd_write_all(fds[1], plan, sizeof(*plan)) == 0 ? 0 : 1);
+	}
+	close(fds[1]);
+	if (pid > 0) {
+		rc = fd_read_full(fds[0], plan, sizeof(*plan)) == (ssize_t)sizeof(*plan) ? 0 : -1;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+			rc = -1;
+	}
+	close(fds[0]);
+	if (rc == 0) {
+		*r = plan->r;
+		snprintf(l->error, sizeof(l->error), "%s", plan->error);
+	}
+	free(plan);
+	return rc;
+}
+
 void module_load(struct module_loader *l, const char *name, const char *options, bool dry_run,
 		 struct load_result *r)
 {
@@ -230,6 +299,13 @@ void module_load(struct module_loader *l, const char *name, const char *options,
 	unsigned int flags = KMOD_PROBE_APPLY_BLACKLIST;
 	int state, rc, i = 0;
 
+	if (l->plan_in_child) {
+		if (load_in_child(l, name, options, dry_run, r) == 0)
+			return;
+		/* no user namespace here: the running kernel's command line it is */
+		l->plan_in_child = false;
+		snprintf(l->note, sizeof(l->note), "%s", l->pending_note);
+	}
 	memset(r, 0, sizeof(*r));
 	snprintf(r->requested, sizeof(r->requested), "%s", name);
 	mod = lookup_one(l, name);

@@ -19,7 +19,16 @@ struct module_loader {
 	struct kmod_ctx *ctx;
 	char tree[1024];	/* the module directory in use */
 	char error[3072];	/* why module_loader_open failed, or libkmod's last error */
-	char note[320];		/* for a host image: whose kernel command line libkmod took, when not the image's */
+	char note[320];		/* for a host image: whose kernel command line libkmod took, when not the image's;
+				   known once module_load has made its plan */
+	/* A host image without CAP_SYS_ADMIN: module_load makes its plan in a
+	 * child in a user namespace of its own, where the image's command line
+	 * can be put in place of the running kernel's (kmod_confined.h) */
+	bool plan_in_child;
+	const struct sysroot *root;
+	const char *moddir;
+	char release[256];
+	char pending_note[320];	/* the note, should the child not be possible */
 };
 
 enum load_outcome {

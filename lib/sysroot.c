@@ -12,6 +12,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fd_io.h"
+
 /* ---- confinement: nothing under a sysroot resolves outside it ------------------
  *
  * A snapshot may come from anyone (a bug attachment): a symlink in it that
@@ -241,25 +243,6 @@ static int open_regular(const struct sysroot *root, const char *path)
 	return fd;
 }
 
-static ssize_t read_full(int fd, char *buf, size_t size)
-{
-	size_t got = 0;
-
-	while (got < size) {
-		ssize_t n = read(fd, buf + got, size - got);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
 ssize_t sysroot_read_text(const struct sysroot *root, const char *path, char *buf, size_t size)
 {
 	int fd = open_regular(root, path);
@@ -271,7 +254,7 @@ ssize_t sysroot_read_text(const struct sysroot *root, const char *path, char *bu
 	}
 	if (fd < 0)
 		return -1;
-	n = read_full(fd, buf, size - 1);
+	n = fd_read_full(fd, buf, size - 1);
 	close(fd);
 	if (n < 0)
 		return -1;
@@ -326,7 +309,7 @@ char *sysroot_read_all(const struct sysroot *root, const char *path, size_t max,
 			}
 			buf = bigger;
 		}
-		n = read_full(fd, buf + used, cap - used);
+		n = fd_read_full(fd, buf + used, cap - used);
 		if (n < 0) {
 			int saved = errno;
 

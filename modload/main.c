@@ -502,6 +502,10 @@ static int load_one(struct module_loader *l, const struct sysroot *root, const c
 	int status;
 
 	module_load(l, name, options, dry_run, &r);
+	if (l->note[0]) {
+		complain("note: %s", l->note);
+		l->note[0] = '\0';	/* once */
+	}
 	switch (r.outcome) {
 	case LOAD_BUILTIN:
 		say("%s is built into the kernel", name);
@@ -570,8 +574,7 @@ static int release_unknown(void)
 	return EXIT_NOT_LOADED;
 }
 
-/* libkmod on the module tree, for loading mod; says why not, and whose
- * kernel command line the plan takes options from when not the image's. */
+/* libkmod on the module tree, for loading mod; says why not. */
 static int open_loader(struct module_loader *l, const struct sysroot *root, const struct options *o,
 		       const char *release, const char *mod)
 {
@@ -579,8 +582,6 @@ static int open_loader(struct module_loader *l, const struct sysroot *root, cons
 		complain("cannot load %s: %s", mod, l->error);
 		return -1;
 	}
-	if (l->note[0])
-		complain("note: %s", l->note);
 	return 0;
 }
 

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fd_io.h"
+
 static volatile sig_atomic_t pending_signal;
 
 static void remember_signal(int sig)
@@ -49,20 +51,6 @@ static void read_marker(const char *line, double at, struct supervised_run *r)
 		r->loop_iterations = strtoul(line + sizeof(start) - 1, NULL, 10);
 	} else if (strncmp(line, done, sizeof(done) - 1) == 0) {
 		r->loop_done_ms = at;
-	}
-}
-
-static void write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		buf += n;
-		len -= (size_t)n;
 	}
 }
 
@@ -164,9 +152,9 @@ int supervise(char *const argv[], bool relay, int timeout_ms, struct supervised_
 			if (k == 0 && r->first_output_ms < 0)
 				r->first_output_ms = at;
 			if (k == 1)
-				write_all(STDERR_FILENO, buf, (size_t)n);
+				(void)fd_write_all(STDERR_FILENO, buf, (size_t)n);
 			else if (relay)
-				write_all(STDOUT_FILENO, buf, (size_t)n);
+				(void)fd_write_all(STDOUT_FILENO, buf, (size_t)n);
 			take_lines(&readers[k], buf, n, at, k == 1, r);
 		}
 	}

@@ -120,13 +120,31 @@ with_running_cmdline() {
 	[ -z "$(grep -l 'kvmhost-modprobe' /proc/self/mountinfo 2>/dev/null)" ] || fail "a mount was left"
 }
 
-@test "hostile kmod: without the right to mount, modload says whose command line its plan took options from" {
+@test "hostile kmod: without the right to mount, modload's plan is made in a user namespace of its own: the image's command line still" {
 	require_root_for_identity
+	command -v unshare >/dev/null || skip "unshare (util-linux) is missing"
 	printf 'kvm_amd.avic=1\n' > "$HOST/proc/cmdline"
 	cp "$BUILD/modload" "$HOST_TMP/modload"
 	chmod -R a+rX "$HOST_TMP"
-	run setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$HOST_TMP/modload" --sysroot "$HOST" --dry-run
+	# before: as nobody, the running kernel's npt=0, secret and blacklist were
+	# in the plan, with a note
+	with_running_cmdline "quiet kvm_amd.npt=0 kvm_amd.$SECRET=1" \
+		setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$HOST_TMP/modload" --sysroot "$HOST" --dry-run
 	assert_success
+	refute_secret
+	assert_line "insmod $HOST/lib/modules/$RELEASE/kernel/arch/x86/kvm/kvm-amd.ko avic=1"
+	refute_output --partial "npt=0"
+	refute_output --partial "note:"
+	with_running_cmdline "modprobe.blacklist=kvm_amd" \
+		setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$HOST_TMP/modload" --sysroot "$HOST" --dry-run
+	assert_success
+	assert_line --partial "kvm-amd.ko avic=1"
+	# where no namespace can be made at all (a seccomp profile refusing
+	# unshare, as Docker's default does): the running kernel's, and the note
+	with_running_cmdline "quiet kvm_amd.npt=0" setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+		"$BUILD/test/deny-ioctl" unshare "$HOST_TMP/modload" --sysroot "$HOST" --dry-run
+	assert_success
+	assert_line --partial "kvm-amd.ko npt=0"
 	assert_output --partial "note: module options and blacklists from the running kernel's command line are in this plan, not the image's"
 	assert_output --partial "run as root for the image's own"
 }

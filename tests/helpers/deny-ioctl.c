@@ -1,16 +1,20 @@
 /* deny-ioctl - run a program under a seccomp filter that refuses one
  * ioctl request with EPERM, as a container runtime's or a service's
- * seccomp profile would (test code only: never installed).
+ * seccomp profile would (test code only: never installed); or, given the
+ * word "unshare", refuses unshare(2) itself (new namespaces), as Docker's
+ * default profile does.
  *
- * usage: deny-ioctl REQUEST PROGRAM [ARGS...]   (REQUEST in hex: 0xae00)
+ * usage: deny-ioctl REQUEST|unshare PROGRAM [ARGS...]   (REQUEST in hex: 0xae00)
  */
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -26,14 +30,16 @@
 int main(int argc, char **argv)
 {
 	unsigned long request;
-	char *end;
+	char *end = NULL;
+	bool deny_unshare;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: %s REQUEST PROGRAM [ARGS...]\n", argv[0]);
 		return 2;
 	}
-	request = strtoul(argv[1], &end, 16);
-	if (*end || end == argv[1]) {
+	deny_unshare = strcmp(argv[1], "unshare") == 0;
+	request = deny_unshare ? 0 : strtoul(argv[1], &end, 16);
+	if (!deny_unshare && (*end || end == argv[1])) {
 		fprintf(stderr, "deny-ioctl: %s: not a hexadecimal request\n", argv[1]);
 		return 2;
 	}
@@ -42,6 +48,8 @@ int main(int argc, char **argv)
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, THIS_ARCH, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_unshare, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, deny_unshare ? SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA) : SECCOMP_RET_ALLOW),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 3),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned int)request, 0, 1),
