@@ -19,10 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cloud.h"
 #include "errno_name.h"
 #include "held_signals.h"
 #include "kmsg.h"
@@ -230,6 +232,29 @@ static void collect_dmi(struct snapshot *s, const struct report_facts *r, bool i
 			continue;
 		snprintf(rel, sizeof(rel), "sys/class/dmi/id/%s", dmi_sysfs_name(i));
 		put_text(s, rel, "%s\n", r->dmi.value[i]);
+	}
+}
+
+/* What names a cloud beyond the DMI fields above: a provider's fixed asset
+ * tag (never another: an asset tag may be an inventory number), and Xen's
+ * UUID, which starts with "ec2" on EC2: cut to that prefix unless serials
+ * are asked for. */
+static void collect_cloud(struct snapshot *s, const struct sysroot *root, bool include_serials)
+{
+	static const char *const tags[] = { "chassis_asset_tag", "board_asset_tag" };
+	char path[96], value[128];
+
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", CLOUD_DMI_DIR, tags[i]);
+		if (sysroot_read_text(root, path, value, sizeof(value)) > 0 && cloud_asset_tag_known(value)) {
+			make_dir(s, "sys/class/dmi/id");
+			put_text(s, path + 1, "%s\n", value);
+		}
+	}
+	if (sysroot_read_text(root, CLOUD_XEN_UUID, value, sizeof(value)) > 0) {
+		make_dir(s, "sys/hypervisor");
+		put_text(s, CLOUD_XEN_UUID + 1, "%s\n", include_serials ? value :
+			 strncasecmp(value, "ec2", 3) == 0 ? "ec2 (the rest omitted)" : "(omitted)");
 	}
 }
 
@@ -446,6 +471,7 @@ static int write_snapshot(int dirfd, const char *path, const struct host_facts *
 	collect_msrs(&s, f);
 	collect_modules(&s, r);
 	collect_dmi(&s, r, include_serials);
+	collect_cloud(&s, &f->root, include_serials);
 	collect_device(&s, f);
 	collect_kernel_log(&s);
 	collect_setting(&s);

@@ -42,7 +42,7 @@ void fleet_prometheus(FILE *out, const struct host_facts *f, const struct diagno
 		      "# TYPE kvm_ok_guest_speed_ratio gauge\n", out);
 		fprintf(out, "kvm_ok_guest_speed_ratio %.6g\n", p->slowdown);
 	}
-	fputs("# HELP kvm_ok_info kvm-ok's version and what it found about the CPU; always 1.\n"
+	fputs("# HELP kvm_ok_info kvm-ok's version, what it found about the CPU, and the cloud and instance type DMI names; always 1.\n"
 	      "# TYPE kvm_ok_info gauge\n", out);
 	fputs("kvm_ok_info{version=\"", out);
 	label_value(out, version);
@@ -50,9 +50,14 @@ void fleet_prometheus(FILE *out, const struct host_facts *f, const struct diagno
 	label_value(out, f->cpu.known ? f->cpu.vendor : "unknown");
 	/* the extension only when the CPU has it: a selector on it must not
 	 * match a CPU of that vendor without it */
-	fprintf(out, "\",extension=\"%s\",cpuid_vt=\"%s\"} 1\n",
+	fprintf(out, "\",extension=\"%s\",cpuid_vt=\"%s\",cloud=\"",
 		f->cpu.known && f->cpu.has_vt && f->cpu.vt_kind != CPU_VT_NONE ? cpu_vt_name(f->cpu.vt_kind) : "none",
 		f->cpu.known && f->cpu.has_vt ? "true" : "false");
+	/* which cloud and instance type, so that a fleet sees which types lack KVM */
+	label_value(out, f->setting.cloud.provider ? cloud_code(f->setting.cloud.provider) : "none");
+	fputs("\",instance_type=\"", out);
+	label_value(out, f->setting.cloud.instance_type);
+	fputs("\"} 1\n", out);
 }
 
 void fleet_nfd(FILE *out, const struct host_facts *f, const struct diagnosis *d)
@@ -73,6 +78,10 @@ void fleet_nfd(FILE *out, const struct host_facts *f, const struct diagnosis *d)
 		fprintf(out, "%s.accelerated=%s\n", prefix, kvm_probe_accelerated(p) ? "true" : "false");
 	}
 	fprintf(out, "%s.cpu-has-vt=%s\n", prefix, f->cpu.known && f->cpu.has_vt ? "true" : "false");
+	if (f->setting.cloud.provider)
+		fprintf(out, "%s.cloud=%s\n", prefix, cloud_code(f->setting.cloud.provider));
+	if (f->setting.cloud.instance_type[0])	/* letters, digits, '.', '-' only (cloud.c) */
+		fprintf(out, "%s.instance-type=%s\n", prefix, f->setting.cloud.instance_type);
 	if (f->cpu.known && f->cpu.has_vt && f->cpu.vt_kind != CPU_VT_NONE)
 		fprintf(out, "%s.extension=%s\n", prefix, f->cpu.vt_kind == CPU_VT_VMX ? "vmx" : "svm");
 }

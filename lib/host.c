@@ -70,6 +70,13 @@ bool host_kvm_device_hidden(const struct host_facts *f)
 	       (p->ran && !p->timed_out && p->failed_step == PROBE_OPEN && p->error == EPERM);
 }
 
+bool host_is_virtual_machine(const struct host_facts *f)
+{
+	if (f->arch == HOST_ARCH_ARM64)
+		return f->arm64_boot.machine == ARM64_MACHINE_VIRTUAL;
+	return f->cpu.known && f->cpu.hypervisor_bit;
+}
+
 void host_release(struct host_facts *f)
 {
 	cpuinfo_free(&f->cpuinfo);

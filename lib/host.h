@@ -57,6 +57,10 @@ void host_gather(const struct sysroot *root, const struct host_options *opts, st
  * machine. */
 bool host_kvm_device_hidden(const struct host_facts *f);
 
+/* Whether this is a virtual machine: x86's CPUID hypervisor bit, arm64's
+ * PSCI through HVC or a hypervisor's DMI vendor. */
+bool host_is_virtual_machine(const struct host_facts *f);
+
 void host_release(struct host_facts *f);
 
 /* The host's architecture: this machine's (uname), or under a sysroot its

@@ -160,6 +160,19 @@ void output_json_setting(FILE *out, const struct setting *s, bool *outer_first)
 	json_kv_string(out, "ci", setting_ci_code(s->ci), &first);
 	json_kv_string(out, "signs", s->signs[0] ? s->signs : NULL, &first);
 	json_kv_string(out, "unconfirmed_marker", s->marker[0] ? s->marker : NULL, &first);
+	json_key(out, "cloud", &first);
+	if (s->cloud.provider) {
+		bool inner = true;
+
+		fputc('{', out);
+		json_kv_string(out, "provider", cloud_code(s->cloud.provider), &inner);
+		json_kv_string(out, "name", cloud_name(s->cloud.provider), &inner);
+		json_kv_string(out, "instance_type", s->cloud.instance_type[0] ? s->cloud.instance_type : NULL, &inner);
+		json_kv_bool(out, "bare_metal", s->cloud.bare_metal, &inner);
+		fputc('}', out);
+	} else {
+		fputs("null", out);
+	}
 	fputc('}', out);
 }
 

@@ -174,7 +174,7 @@ void report_text(FILE *out, const struct host_facts *f, const struct diagnosis *
 			text_line(out, "Serial numbers: omitted (kvm-ok --include-serials adds them)");
 	}
 	arch_ops_for(f->arch)->report_text(out, f, d);
-	setting_describe(&f->setting, f->cpu.known && f->cpu.hypervisor_bit, buf, sizeof(buf));
+	setting_describe(&f->setting, host_is_virtual_machine(f), buf, sizeof(buf));
 	text_line(out, "Setting: %s", buf);
 	text_line(out, "Kernel release: %s", f->kernel.known ? f->kernel.release : "unknown");
 	text_line(out, "Kernel parameters for KVM: %s", r->cmdline_kvm[0] ? r->cmdline_kvm : "none");

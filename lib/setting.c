@@ -402,6 +402,7 @@ void setting_detect(const struct sysroot *root, const struct kernel_release *ker
 	s->wsl2 = kernel->known && strcasestr(kernel->release, "microsoft") && strstr(kernel->release, "WSL2");
 	s->systemd = exists(root, "/run/systemd/system");
 	ci_runner(root, s);
+	cloud_detect(root, &s->cloud);
 }
 
 const char *setting_device_cgroup_code(enum device_cgroup c)
@@ -475,7 +476,14 @@ void setting_describe(const struct setting *s, bool hypervisor, char *buf, size_
 	if (s->wsl2)
 		n += snprintf(buf + n, size - (size_t)n, "; WSL2%s", s->systemd ? " with systemd" : " without systemd (no udev)");
 	else if (hypervisor && s->runtime == RUNTIME_NONE)
-		n += snprintf(buf + n, size - (size_t)n, "; a virtual machine");
+		n += snprintf(buf + n, size - (size_t)n, "; a virtual machine%s%s", s->cloud.provider ? " on " : "",
+			      s->cloud.provider ? cloud_name(s->cloud.provider) : "");
+	else if (s->cloud.provider && s->runtime == RUNTIME_NONE)
+		n += snprintf(buf + n, size - (size_t)n, "; %s%s", cloud_name(s->cloud.provider),
+			      s->cloud.bare_metal ? ", bare metal" : "");
+	if (n > 0 && (size_t)n < size && s->cloud.provider && s->runtime == RUNTIME_NONE && !s->wsl2)
+		n += snprintf(buf + n, size - (size_t)n, " (%s%s%s)", s->cloud.instance_type,
+			      s->cloud.instance_type[0] ? "; " : "", s->cloud.evidence);
 	if (n > 0 && (size_t)n < size && s->ci)
 		n += snprintf(buf + n, size - (size_t)n, "; %s", setting_ci_name(s->ci));
 	if (n > 0 && (size_t)n < size && s->runtime != RUNTIME_NONE && s->kvm_registered_known)

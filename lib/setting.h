@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 
+#include "cloud.h"
 #include "kernel.h"
 #include "sysroot.h"
 
@@ -71,6 +72,7 @@ struct setting {
 	bool wsl2;
 	bool systemd;			/* systemd runs (/run/systemd/system): so does udev */
 	enum ci_runner ci;
+	struct cloud cloud;		/* the provider whose machine this is, from DMI */
 	char signs[SETTING_SIGNS_MAX];	/* what showed it: "/.dockerenv, PID 1's cgroup /docker/..." */
 	char marker[24];		/* a marker file without any other sign: not taken as a container */
 };

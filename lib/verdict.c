@@ -118,7 +118,7 @@ static void check_setting(const struct host_facts *f, struct diagnosis *d)
 {
 	char text[CHECK_DETAIL_MAX - 16];
 
-	setting_describe(&f->setting, f->cpu.known && f->cpu.hypervisor_bit, text, sizeof(text));
+	setting_describe(&f->setting, host_is_virtual_machine(f), text, sizeof(text));
 	diag_check(d, "setting", CHECK_INFO, "setting: %s", text);
 }
 

@@ -20,7 +20,7 @@ teardown() {
 	assert_line 'kvm_ok_reason{reason="usable"} 0'
 	assert_line "kvm_ok_guest_speed_ratio 6054"
 	# an AMD CPU without SVM: no extension published (a selector on it must not match)
-	assert_line 'kvm_ok_info{version="'"$(cat "$TOP/VERSION")"'",cpu_vendor="AuthenticAMD",extension="none",cpuid_vt="false"} 1'
+	assert_line 'kvm_ok_info{version="'"$(cat "$TOP/VERSION")"'",cpu_vendor="AuthenticAMD",extension="none",cpuid_vt="false",cloud="none",instance_type=""} 1'
 	# the exposition format: every sample's metric has HELP and TYPE lines before it
 	awk '/^# HELP /{help[$3]=1} /^# TYPE /{type[$3]=1; if (!help[$3]) exit 1}
 	     /^[a-z]/{m=$1; sub(/\{.*/, "", m); if (!type[m]) exit 1}' <<<"$output" || fail "a metric without HELP/TYPE"

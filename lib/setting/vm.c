@@ -2,11 +2,28 @@
  * hypervisor's setting, named after the hypervisor's CPUID signature */
 #include "advice.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static bool applies(const struct host_facts *f)
 {
-	return f->cpu.known && f->cpu.hypervisor_bit;
+	return host_is_virtual_machine(f);
+}
+
+/* A VM whose DMI names neither a cloud (lib/setting/cloud.c answers for
+ * those) nor a hypervisor product's own defaults may be a hosted VM whose
+ * customer has no outer host: that comes first, the outer host's recipe
+ * after it.  VirtualBox and TCG run on the user's own machine. */
+static int maybe_hosted(const struct host_facts *f, const char *name, struct advice *out)
+{
+	const char *sig = f->cpu.hypervisor_signature;
+
+	if (f->setting.cloud.owner == VM_OWNER_LOCAL || strcmp(sig, "VBoxVBoxVBox") == 0 ||
+	    strcmp(sig, "TCGTCGTCGTCG") == 0)
+		return 0;
+	return advice_add(out, "This %s names no cloud in its DMI: if it is a cloud or hosted VM, ask the provider for "
+			  "nested virtualization or a bare-metal instance; if it is your own, on its host:",
+			  name ? name : "virtual machine");
 }
 
 static int nested(const struct host_facts *f, struct advice *out)
@@ -14,6 +31,13 @@ static int nested(const struct host_facts *f, struct advice *out)
 	const char *name = f->cpu.hypervisor_leaf_known ? cpu_hypervisor_name(f->cpu.hypervisor_signature) : NULL;
 	const char *sig = f->cpu.hypervisor_signature;
 	const char *mod = cpu_kvm_module(f->cpu.vt_kind) ? cpu_kvm_module(f->cpu.vt_kind) : "kvm_intel";
+	char guest[64];
+
+	snprintf(guest, sizeof(guest), "%s guest", name ? name : "");
+	maybe_hosted(f, name ? guest : NULL, out);
+	if (f->arch == HOST_ARCH_ARM64)
+		return advice_add(out, "Run on bare metal or in a hypervisor that offers nested virtualization to arm64 "
+				  "guests (QEMU: -M virt,virtualization=on).");
 
 	if (!name)
 		return advice_add(out, "This is a virtual machine: enable nested virtualization (VT-x/AMD-V passthrough) for it in the outer hypervisor.");

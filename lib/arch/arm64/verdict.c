@@ -97,10 +97,10 @@ static bool arm64_cannot_run(const struct host_facts *f, struct diagnosis *d)
 	diag_show(d, "misc");
 	diag_show(d, "hypervisor");
 	if (b->machine == ARM64_MACHINE_VIRTUAL) {
+		diag_show(d, "setting");
 		diag_conclude(d, VERDICT_UNUSABLE, REASON_NO_CPU_SUPPORT,
 			      "the kernel has no EL2: this is a virtual machine without nested virtualization");
-		diag_hint(d, "Run on bare metal (a cloud's *.metal instance) or in a hypervisor that offers nested "
-			  "virtualization to arm64 guests (QEMU: -M virt,virtualization=on).");
+		diag_advice(d, f, SITUATION_NO_VT);
 	} else {
 		diag_conclude(d, VERDICT_UNUSABLE, REASON_DISABLED_BY_FIRMWARE,
 			      "the firmware or boot loader started the kernel at EL1, so KVM has no EL2");
