@@ -253,7 +253,7 @@ static void collect_cloud(struct snapshot *s, const struct sysroot *root, bool i
 	}
 	if (sysroot_read_text(root, CLOUD_XEN_UUID, value, sizeof(value)) > 0) {
 		make_dir(s, "sys/hypervisor");
-		put_text(s, CLOUD_XEN_UUID + 1, "%s\n", include_serials ? value :
+		put_text(s, &CLOUD_XEN_UUID[1], "%s\n", include_serials ? value :
 			 strncasecmp(value, "ec2", 3) == 0 ? "ec2 (the rest omitted)" : "(omitted)");
 	}
 }
