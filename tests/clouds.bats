@@ -123,3 +123,42 @@ cloud() {
 	kvm_ok_on_host --format=nfd
 	refute_output --partial "instance-type"
 }
+
+@test "the other providers, each from its own DMI string: named, and its honest 'not documented; bare metal'" {
+	# file=value, the name kvm-ok gives, the end of the first hint
+	while IFS='|' read -r dmi name end; do
+		host_from_fixture kvm-vm-unnamed
+		mkdir -p "$HOST/sys/class/dmi/id"
+		printf '%s\n' "${dmi#*=}" > "$HOST/sys/class/dmi/id/${dmi%%=*}"
+		kvm_ok_on_host --json
+		assert_equal "$(jq -r .setting.cloud.name <<<"$output")" "$name"
+		assert_equal "$(jq -r '.hints[0]' <<<"$output")" "$name documents no nested virtualization for its VMs (as of 2026): KVM needs a bare-metal server$end"
+		remove_host
+	done <<'TABLE'
+product_name=Alibaba Cloud ECS|Alibaba Cloud|: an ECS Bare Metal Instance (ebm*).
+sys_vendor=Alibaba Cloud|Alibaba Cloud|: an ECS Bare Metal Instance (ebm*).
+sys_vendor=Linode|Akamai (Linode)|.
+sys_vendor=Akamai|Akamai (Linode)|.
+sys_vendor=Vultr|Vultr|: Vultr Bare Metal.
+sys_vendor=UpCloud|UpCloud|.
+product_name=Exoscale Compute Platform|Exoscale|.
+sys_vendor=Scaleway|Scaleway|: Elastic Metal.
+TABLE
+}
+
+@test "GCE and EC2 by their other DMI strings; OpenStack Compute" {
+	while IFS='|' read -r dmi code; do
+		host_from_fixture kvm-vm-unnamed
+		mkdir -p "$HOST/sys/class/dmi/id"
+		printf '%s\n' "${dmi#*=}" > "$HOST/sys/class/dmi/id/${dmi%%=*}"
+		kvm_ok_on_host --json
+		assert_equal "$(jq -r .setting.cloud.provider <<<"$output")" "$code"
+		remove_host
+	done <<'TABLE'
+sys_vendor=Google|gce
+bios_vendor=Google|gce
+bios_vendor=Amazon EC2|aws
+product_name=OpenStack Compute|openstack
+sys_vendor=QEMU|null
+TABLE
+}
