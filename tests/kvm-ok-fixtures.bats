@@ -338,3 +338,13 @@ assert_reason() {
 		remove_host
 	done
 }
+
+@test "no hint on any fixture host fills its line: a hint cut at CHECK_DETAIL_MAX (320) would lose its end silently" {
+	for dir in "$FIXTURES"/*/; do
+		host_from_fixture "$(basename "$dir")"
+		kvm_ok_on_host --json
+		longest=$(jq -r '[.hints[] | length] | max // 0' <<<"$output")
+		[ "$longest" -lt 319 ] || fail "$(basename "$dir"): a hint of $longest characters: $(jq -r '.hints[] | select(length >= 319)' <<<"$output")"
+		remove_host
+	done
+}
