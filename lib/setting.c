@@ -103,8 +103,9 @@ static void container_variable(const struct sysroot *root, struct setting *s)
 
 /* Docker's and Podman's marker files name the runtime, but a file alone
  * is no proof: images made into virtual machines keep their /.dockerenv
- * (the build machines of this project do).  Returns the runtime they name. */
-static enum container_runtime marker_files(const struct sysroot *root, struct setting *s)
+ * (the build machines of this project do).  Returns the runtime they name;
+ * says_rootless: /run/.containerenv says rootless=1, for when it is taken. */
+static enum container_runtime marker_files(const struct sysroot *root, struct setting *s, bool *says_rootless)
 {
 	enum container_runtime named = RUNTIME_NONE;
 	char text[1024];
@@ -116,8 +117,7 @@ static enum container_runtime marker_files(const struct sysroot *root, struct se
 	if (sysroot_read_text(root, "/run/.containerenv", text, sizeof(text)) >= 0) {
 		named = RUNTIME_PODMAN;
 		snprintf(s->marker, sizeof(s->marker), "/run/.containerenv");
-		if (strstr(text, "rootless=1"))
-			s->rootless = true;
+		*says_rootless = strstr(text, "rootless=1") != NULL;
 	}
 	return named;
 }
@@ -373,9 +373,10 @@ static void ci_runner(const struct sysroot *root, struct setting *s)
 void setting_detect(const struct sysroot *root, const struct kernel_release *kernel, struct setting *s)
 {
 	enum container_runtime named;
+	bool marker_rootless = false;
 
 	memset(s, 0, sizeof(*s));
-	named = marker_files(root, s);
+	named = marker_files(root, s, &marker_rootless);
 	container_variable(root, s);
 	container_signs(root, s);
 	pid1_cgroup(root, s);
@@ -389,14 +390,12 @@ void setting_detect(const struct sysroot *root, const struct kernel_release *ker
 		 * Docker only beside a sign of Docker's own (its cgroup,
 		 * container=docker): a namespace of another kind on a machine that
 		 * kept the file is "a container" */
-		if (s->runtime == named || (named == RUNTIME_PODMAN && s->runtime == RUNTIME_GENERIC))
+		if (s->runtime == named || (named == RUNTIME_PODMAN && s->runtime == RUNTIME_GENERIC)) {
 			name_runtime(s, named);
-		else if (named == RUNTIME_PODMAN)
-			s->rootless = false;	/* .containerenv's word, of another runtime */
+			s->rootless |= marker_rootless;	/* .containerenv's word, taken with the file */
+		}
 		add_sign(s, "%s", s->marker);
 		s->marker[0] = '\0';
-	} else if (s->runtime == RUNTIME_NONE) {
-		s->rootless = false;	/* .containerenv's word alone */
 	}
 	kvm_registered(root, s);
 	s->wsl2 = kernel->known && strcasestr(kernel->release, "microsoft") && strstr(kernel->release, "WSL2");

@@ -85,6 +85,11 @@ expect() {
 	refute_output --partial "cgroup2"
 	kvm_ok_on_host --json
 	assert_equal "$(jq -r '.setting.container + " " + .setting.device_cgroup' <<<"$output")" "lxc v1"
+	# unprivileged LXC: rootless by its own user namespace, whatever the
+	# other runtime's file says
+	printf '%10s %10s %10s\n' 0 100000 65536 > "$HOST/proc/self/uid_map"
+	kvm_ok_on_host --json
+	assert_equal "$(jq -r '.setting.container + " " + (.setting.rootless|tostring)' <<<"$output")" "lxc true"
 	remove_host
 	host_from_fixture lxc-device-denied
 	kvm_ok_on_host --json
