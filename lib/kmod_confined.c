@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fd_io.h"
 #include "remove_tree.h"
 
 #define CONFIG_FILE_MAX	(1u << 20)
@@ -150,7 +151,7 @@ static int write_proc_self(const char *name, const char *text)
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+	if (fd_write_all(fd, text, strlen(text)) < 0)
 		rc = -1;
 	if (close(fd) < 0)
 		rc = -1;

@@ -124,12 +124,17 @@ cloud() {
 	refute_output --partial "instance-type"
 }
 
+# A VM that names no one, given one DMI string FILE=VALUE.
+host_with_dmi() {
+	host_from_fixture kvm-vm-unnamed
+	mkdir -p "$HOST/sys/class/dmi/id"
+	printf '%s\n' "${1#*=}" > "$HOST/sys/class/dmi/id/${1%%=*}"
+}
+
 @test "the other providers, each from its own DMI string: named, and its honest 'not documented; bare metal'" {
 	# file=value, the name kvm-ok gives, the end of the first hint
 	while IFS='|' read -r dmi name end; do
-		host_from_fixture kvm-vm-unnamed
-		mkdir -p "$HOST/sys/class/dmi/id"
-		printf '%s\n' "${dmi#*=}" > "$HOST/sys/class/dmi/id/${dmi%%=*}"
+		host_with_dmi "$dmi"
 		kvm_ok_on_host --json
 		assert_equal "$(jq -r .setting.cloud.name <<<"$output")" "$name"
 		assert_equal "$(jq -r '.hints[0]' <<<"$output")" "$name documents no nested virtualization for its VMs (as of 2026): KVM needs a bare-metal server$end"
@@ -148,9 +153,7 @@ TABLE
 
 @test "GCE and EC2 by their other DMI strings; OpenStack Compute" {
 	while IFS='|' read -r dmi code; do
-		host_from_fixture kvm-vm-unnamed
-		mkdir -p "$HOST/sys/class/dmi/id"
-		printf '%s\n' "${dmi#*=}" > "$HOST/sys/class/dmi/id/${dmi%%=*}"
+		host_with_dmi "$dmi"
 		kvm_ok_on_host --json
 		assert_equal "$(jq -r .setting.cloud.provider <<<"$output")" "$code"
 		remove_host

@@ -43,6 +43,7 @@ static int denied_by_mode(const struct advice_request *q, struct advice *out)
 int advice_join_group_inside(const struct advice_request *q, struct advice *out, const char *runtime)
 {
 	const struct kvm_node *n = advice_node(q);
+
 	if (advice_overflow_ids(n) || (n->mode & 060) != 060)
 		return 0;	/* a user namespace's or a mode's answer: the generic one */
 	if (advice_group_named(n))

@@ -320,7 +320,7 @@ static bool x86_cannot_run(const struct host_facts *f, struct diagnosis *d)
 	diag_show(d, "cpuid-vt");
 	diag_show(d, "cpuinfo-vt");
 	diag_show(d, "hypervisor");
-	if (f->cpu.hypervisor_bit)
+	if (host_is_virtual_machine(f))
 		diag_show(d, "setting");	/* whose VM: a cloud's, or the user's own */
 	diag_conclude(d, VERDICT_UNUSABLE, REASON_NO_CPU_SUPPORT, "the CPU has no %s%s", vt_name(f),
 		      f->cpu.hypervisor_bit ? " (this is a virtual machine without nested virtualization)" : "");
