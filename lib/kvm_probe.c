@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "errno_name.h"
 
 /* nested virtualization for arm64 guests (Linux 6.16); older headers lack it */
@@ -166,36 +166,9 @@ static void probe_in_child(const struct sysroot *root, struct kvm_probe *p, uint
 	p->failed_step = PROBE_COMPLETE;
 }
 
-/* Probe children not reaped yet: one still tearing its VM down, or one
- * killed at the deadline and not gone at once (stuck in the kernel). */
-static pid_t unreaped[4];
-
-static void remember_child(pid_t pid)
-{
-	for (size_t i = 0; i < sizeof(unreaped) / sizeof(unreaped[0]); i++)
-		if (unreaped[i] == 0) {
-			unreaped[i] = pid;
-			return;
-		}
-	waitpid(pid, NULL, 0);	/* no room: reap it now */
-}
-
 int kvm_probe_reap(int wait_ms)
 {
-	uint64_t until = monotonic_ns() + (uint64_t)wait_ms * NS_PER_MS;
-
-	for (;;) {
-		int left = 0;
-
-		for (size_t i = 0; i < sizeof(unreaped) / sizeof(unreaped[0]); i++) {
-			if (unreaped[i] && waitpid(unreaped[i], NULL, WNOHANG) != 0)
-				unreaped[i] = 0;
-			left += unreaped[i] != 0;
-		}
-		if (left == 0 || monotonic_ns() >= until)
-			return left;
-		usleep(200);
-	}
+	return children_reap_left(wait_ms);
 }
 
 /* Whether the probe process was short of CPU during a try of bound_ms:
@@ -225,87 +198,78 @@ static bool short_of_cpu(pid_t pid, int bound_ms, double *wait_ms)
 	return *wait_ms * 4 >= bound_ms || (runnable && (double)on_cpu / 1e6 * 2 < bound_ms);
 }
 
+/* What the probe process is given, and where it writes its outcome. */
+struct probe_job {
+	const struct sysroot *root;
+	struct kvm_probe *shared;	/* a MAP_SHARED page the parent reads */
+	uint64_t deadline;
+};
+
+/* The probe process: it prints nothing (CHILD_NULL: a child stuck in the
+ * device must not hold the caller's output open, as $(kvm-ok) would wait
+ * for it); one byte on the report pipe says the outcome is written. */
+static int probe_process(void *arg, int report_fd)
+{
+	struct probe_job *job = arg;
+
+	probe_in_child(job->root, job->shared, job->deadline);
+	if (write(report_fd, "x", 1) < 0)
+		return 1;
+	slow_teardown_if_asked();
+	return 0;
+}
+
+static bool outcome_written(void *ctx, enum child_stream stream, const char *buf, size_t n)
+{
+	(void)stream;
+	*(bool *)ctx = n > 0 && buf[0] == 'x';
+	return true;
+}
+
 /* One try of the probe in a child process, abandoned after bound_ms. */
 static void probe_once(const struct sysroot *root, struct kvm_probe *p, int bound_ms)
 {
-	uint64_t start = monotonic_ns(), deadline = start + (uint64_t)bound_ms * NS_PER_MS;
-	struct kvm_probe *shared;
-	int pipefd[2], status;
-	char done = 0;
-	pid_t pid;
+	uint64_t start = monotonic_ns();
+	struct probe_job job = { root, NULL, start + (uint64_t)bound_ms * NS_PER_MS };
+	const struct child_spec spec = { .fn = probe_process, .arg = &job, .report = true,
+					 .in = CHILD_KEEP, .out = CHILD_NULL, .err = CHILD_NULL };
+	bool done = false;
+	struct child_watch watch = { .deadline_ms = child_now_ms() + bound_ms, .on_data = outcome_written,
+				     .ctx = &done }, reap = { 0 };
+	enum child_watched seen;
+	struct child c;
 
-	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (shared == MAP_FAILED || pipe2(pipefd, O_CLOEXEC) < 0) {
+	job.shared = mmap(NULL, sizeof(*job.shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (job.shared == MAP_FAILED) {
 		p->error = errno;
-		snprintf(p->detail, sizeof(p->detail), "could not set up the probe process: %s",
-			 strerror(errno));
-		if (shared != MAP_FAILED)
-			munmap(shared, sizeof(*shared));
+		snprintf(p->detail, sizeof(p->detail), "could not set up the probe process: %s", strerror(errno));
 		return;
 	}
-	*shared = *p;
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		/* it prints nothing: a child stuck in the device must not hold the
-		 * caller's output open (as $(kvm-ok) would wait for it) */
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		if (null >= 0) {
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
-		close(pipefd[0]);
-		probe_in_child(root, shared, deadline);
-		if (write(pipefd[1], "x", 1) < 0)
-			_exit(1);
-		slow_teardown_if_asked();
-		_exit(0);
-	}
-	close(pipefd[1]);
-	if (pid < 0) {
+	*job.shared = *p;
+	if (child_start(&c, &spec) < 0) {
 		p->error = errno;
-		snprintf(p->detail, sizeof(p->detail), "fork: %s", strerror(errno));
-		close(pipefd[0]);
-		munmap(shared, sizeof(*shared));
+		snprintf(p->detail, sizeof(p->detail), "could not start the probe process: %s", strerror(errno));
+		munmap(job.shared, sizeof(*job.shared));
 		return;
 	}
-	for (;;) {
-		uint64_t now = monotonic_ns();
-		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
-		int left = now >= deadline ? 0 : (int)((deadline - now + NS_PER_MS - 1) / NS_PER_MS);
-		int rc = poll(&pfd, 1, left);
-
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc > 0 && read(pipefd[0], &done, 1) == 1)
-			break;
-		if (rc > 0) {	/* hang-up without the byte: the child died */
-			done = 0;
-			break;
-		}
-		if (rc == 0)	/* deadline */
-			break;
-	}
-	close(pipefd[0]);
-	*p = *shared;
-	if (done == 'x') {
-		/* the child may still be tearing its VM down (that can take tens of
-		 * milliseconds): reap it if it is gone; if not, kvm_probe_reap()
-		 * collects it before the caller exits or execs */
-		if (waitpid(pid, &status, WNOHANG) == 0)
-			remember_child(pid);
-	} else if (waitpid(pid, &status, WNOHANG) == pid && WIFSIGNALED(status)) {
+	seen = child_watch(&c, &watch);
+	*p = *job.shared;
+	/* done: the child may still be tearing its VM down (that can take tens
+	 * of milliseconds); children_reap_left collects it before the caller
+	 * exits or execs.  Not done and its pipe closed: it died, and is
+	 * waited for within the bound; at the bound, looked at once. */
+	reap.deadline_ms = seen == CHILD_END ? watch.deadline_ms : child_now_ms();
+	if (!done && child_reap(&c, &reap) == 0 && c.status != -1 && WIFSIGNALED(c.status)) {
 		snprintf(p->detail, sizeof(p->detail), "the probe process was killed by signal %d during %s",
-			 WTERMSIG(status), probe_step_text(p->failed_step));
+			 WTERMSIG(c.status), probe_step_text(p->failed_step));
 		p->error = EPROTO;
-	} else {
+	} else if (!done) {
 		p->timed_out = true;
-		p->host_busy = short_of_cpu(pid, bound_ms, &p->cpu_wait_ms);
-		kill(pid, SIGKILL);
-		remember_child(pid);
+		p->host_busy = short_of_cpu(c.pid, bound_ms, &p->cpu_wait_ms);
+		child_signal(&c, SIGKILL);
 	}
-	munmap(shared, sizeof(*shared));
+	child_leave(&c);
+	munmap(job.shared, sizeof(*job.shared));
 	p->elapsed_ms = (double)(monotonic_ns() - start) / 1e6;
 	compute_slowdown(p);
 }

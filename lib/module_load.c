@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "fd_io.h"
 #include "kmod_confined.h"
 #include "module_deps.h"
@@ -241,6 +241,32 @@ struct child_plan {
 	char error[sizeof(((struct module_loader *)0)->error)];
 };
 
+/* What the child of load_in_child is asked. */
+struct plan_job {
+	struct module_loader *l;
+	const char *name, *options;
+	bool dry_run;
+	struct child_plan *plan;
+};
+
+/* The child: a user namespace of its own, libkmod opened there with the
+ * image's command line in place, the plan written whole to the pipe. */
+static int plan_in_namespace(void *arg, int report_fd)
+{
+	struct plan_job *job = arg;
+	struct child_plan *plan = job->plan;
+	struct module_loader child;
+
+	if (kmod_confined_user_namespace() < 0)
+		return 1;
+	plan->opened = module_loader_open(&child, job->l->root, job->l->moddir, job->l->release) == 0 &&
+		       !child.plan_in_child;
+	if (plan->opened)
+		module_load(&child, job->name, job->options, job->dry_run, &plan->r);
+	snprintf(plan->error, sizeof(plan->error), "%s", child.error);
+	return plan->opened && fd_write_all(report_fd, plan, sizeof(*plan)) == 0 ? 0 : 1;
+}
+
 /* module_load in a forked child that enters a user namespace of its own and
  * opens libkmod there with the image's command line in place; the result
  * comes back through a pipe (the same program on both ends).  0, or -1 when
@@ -249,39 +275,21 @@ static int load_in_child(struct module_loader *l, const char *name, const char *
 			 struct load_result *r)
 {
 	struct child_plan *plan = calloc(1, sizeof(*plan));
-	int fds[2], status, rc = -1;
-	pid_t pid;
+	struct plan_job job = { l, name, options, dry_run, plan };
+	struct child_output rd = { (char *)plan, sizeof(*plan), 0, false };
+	const struct child_watch watch = { .on_data = child_collect, .ctx = &rd };
+	struct child c;
+	int rc = -1;
 
 	if (!plan)
 		return -1;
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		free(plan);
-		return -1;
+	if (child_start(&c, &(const struct child_spec){ .fn = plan_in_namespace, .arg = &job, .report = true,
+							 .in = CHILD_KEEP, .out = CHILD_KEEP,
+							 .err = CHILD_KEEP }) == 0) {
+		child_watch(&c, &watch);
+		child_reap(&c, NULL);
+		rc = rd.used == sizeof(*plan) && !rd.overflow && child_exit_code(&c) == 0 ? 0 : -1;
 	}
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		struct module_loader child;
-
-		close(fds[0]);
-		if (kmod_confined_user_namespace() < 0)
-			_exit(1);
-		plan->opened = module_loader_open(&child, l->root, l->moddir, l->release) == 0 &&
-			       !child.plan_in_child;
-		if (plan->opened)
-			module_load(&child, name, options, dry_run, &plan->r);
-		snprintf(plan->error, sizeof(plan->error), "%s", child.error);
-		_exit(plan->opened && fd_write_all(fds[1], plan, sizeof(*plan)) == 0 ? 0 : 1);
-	}
-	close(fds[1]);
-	if (pid > 0) {
-		rc = fd_read_full(fds[0], plan, sizeof(*plan)) == (ssize_t)sizeof(*plan) ? 0 : -1;
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
-			rc = -1;
-	}
-	close(fds[0]);
 	if (rc == 0) {
 		*r = plan->r;
 		snprintf(l->error, sizeof(l->error), "%s", plan->error);

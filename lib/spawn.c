@@ -1,51 +1,13 @@
-/* spawn.c - fork/execv with a captured, bounded standard output */
+/* spawn.c - a helper program run through child.c, its output captured and bounded */
 #include "spawn.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The child: standard input from in_fd (or /dev/null when -1); out_fd (or /dev/null when -1)
- * as standard output when the pipe takes standard error, else the pipe as
- * standard output and /dev/null as standard error; the signals the parent
- * may hold blocked are given back their defaults. */
-static void child(char *const argv[], int in_fd, int pipe_out, int out_fd)
-{
-	static char *const empty_env[] = { NULL };
-	int null = open("/dev/null", O_RDWR);
-	sigset_t none;
-
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (in_fd >= 0)
-		dup2(in_fd, STDIN_FILENO);
-	else if (null >= 0)
-		dup2(null, STDIN_FILENO);
-	if (out_fd == SPAWN_CAPTURE_STDOUT) {
-		if (null >= 0)
-			dup2(null, STDERR_FILENO);
-		dup2(pipe_out, STDOUT_FILENO);
-	} else {
-		dup2(out_fd >= 0 ? out_fd : null, STDOUT_FILENO);
-		dup2(pipe_out, STDERR_FILENO);
-	}
-	execve(argv[0], argv, empty_env);
-	_exit(127);
-}
+#include "child.h"
 
 int spawn_capture(char *const argv[], char *out, size_t size, int timeout_ms)
 {
@@ -59,64 +21,35 @@ int spawn_run(char *const argv[], int out_fd, char *out, size_t size, int timeou
 
 int spawn_run_input(char *const argv[], int in_fd, int out_fd, char *out, size_t size, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
-	size_t used = 0;
-	int pipefd[2], status;
-	int killed = 0;
-	pid_t pid;
+	const bool capture_stdout = out_fd == SPAWN_CAPTURE_STDOUT;
+	const struct child_spec spec = {
+		.argv = argv, .empty_env = true,
+		.in = in_fd >= 0 ? in_fd : CHILD_NULL,
+		.out = capture_stdout ? CHILD_PIPE : out_fd >= 0 ? out_fd : CHILD_NULL,
+		.err = capture_stdout ? CHILD_NULL : CHILD_PIPE,
+	};
+	struct child_output cap = { out, size > 0 ? size - 1 : 0, 0, false };
+	struct child_watch watch = { .deadline_ms = child_now_ms() + timeout_ms, .on_data = child_collect,
+				     .ctx = &cap };
+	struct child c;
+	bool killed = false;
 
 	if (size)
 		out[0] = '\0';
-	if (argv[0][0] != '/') {
-		errno = EINVAL;
+	if (child_start(&c, &spec) < 0)
 		return -1;
+	if (child_watch(&c, &watch) == CHILD_DEADLINE || child_reap(&c, &watch) < 0) {
+		child_signal(&c, SIGKILL);
+		killed = true;
+		child_reap(&c, NULL);
 	}
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -1;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return -1;
-	}
-	if (pid == 0)
-		child(argv, in_fd, pipefd[1], out_fd);
-	close(pipefd[1]);
-	for (;;) {
-		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
-		long long left = deadline - now_ms();
-		char buf[4096];
-		ssize_t n;
-
-		if (left <= 0) {
-			kill(pid, SIGKILL);
-			killed = 1;
-			break;
-		}
-		if (poll(&pfd, 1, (int)left) <= 0)
-			continue;
-		n = read(pipefd[0], buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (size > 0 && used < size - 1) {
-			size_t take = (size_t)n < size - 1 - used ? (size_t)n : size - 1 - used;
-
-			memcpy(out + used, buf, take);
-			used += take;
-			out[used] = '\0';
-		}
-	}
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	while (used > 0 && (out[used - 1] == '\n' || out[used - 1] == '\r'))
-		out[--used] = '\0';
+	if (size)
+		out[cap.used] = '\0';
+	while (cap.used > 0 && (out[cap.used - 1] == '\n' || out[cap.used - 1] == '\r'))
+		out[--cap.used] = '\0';
 	if (killed) {
 		errno = ETIMEDOUT;
 		return -1;
 	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return c.status != -1 && WIFEXITED(c.status) ? WEXITSTATUS(c.status) : -1;
 }

@@ -20,10 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "held_signals.h"
 #include "remove_tree.h"
 
@@ -40,7 +40,8 @@ struct output {
 struct build {
 	const struct debian_root_options *o;
 	char root[64];		/* the debootstrap target */
-	char log[96];		/* the current step's output */
+	char log[96];		/* the current step's output, */
+	int log_fd;		/* created with O_EXCL, emptied for each step */
 	struct output out[OUTPUTS];
 	double start;
 	int step, steps;
@@ -80,11 +81,16 @@ static void begin(struct build *b, const char *what)
 static void show_log_tail(const struct build *b)
 {
 	char line[512];
-	FILE *f = fopen(b->log, "r");
+	int fd = b->log_fd >= 0 ? dup(b->log_fd) : -1;
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	long lines = 0, skip;
 
-	if (!f)
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
+	rewind(f);
 	while (fgets(line, sizeof(line), f))
 		lines++;
 	rewind(f);
@@ -95,59 +101,48 @@ static void show_log_tail(const struct build *b)
 	fclose(f);
 }
 
-/* Waits for the tool; a held signal meanwhile stops it (SIGTERM, then
- * SIGKILL after 10 s) and is kept in b->interrupted. */
-static int wait_tool(struct build *b, pid_t pid, int *status)
+/* While a tool runs: a held signal stops it (SIGTERM, then SIGKILL after
+ * 10 s) and is kept in b->interrupted. */
+struct stopping {
+	struct build *b;
+	double since;		/* when SIGTERM was sent; 0: not yet */
+};
+
+static void stop_on_signal(void *ctx, struct child *c)
 {
-	const struct timespec tick = { 0, 100 * 1000 * 1000 };
-	double stopping = 0;
+	const struct timespec now = { 0, 0 };
+	struct stopping *st = ctx;
+	siginfo_t info;
+	int sig = sigtimedwait(&st->b->held.held, &info, &now);
 
-	for (;;) {
-		pid_t got = waitpid(pid, status, WNOHANG);
-		siginfo_t info;
-		int sig;
-
-		if (got == pid)
-			return 0;
-		if (got < 0 && errno != EINTR)
-			return -1;
-		sig = sigtimedwait(&b->held.held, &info, &tick);
-		if (sig > 0 && !b->interrupted) {
-			b->interrupted = sig;
-			stopping = now_s();
-			kill(pid, SIGTERM);
-		}
-		if (stopping > 0 && now_s() - stopping > 10)
-			kill(pid, SIGKILL);
+	if (sig > 0 && !st->b->interrupted) {
+		st->b->interrupted = sig;
+		st->since = now_s();
+		child_signal(c, SIGTERM);
 	}
+	if (st->since > 0 && now_s() - st->since > 10)
+		child_signal(c, SIGKILL);
 }
 
 /* Runs argv with output to the step's log; 0 when it exited 0.  The tool
  * starts with no signal blocked (a Ctrl-C reaches it as usual). */
 static int run_tool(struct build *b, char *const argv[])
 {
-	int status;
-	pid_t pid;
+	struct stopping st = { b, 0 };
+	const struct child_watch watch = { .on_tick = stop_on_signal, .ctx = &st };
+	struct child c;
 
 	if (interrupted(b))
 		return -1;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
+	if (ftruncate(b->log_fd, 0) < 0 || lseek(b->log_fd, 0, SEEK_SET) < 0 ||
+	    child_start(&c, &(const struct child_spec){ .argv = argv, .in = CHILD_KEEP, .out = b->log_fd,
+							 .err = b->log_fd }) < 0) {
+		fprintf(stderr, "%s: step %d: could not run %s: %s\n", b->o->prog, b->step, argv[0], strerror(errno));
 		return -1;
-	if (pid == 0) {
-		int fd = open(b->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd >= 0) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-		}
-		signals_release(&b->held);
-		execv(argv[0], argv);
-		_exit(127);
 	}
-	if (wait_tool(b, pid, &status) < 0 || b->interrupted)
+	if (child_reap(&c, &watch) < 0 || b->interrupted)
 		return -1;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+	return child_exit_code(&c) == 0 ? 0 : -1;
 }
 
 static int fail(const struct build *b, const char *fmt, ...)
@@ -346,8 +341,10 @@ static void clean_up(struct build *b, bool failed)
 	 * interrupted debootstrap's /proc) */
 	if (b->root[0])
 		remove_tree(b->root, true);
-	if (b->log[0])
+	if (b->log_fd >= 0) {
+		close(b->log_fd);
 		unlink(b->log);
+	}
 	for (int k = 0; k < OUTPUTS; k++) {
 		struct output *out = &b->out[k];
 
@@ -471,7 +468,7 @@ static int build_image(struct build *b)
 
 int make_debian_root(const struct debian_root_options *o)
 {
-	struct build b = { .o = o, .start = now_s() };
+	struct build b = { .o = o, .start = now_s(), .log_fd = -1 };
 	bool qcow2 = ends_with(o->image, ".qcow2");
 	int rc;
 
@@ -503,6 +500,13 @@ int make_debian_root(const struct debian_root_options *o)
 	}
 	chmod(b.root, 0755);
 	snprintf(b.log, sizeof(b.log), "%s.log", b.root);
+	b.log_fd = open(b.log, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (b.log_fd < 0) {
+		fprintf(stderr, "%s: the build's log %s: %s\n", o->prog, b.log, strerror(errno));
+		clean_up(&b, true);
+		signals_release(&b.held);
+		return 1;
+	}
 	rc = build_image(&b);
 	clean_up(&b, rc < 0);
 	signals_release(&b.held);

@@ -2,16 +2,14 @@
 #include "supervise.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "fd_io.h"
 
 static volatile sig_atomic_t pending_signal;
@@ -78,96 +76,68 @@ static void take_lines(struct line_reader *lr, const char *buf, ssize_t n, doubl
 	}
 }
 
+/* What a chunk of QEMU's output does: standard error always relayed,
+ * standard output when asked; both split into lines. */
+struct supervision {
+	struct line_reader readers[2];
+	struct supervised_run *r;
+	double start;
+	bool relay;
+};
+
+static bool take_output(void *ctx, enum child_stream stream, const char *buf, size_t n)
+{
+	struct supervision *s = ctx;
+	double at = now_ms() - s->start;
+	bool is_err = stream == CHILD_STDERR;
+
+	if (!is_err && s->r->first_output_ms < 0)
+		s->r->first_output_ms = at;
+	if (is_err)
+		(void)fd_write_all(STDERR_FILENO, buf, n);
+	else if (s->relay)
+		(void)fd_write_all(STDOUT_FILENO, buf, n);
+	take_lines(&s->readers[is_err], buf, (ssize_t)n, at, is_err, s->r);
+	return false;
+}
+
+static void pass_signal_on(void *ctx, struct child *c)
+{
+	(void)ctx;
+	if (pending_signal) {
+		child_signal(c, pending_signal);
+		pending_signal = 0;
+	}
+}
+
 int supervise(char *const argv[], bool relay, int timeout_ms, struct supervised_run *r)
 {
-	struct line_reader readers[2] = { 0 };
-	char buf[4096];
-	int out[2], err[2], status;
-	double start;
-	pid_t pid;
+	/* QEMU gets the signals the runner forwards, whatever the runner
+	 * inherited (a background job starts with SIGINT ignored) */
+	const struct child_spec spec = { .argv = argv, .default_signals = true,
+					 .in = CHILD_KEEP, .out = CHILD_PIPE, .err = CHILD_PIPE };
+	struct supervision s = { .r = r, .relay = relay };
+	struct child_watch watch = { .on_data = take_output, .on_tick = pass_signal_on, .ctx = &s };
+	struct child c;
 
 	memset(r, 0, sizeof(*r));
 	r->first_output_ms = r->loop_start_ms = r->loop_done_ms = -1;
-	if (pipe2(out, O_CLOEXEC) < 0)
+	s.start = now_ms();
+	if (timeout_ms > 0)
+		watch.deadline_ms = child_now_ms() + timeout_ms;
+	if (child_start(&c, &spec) < 0)
 		return -1;
-	if (pipe2(err, O_CLOEXEC) < 0) {
-		close(out[0]);
-		close(out[1]);
-		return -1;
-	}
-	fflush(NULL);
-	start = now_ms();
-	pid = fork();
-	if (pid < 0) {
-		close(out[0]);
-		close(out[1]);
-		close(err[0]);
-		close(err[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		/* QEMU gets the signals the runner forwards, whatever the runner
-		 * inherited (a background job starts with SIGINT ignored) */
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		dup2(out[1], STDOUT_FILENO);
-		dup2(err[1], STDERR_FILENO);
-		execv(argv[0], argv);
-		_exit(errno == ENOENT ? 127 : 126);
-	}
-	close(out[1]);
-	close(err[1]);
 	forward_signals(true);
-
-	for (int open_fds = 2; open_fds > 0;) {
-		struct pollfd pfd[2] = { { .fd = out[0], .events = POLLIN }, { .fd = err[0], .events = POLLIN } };
-		double at = now_ms();
-
-		if (pending_signal) {
-			kill(pid, pending_signal);
-			pending_signal = 0;
-		}
-		if (timeout_ms > 0 && at - start > timeout_ms && !r->timed_out) {
-			r->timed_out = true;
-			kill(pid, SIGKILL);
-		}
-		if (poll(pfd, 2, 100) <= 0)
-			continue;
-		for (int k = 0; k < 2; k++) {
-			ssize_t n;
-
-			if (pfd[k].fd < 0 || !(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			n = read(pfd[k].fd, buf, sizeof(buf));
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				close(k == 0 ? out[0] : err[0]);
-				*(k == 0 ? &out[0] : &err[0]) = -1;
-				open_fds--;
-				continue;
-			}
-			at = now_ms() - start;
-			if (k == 0 && r->first_output_ms < 0)
-				r->first_output_ms = at;
-			if (k == 1)
-				(void)fd_write_all(STDERR_FILENO, buf, (size_t)n);
-			else if (relay)
-				(void)fd_write_all(STDOUT_FILENO, buf, (size_t)n);
-			take_lines(&readers[k], buf, n, at, k == 1, r);
-		}
+	if (child_watch(&c, &watch) == CHILD_DEADLINE) {
+		r->timed_out = true;
+		child_signal(&c, SIGKILL);
+		watch.deadline_ms = 0;
+		child_watch(&c, &watch);
 	}
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			break;
-		if (pending_signal) {
-			kill(pid, pending_signal);
-			pending_signal = 0;
-		}
-	}
+	watch.deadline_ms = 0;
+	child_reap(&c, &watch);
 	forward_signals(false);
-	r->elapsed_ms = now_ms() - start;
-	r->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	r->elapsed_ms = now_ms() - s.start;
+	r->exit_status = child_exit_code(&c);
 	return 0;
 }
