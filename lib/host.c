@@ -46,18 +46,25 @@ enum host_arch host_arch_read(const struct sysroot *root, char *name, size_t siz
 
 void host_gather(const struct sysroot *root, const struct host_options *opts, struct host_facts *f)
 {
+	static struct kvm_probe_try probe;
+
 	memset(f, 0, sizeof(*f));
 	f->root = *root;
 	f->arch = host_arch_read(root, f->arch_name, sizeof(f->arch_name));
 	f->x86_64 = f->arch == HOST_ARCH_X86_64;
 	f->is_root = geteuid() == 0;
 	kernel_release_read(root, &f->kernel);
-	setting_detect(root, &f->kernel, &f->setting);
 	arch_ops_for(f->arch)->gather(root, f);
 	kvm_node_inspect(root, &f->node);
 	f->probe_requested = opts->probe;
+	/* the timed probe runs in a process of its own while the setting is
+	 * read here (the CPU and the device decide its bound, so they come
+	 * first) */
 	if (opts->probe)
-		kvm_probe_run(root, &f->node, probe_deadline(f, opts), &f->probe);
+		kvm_probe_begin(root, &f->node, probe_deadline(f, opts), &f->probe, &probe);
+	setting_detect(root, &f->kernel, &f->setting);
+	if (opts->probe)
+		kvm_probe_end(&f->probe, &probe);
 }
 
 bool host_kvm_device_hidden(const struct host_facts *f)

@@ -226,51 +226,64 @@ static bool outcome_written(void *ctx, enum child_stream stream, const char *buf
 	return true;
 }
 
-/* One try of the probe in a child process, abandoned after bound_ms. */
-static void probe_once(const struct sysroot *root, struct kvm_probe *p, int bound_ms)
+/* Starts a try of the probe in a child process, to be abandoned after
+ * bound_ms; 0, or -1 with the failure in p. */
+static int try_begin(const struct sysroot *root, struct kvm_probe *p, int bound_ms, struct kvm_probe_try *t)
 {
-	uint64_t start = monotonic_ns();
-	struct probe_job job = { root, NULL, start + (uint64_t)bound_ms * NS_PER_MS };
+	struct probe_job job = { root, NULL, 0 };
 	const struct child_spec spec = { .fn = probe_process, .arg = &job, .report = true,
 					 .in = CHILD_KEEP, .out = CHILD_NULL, .err = CHILD_NULL };
-	bool done = false;
-	struct child_watch watch = { .deadline_ms = child_now_ms() + bound_ms, .on_data = outcome_written,
-				     .ctx = &done }, reap = { 0 };
-	enum child_watched seen;
-	struct child c;
 
+	t->bound_ms = bound_ms;
+	t->start_ns = monotonic_ns();
+	job.deadline = t->start_ns + (uint64_t)bound_ms * NS_PER_MS;
+	t->deadline_ms = child_now_ms() + bound_ms;
 	job.shared = mmap(NULL, sizeof(*job.shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (job.shared == MAP_FAILED) {
 		p->error = errno;
 		snprintf(p->detail, sizeof(p->detail), "could not set up the probe process: %s", strerror(errno));
-		return;
+		return -1;
 	}
 	*job.shared = *p;
-	if (child_start(&c, &spec) < 0) {
+	if (child_start(&t->child, &spec) < 0) {
 		p->error = errno;
 		snprintf(p->detail, sizeof(p->detail), "could not start the probe process: %s", strerror(errno));
 		munmap(job.shared, sizeof(*job.shared));
-		return;
+		return -1;
 	}
-	seen = child_watch(&c, &watch);
-	*p = *job.shared;
+	t->shared = job.shared;
+	return 0;
+}
+
+/* Waits for the try until its bound and takes its outcome into p. */
+static void try_end(struct kvm_probe *p, struct kvm_probe_try *t)
+{
+	struct kvm_probe *shared = t->shared;
+	bool done = false;
+	struct child_watch watch = { .deadline_ms = t->deadline_ms, .on_data = outcome_written, .ctx = &done },
+			   reap = { 0 };
+	enum child_watched seen = child_watch(&t->child, &watch);
+	struct child *c = &t->child;
+
+	*p = *shared;
 	/* done: the child may still be tearing its VM down (that can take tens
 	 * of milliseconds); children_reap_left collects it before the caller
 	 * exits or execs.  Not done and its pipe closed: it died, and is
 	 * waited for within the bound; at the bound, looked at once. */
 	reap.deadline_ms = seen == CHILD_END ? watch.deadline_ms : child_now_ms();
-	if (!done && child_reap(&c, &reap) == 0 && c.status != -1 && WIFSIGNALED(c.status)) {
+	if (!done && child_reap(c, &reap) == 0 && c->status != -1 && WIFSIGNALED(c->status)) {
 		snprintf(p->detail, sizeof(p->detail), "the probe process was killed by signal %d during %s",
-			 WTERMSIG(c.status), probe_step_text(p->failed_step));
+			 WTERMSIG(c->status), probe_step_text(p->failed_step));
 		p->error = EPROTO;
 	} else if (!done) {
 		p->timed_out = true;
-		p->host_busy = short_of_cpu(c.pid, bound_ms, &p->cpu_wait_ms);
-		child_signal(&c, SIGKILL);
+		p->host_busy = short_of_cpu(c->pid, t->bound_ms, &p->cpu_wait_ms);
+		child_signal(c, SIGKILL);
 	}
-	child_leave(&c);
-	munmap(job.shared, sizeof(*job.shared));
-	p->elapsed_ms = (double)(monotonic_ns() - start) / 1e6;
+	child_leave(c);
+	munmap(shared, sizeof(*shared));
+	t->shared = NULL;
+	p->elapsed_ms = (double)(monotonic_ns() - t->start_ns) / 1e6;
 	compute_slowdown(p);
 }
 
@@ -278,19 +291,19 @@ static void probe_once(const struct sysroot *root, struct kvm_probe *p, int boun
  * repeated once with KVM_PROBE_RETRY_FACTOR times the bound.  The device is
  * called broken only when that one does not answer either while the probe
  * process had the CPU; short of CPU, the outcome is undecided (host_busy). */
-static void probe_live(const struct sysroot *root, struct kvm_probe *p)
+static void retry_if_timed_out(const struct sysroot *root, struct kvm_probe *p, const struct kvm_probe *fresh)
 {
-	const struct kvm_probe fresh = *p;
 	int first_ms = p->deadline_ms;
+	struct kvm_probe_try t;
 
-	probe_once(root, p, first_ms);
 	if (!p->timed_out)
 		return;
-	*p = fresh;
+	*p = *fresh;
 	p->retried = true;
 	p->retry_ms = first_ms * KVM_PROBE_RETRY_FACTOR > KVM_PROBE_RETRY_MAX_MS ? KVM_PROBE_RETRY_MAX_MS
 		      : first_ms * KVM_PROBE_RETRY_FACTOR;
-	probe_once(root, p, p->retry_ms);
+	if (try_begin(root, p, p->retry_ms, &t) == 0)
+		try_end(p, &t);
 	if (!p->timed_out)
 		return;
 	if (p->host_busy)
@@ -532,18 +545,40 @@ static void probe_standin(const struct sysroot *root, const struct kvm_node *nod
 	free(text);
 }
 
-void kvm_probe_run(const struct sysroot *root, const struct kvm_node *node, int deadline_ms,
-		   struct kvm_probe *p)
+void kvm_probe_begin(const struct sysroot *root, const struct kvm_node *node, int deadline_ms,
+		     struct kvm_probe *p, struct kvm_probe_try *t)
 {
 	memset(p, 0, sizeof(*p));
+	memset(t, 0, sizeof(*t));
 	p->deadline_ms = deadline_ms > 0 ? deadline_ms : KVM_PROBE_DEADLINE_MS;
 	p->api_version = -1;
 	p->failed_step = PROBE_OPEN;
 	if (node->kind != KVM_NODE_CHAR && node->kind != KVM_NODE_STANDIN)
 		return;
 	p->ran = true;
-	if (node->kind == KVM_NODE_STANDIN)
+	if (node->kind == KVM_NODE_STANDIN) {
 		probe_standin(root, node, p);
-	else
-		probe_live(root, p);
+		return;
+	}
+	t->root = root;
+	t->fresh = *p;
+	t->running = try_begin(root, p, p->deadline_ms, t) == 0;
+}
+
+void kvm_probe_end(struct kvm_probe *p, struct kvm_probe_try *t)
+{
+	if (!t->running)
+		return;
+	try_end(p, t);
+	t->running = false;
+	retry_if_timed_out(t->root, p, &t->fresh);
+}
+
+void kvm_probe_run(const struct sysroot *root, const struct kvm_node *node, int deadline_ms,
+		   struct kvm_probe *p)
+{
+	struct kvm_probe_try t;
+
+	kvm_probe_begin(root, node, deadline_ms, p, &t);
+	kvm_probe_end(p, &t);
 }

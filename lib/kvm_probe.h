@@ -8,7 +8,9 @@
 #define KVMHOST_KVM_PROBE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
+#include "child.h"
 #include "kvm_device.h"
 #include "kvm_guest.h"
 #include "sysroot.h"
@@ -57,6 +59,26 @@ struct kvm_probe {
  * permission check and the rest is read from DIR/kvm-probe. */
 void kvm_probe_run(const struct sysroot *root, const struct kvm_node *node, int deadline_ms,
 		   struct kvm_probe *p);
+
+/* A probe under way, between kvm_probe_begin and kvm_probe_end. */
+struct kvm_probe_try {
+	bool running;		/* a probe process was started */
+	const struct sysroot *root;
+	struct kvm_probe fresh;	/* the record before the first try (a retry starts from it) */
+	struct child child;
+	void *shared;		/* the page the probe process writes its outcome to */
+	uint64_t start_ns;
+	long long deadline_ms;	/* child_now_ms() at which the try is abandoned */
+	int bound_ms;
+};
+
+/* kvm_probe_run in two halves, so that the caller can gather other facts
+ * while the probe process runs: begin starts it (a stand-in's record is
+ * read at once), end waits for it within its bound (and retries once, as
+ * kvm_probe_run does).  p is complete only after end. */
+void kvm_probe_begin(const struct sysroot *root, const struct kvm_node *node, int deadline_ms,
+		     struct kvm_probe *p, struct kvm_probe_try *t);
+void kvm_probe_end(struct kvm_probe *p, struct kvm_probe_try *t);
 
 /* Parses the text of a probe record into p (exposed for tests and fuzzing).
  * Returns 0, or -1 with p->record_error set. */
