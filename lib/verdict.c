@@ -163,10 +163,73 @@ static void check_device(const struct host_facts *f, struct diagnosis *d)
 			  n->is_symlink ? ", symlink to " : "", n->is_symlink ? n->target : "");
 }
 
+/* The check that shows each step of the probe. */
+static const char *const probe_step_check[] = {
+	[PROBE_OPEN] = "device-access",
+	[PROBE_API_VERSION] = "api-version",
+	[PROBE_CREATE_VM] = "create-vm",
+	[PROBE_GUEST] = "acceleration",
+	[PROBE_COMPLETE] = "acceleration",
+};
+
+/* The line of the step that failed. */
+static void check_failed_step(const struct host_facts *f, struct diagnosis *d)
+{
+	const struct kvm_probe *p = &f->probe;
+	const char *check = probe_step_check[p->failed_step], *src = p->from_record ? " (recorded)" : "";
+
+	switch (p->failed_step) {
+	case PROBE_OPEN:
+		if (p->error == EPERM)
+			diag_check(d, check, CHECK_FAIL,
+				  "/dev/kvm: cannot open read-write: %s (EPERM: a device cgroup, seccomp or a security "
+				  "module refuses it, not the mode; %s:%s %04o)",
+				  strerror(p->error), f->node.owner, f->node.group, (unsigned int)f->node.mode);
+		else if (p->error == EACCES)
+			diag_check(d, check, CHECK_FAIL,
+				  "/dev/kvm: cannot open read-write: %s (group %s, mode %04o; %s %s a member)",
+				  strerror(p->error), f->node.group, (unsigned int)f->node.mode,
+				  f->node.user, f->node.in_group ? "is" : "is not");
+		else
+			diag_check(d, check, CHECK_FAIL, "/dev/kvm: cannot open read-write: %s%s",
+				  strerror(p->error), src);
+		return;
+	case PROBE_API_VERSION:
+		if (p->api_version < 0)
+			diag_check(d, check, CHECK_FAIL, "KVM_GET_API_VERSION failed: %s (%s)%s",
+				  strerror(p->error), errno_name(p->error), src);
+		else
+			diag_check(d, check, CHECK_FAIL, "KVM_GET_API_VERSION answered %d, expected %d%s",
+				  p->api_version, KVM_API_VERSION_EXPECTED, src);
+		return;
+	case PROBE_CREATE_VM:
+		diag_check(d, check, CHECK_FAIL, "KVM_CREATE_VM failed: %s (%s)%s", strerror(p->error),
+			  errno_name(p->error), src);
+		return;
+	case PROBE_GUEST:
+		if (p->error == ENOSYS)
+			diag_check(d, check, CHECK_SKIP, "the speed is not timed on %s: kvm-ok has no test guest for it%s",
+				   f->arch_name, src);
+		else
+			diag_check(d, check, CHECK_FAIL, "the test guest failed: %s: %s%s", p->detail,
+				   p->error ? strerror(p->error) : "error", src);
+		return;
+	case PROBE_COMPLETE:
+		diag_check(d, check, kvm_probe_accelerated(p) ? CHECK_PASS : CHECK_FAIL,
+			  "test loop: %s%.*f ns per iteration in a KVM guest, %.2f ns natively: %s%.*fx%s%s",
+			  p->guest.finished ? "" : "more than ", p->guest.ns_per_iteration >= 100 ? 0 : 2,
+			  p->guest.ns_per_iteration, p->native.ns_per_iteration,
+			  p->guest.finished ? "" : "over ", p->slowdown >= 100 ? 0 : 1, p->slowdown,
+			  kvm_probe_accelerated(p) ? " (accelerated)" : " slower than native: NOT accelerated", src);
+		return;
+	}
+}
+
+/* The probe's steps in order: each one passed, then the one that failed
+ * (or the timed loop, when all passed). */
 static void check_probe(const struct host_facts *f, struct diagnosis *d)
 {
 	const struct kvm_probe *p = &f->probe;
-	const char *src = p->from_record ? " (recorded)" : "";
 
 	if (!p->ran) {
 		if (p->record_error[0])
@@ -175,63 +238,19 @@ static void check_probe(const struct host_facts *f, struct diagnosis *d)
 			diag_check(d, "probe", CHECK_SKIP, "functional and speed probe not run (--no-probe)");
 		return;
 	}
-	if (p->timed_out && p->host_busy) {
-		diag_check(d, "probe", CHECK_UNKNOWN, "/dev/kvm not proven: %s", p->detail);
-		return;
-	}
 	if (p->timed_out) {
-		diag_check(d, "probe", CHECK_FAIL, "/dev/kvm hangs: %s", p->detail);
+		diag_check(d, "probe", p->host_busy ? CHECK_UNKNOWN : CHECK_FAIL, "/dev/kvm %s: %s",
+			   p->host_busy ? "not proven" : "hangs", p->detail);
 		return;
 	}
-	if (p->failed_step == PROBE_OPEN) {
-		if (p->error == EPERM)
-			diag_check(d, "device-access", CHECK_FAIL,
-				  "/dev/kvm: cannot open read-write: %s (EPERM: a device cgroup, seccomp or a security "
-				  "module refuses it, not the mode; %s:%s %04o)",
-				  strerror(p->error), f->node.owner, f->node.group, (unsigned int)f->node.mode);
-		else if (p->error == EACCES)
-			diag_check(d, "device-access", CHECK_FAIL,
-				  "/dev/kvm: cannot open read-write: %s (group %s, mode %04o; %s %s a member)",
-				  strerror(p->error), f->node.group, (unsigned int)f->node.mode,
-				  f->node.user, f->node.in_group ? "is" : "is not");
-		else
-			diag_check(d, "device-access", CHECK_FAIL, "/dev/kvm: cannot open read-write: %s%s",
-				  strerror(p->error), src);
-		return;
-	}
-	diag_check(d, "device-access", CHECK_PASS, "/dev/kvm opened read-write");
-	if (p->failed_step == PROBE_API_VERSION) {
-		if (p->api_version < 0)
-			diag_check(d, "api-version", CHECK_FAIL, "KVM_GET_API_VERSION failed: %s (%s)%s",
-				  strerror(p->error), errno_name(p->error), src);
-		else
-			diag_check(d, "api-version", CHECK_FAIL, "KVM_GET_API_VERSION answered %d, expected %d%s",
-				  p->api_version, KVM_API_VERSION_EXPECTED, src);
-		return;
-	}
-	diag_check(d, "api-version", CHECK_PASS, "KVM_GET_API_VERSION: %d", p->api_version);
-	if (p->failed_step == PROBE_CREATE_VM) {
-		diag_check(d, "create-vm", CHECK_FAIL, "KVM_CREATE_VM failed: %s (%s)%s", strerror(p->error),
-			  errno_name(p->error), src);
-		return;
-	}
-	diag_check(d, "create-vm", CHECK_PASS, "KVM_CREATE_VM succeeded");
-	if (p->failed_step == PROBE_GUEST && p->error == ENOSYS) {
-		diag_check(d, "acceleration", CHECK_SKIP, "the speed is not timed on %s: kvm-ok has no test guest for it%s",
-			   f->arch_name, src);
-		return;
-	}
-	if (p->failed_step == PROBE_GUEST) {
-		diag_check(d, "acceleration", CHECK_FAIL, "the test guest failed: %s: %s%s", p->detail,
-			  p->error ? strerror(p->error) : "error", src);
-		return;
-	}
-	diag_check(d, "acceleration", kvm_probe_accelerated(p) ? CHECK_PASS : CHECK_FAIL,
-		  "test loop: %s%.*f ns per iteration in a KVM guest, %.2f ns natively: %s%.*fx%s%s",
-		  p->guest.finished ? "" : "more than ", p->guest.ns_per_iteration >= 100 ? 0 : 2,
-		  p->guest.ns_per_iteration, p->native.ns_per_iteration,
-		  p->guest.finished ? "" : "over ", p->slowdown >= 100 ? 0 : 1, p->slowdown,
-		  kvm_probe_accelerated(p) ? " (accelerated)" : " slower than native: NOT accelerated", src);
+	if (p->failed_step > PROBE_OPEN)
+		diag_check(d, probe_step_check[PROBE_OPEN], CHECK_PASS, "/dev/kvm opened read-write");
+	if (p->failed_step > PROBE_API_VERSION)
+		diag_check(d, probe_step_check[PROBE_API_VERSION], CHECK_PASS, "KVM_GET_API_VERSION: %d",
+			   p->api_version);
+	if (p->failed_step > PROBE_CREATE_VM)
+		diag_check(d, probe_step_check[PROBE_CREATE_VM], CHECK_PASS, "KVM_CREATE_VM succeeded");
+	check_failed_step(f, d);
 }
 
 /* ---- hints ---------------------------------------------------------------- */
@@ -243,7 +262,10 @@ void diag_hint_tcg(struct diagnosis *d)
 
 /* ---- the decision ------------------------------------------------------------ */
 
-static void decide_device_failure(const struct host_facts *f, struct diagnosis *d)
+/* The probe gave no answer about the device: the host was busy, the
+ * device hung, or this process ran out of descriptors or memory.  True when
+ * concluded. */
+static bool decide_probe_unanswered(const struct host_facts *f, struct diagnosis *d)
 {
 	const struct kvm_probe *p = &f->probe;
 
@@ -252,19 +274,14 @@ static void decide_device_failure(const struct host_facts *f, struct diagnosis *
 		diag_conclude(d, VERDICT_UNKNOWN, REASON_HOST_BUSY, "the probe could not finish on this busy host: %s",
 			 p->detail);
 		diag_hint(d, "Run kvm-ok again when the host is less busy, or give the probe more time: kvm-ok --probe-timeout 2000");
-		return;
-	}
-	if (p->timed_out) {
+	} else if (p->timed_out) {
 		diag_show(d, "probe");
 		diag_conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_BROKEN, "/dev/kvm does not answer: %s", p->detail);
 		diag_hint(d, "Look for the kernel's messages about kvm (dmesg | grep -i kvm); a hung KVM module needs a reboot.");
 		diag_hint(d, "On a host that is itself slow or emulated, give the probe more time: kvm-ok --probe-timeout 2000");
-		return;
-	}
-	if (p->error == EMFILE || p->error == ENFILE || p->error == ENOMEM) {
+	} else if (p->error == EMFILE || p->error == ENFILE || p->error == ENOMEM) {
 		/* this process's limits (descriptors, memory), not the device's */
-		diag_show(d, p->failed_step == PROBE_OPEN ? "device-access" : p->failed_step == PROBE_API_VERSION ?
-			  "api-version" : p->failed_step == PROBE_CREATE_VM ? "create-vm" : "acceleration");
+		diag_show(d, probe_step_check[p->failed_step]);
 		diag_conclude(d, VERDICT_UNKNOWN, REASON_PROCESS_LIMIT,
 			      "the probe ran out of %s at %s (%s): that says nothing about /dev/kvm",
 			      p->error == ENOMEM ? "memory" : p->error == EMFILE ? "this process's file descriptors"
@@ -272,80 +289,93 @@ static void decide_device_failure(const struct host_facts *f, struct diagnosis *
 			      probe_step_text(p->failed_step), errno_name(p->error));
 		diag_hint(d, p->error == ENOMEM ? "Free memory (or raise this process's memory limit) and run kvm-ok again."
 			  : "Raise the limit on open files (ulimit -n 1024) and run kvm-ok again.");
-		return;
+	} else {
+		return false;
 	}
+	return true;
+}
+
+/* The open of /dev/kvm failed: policy, mode, no driver, or broken. */
+static void decide_open_failure(const struct host_facts *f, struct diagnosis *d)
+{
+	const struct kvm_probe *p = &f->probe;
+
+	diag_show(d, probe_step_check[PROBE_OPEN]);
+	if (p->error == EPERM) {
+		diag_show(d, "setting");
+		diag_conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_PERMISSION,
+			 "/dev/kvm: the open is refused (EPERM) by a device cgroup, seccomp or a security module, not by its mode");
+		diag_advice(d, f, SITUATION_DENIED_BY_POLICY);
+	} else if (p->error == EACCES) {
+		diag_conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_PERMISSION,
+			 "/dev/kvm: permission denied (group %s; %s is %sa member)",
+			 f->node.group, f->node.user, f->node.in_group ? "" : "not ");
+		diag_advice(d, f, SITUATION_DENIED_BY_MODE);
+		if (host_may_have_pvm(f)) {
+			diag_show(d, "modules");
+			/* root in a user namespace (rootless) is not the host's root */
+			diag_hint(d, "/dev/kvm here comes from kvm_pvm: even once you may open it, ordinary guests "
+				"will be emulated, not accelerated (%s).", f->setting.user_namespace
+				? "kvm-ok measures it once the device opens" : "kvm-ok as root measures it");
+		}
+	} else if (p->error == ENXIO || p->error == ENODEV || p->error == ENOENT) {
+		diag_show(d, "modules");
+		diag_conclude(d, VERDICT_UNUSABLE, REASON_NO_KVM_DEVICE,
+			 "/dev/kvm exists but no driver answers behind it (%s)", errno_name(p->error));
+		diag_advice(d, f, SITUATION_MODULE_NOT_LOADED);
+	} else {
+		diag_conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_BROKEN, "/dev/kvm cannot be opened: %s",
+			 strerror(p->error));
+		diag_hint(d, "%s", DIAG_HINT_KERNEL_MESSAGES);
+	}
+}
+
+/* A step after the open failed. */
+static void decide_step_failure(const struct host_facts *f, struct diagnosis *d)
+{
+	const struct kvm_probe *p = &f->probe;
+
+	diag_show(d, probe_step_check[p->failed_step]);
 	if (p->error == EPERM && (p->failed_step == PROBE_API_VERSION || p->failed_step == PROBE_CREATE_VM)) {
 		/* the device answered the open: a seccomp filter or a security
 		 * module refuses its ioctls, as EPERM on the open would be */
-		diag_show(d, p->failed_step == PROBE_API_VERSION ? "api-version" : "create-vm");
 		diag_show(d, "setting");
 		diag_conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_PERMISSION,
 			      "/dev/kvm opened, but %s is refused (EPERM) by a seccomp filter or a security module",
 			      probe_step_text(p->failed_step));
 		diag_advice(d, f, SITUATION_DENIED_BY_POLICY);
-		return;
-	}
-	if (p->failed_step == PROBE_OPEN) {
-		diag_show(d, "device-access");
-		if (p->error == EPERM) {
-			diag_show(d, "setting");
-			diag_conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_PERMISSION,
-				 "/dev/kvm: the open is refused (EPERM) by a device cgroup, seccomp or a security module, not by its mode");
-			diag_advice(d, f, SITUATION_DENIED_BY_POLICY);
-		} else if (p->error == EACCES) {
-			diag_conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_PERMISSION,
-				 "/dev/kvm: permission denied (group %s; %s is %sa member)",
-				 f->node.group, f->node.user, f->node.in_group ? "" : "not ");
-			diag_advice(d, f, SITUATION_DENIED_BY_MODE);
-			if (host_may_have_pvm(f)) {
-				diag_show(d, "modules");
-				/* root in a user namespace (rootless) is not the host's root */
-				diag_hint(d, "/dev/kvm here comes from kvm_pvm: even once you may open it, ordinary guests "
-					"will be emulated, not accelerated (%s).", f->setting.user_namespace
-					? "kvm-ok measures it once the device opens" : "kvm-ok as root measures it");
-			}
-		} else if (p->error == ENXIO || p->error == ENODEV || p->error == ENOENT) {
-			diag_show(d, "modules");
-			diag_conclude(d, VERDICT_UNUSABLE, REASON_NO_KVM_DEVICE,
-				 "/dev/kvm exists but no driver answers behind it (%s)", errno_name(p->error));
-			diag_advice(d, f, SITUATION_MODULE_NOT_LOADED);
-		} else {
-			diag_conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_BROKEN, "/dev/kvm cannot be opened: %s",
-				 strerror(p->error));
-			diag_hint(d, "Look for the kernel's messages about kvm: dmesg | grep -i kvm");
-		}
-		return;
-	}
-	if (p->failed_step == PROBE_API_VERSION) {
-		diag_show(d, "api-version");
+	} else if (p->failed_step == PROBE_API_VERSION) {
 		diag_show(d, "device");
 		diag_conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_NOT_KVM, "/dev/kvm is not a working KVM device (%s)",
 			 p->api_version < 0 ? "KVM_GET_API_VERSION failed" : "wrong KVM API version");
 		diag_hint(d, "Remove the stray /dev/kvm (as root: rm /dev/kvm) and let udev recreate it: modprobe %s or udevadm trigger --subsystem-match=misc",
 		     f->vendor_module.name ? f->vendor_module.name : "kvm");
-		return;
-	}
-	if (p->failed_step == PROBE_GUEST && p->error == ENOSYS) {
-		diag_show(d, "create-vm");
-		diag_show(d, "acceleration");
+	} else if (p->failed_step == PROBE_GUEST && p->error == ENOSYS) {
+		diag_show(d, probe_step_check[PROBE_CREATE_VM]);
 		diag_conclude(d, VERDICT_UNKNOWN, REASON_NOT_PROBED,
 			      "/dev/kvm works (KVM_GET_API_VERSION %d, KVM_CREATE_VM), but its speed is not timed on %s",
 			      p->api_version, f->arch_name);
 		diag_hint(d, "Whether guests really run at speed shows in a guest's boot time under QEMU's -accel kvm.");
-		return;
-	}
-	if (p->failed_step == PROBE_CREATE_VM) {
-		diag_show(d, "create-vm");
+	} else if (p->failed_step == PROBE_CREATE_VM) {
 		diag_conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_BROKEN, "KVM_CREATE_VM failed: %s", strerror(p->error));
 		if (p->error == EBUSY)
 			diag_hint(d, "Another hypervisor holds %s (VirtualBox, VMware): stop its VMs or unload its kernel module (vboxdrv, vmmon).",
 				  f->arch == HOST_ARCH_X86_64 ? cpu_vt_name(f->cpu.vt_kind) : "the virtualization extension");
-		diag_hint(d, "Look for the kernel's messages about kvm: dmesg | grep -i kvm");
-		return;
+		diag_hint(d, "%s", DIAG_HINT_KERNEL_MESSAGES);
+	} else {
+		diag_conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_BROKEN, "a test guest could not run: %s", p->detail);
+		diag_hint(d, "%s", DIAG_HINT_KERNEL_MESSAGES);
 	}
-	diag_show(d, "acceleration");
-	diag_conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_BROKEN, "a test guest could not run: %s", p->detail);
-	diag_hint(d, "Look for the kernel's messages about kvm: dmesg | grep -i kvm");
+}
+
+static void decide_device_failure(const struct host_facts *f, struct diagnosis *d)
+{
+	if (decide_probe_unanswered(f, d))
+		return;
+	if (f->probe.failed_step == PROBE_OPEN)
+		decide_open_failure(f, d);
+	else
+		decide_step_failure(f, d);
 }
 
 static void decide_not_accelerated(const struct host_facts *f, struct diagnosis *d)

@@ -30,6 +30,9 @@ void diag_conclude(struct diagnosis *d, enum verdict v, enum reason r, const cha
 /* "Guests can still run under TCG" */
 void diag_hint_tcg(struct diagnosis *d);
 
+/* The hint where the kernel's own messages tell more. */
+#define DIAG_HINT_KERNEL_MESSAGES "Look for the kernel's messages about kvm: dmesg | grep -i kvm"
+
 /* Whether /dev/kvm here may come from kvm_pvm: it is loaded, or /sys/module
  * is not visible and the CPU has no VT (what else would give the device). */
 bool host_may_have_pvm(const struct host_facts *f);
