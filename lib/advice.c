@@ -7,7 +7,7 @@
 
 static const struct setting_advice *const settings[] = {
 	&setting_kubernetes, &setting_podman, &setting_docker, &setting_lxc, &setting_nspawn, &setting_container,
-	&setting_wsl, &setting_ci_runner, &setting_cloud, &setting_vm, &setting_host,
+	&setting_wsl, &setting_ci_runner, &setting_cloud, &setting_vm, &setting_plain_host,
 };
 
 int advice_add(struct advice *out, const char *fmt, ...)

@@ -78,6 +78,6 @@ int advice_join_group_inside(const struct advice_request *q, struct advice *out,
 
 /* The settings, in the order they are asked (lib/setting/). */
 extern const struct setting_advice setting_kubernetes, setting_podman, setting_docker, setting_lxc,
-	setting_nspawn, setting_container, setting_wsl, setting_ci_runner, setting_cloud, setting_vm, setting_host;
+	setting_nspawn, setting_container, setting_wsl, setting_ci_runner, setting_cloud, setting_vm, setting_plain_host;
 
 #endif

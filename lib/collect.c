@@ -43,7 +43,7 @@ struct snapshot {
 	char failed[256];	/* and where */
 };
 
-static void failed(struct snapshot *s, const char *what)
+static void note_first_error(struct snapshot *s, const char *what)
 {
 	if (!s->error) {
 		s->error = errno ? errno : EIO;
@@ -60,7 +60,7 @@ static void make_parents(struct snapshot *s, const char *rel)
 	for (char *p = strchr(buf, '/'); p; p = strchr(p + 1, '/')) {
 		*p = '\0';
 		if (mkdirat(s->dir, buf, 0700) < 0 && errno != EEXIST)
-			failed(s, buf);
+			note_first_error(s, buf);
 		*p = '/';
 	}
 }
@@ -69,7 +69,7 @@ static void make_dir(struct snapshot *s, const char *rel)
 {
 	make_parents(s, rel);
 	if (mkdirat(s->dir, rel, 0700) < 0 && errno != EEXIST)
-		failed(s, rel);
+		note_first_error(s, rel);
 }
 
 /* Creates rel with data at offset (a sparse file when offset is large). */
@@ -80,13 +80,13 @@ static void put_at(struct snapshot *s, const char *rel, const void *data, size_t
 	make_parents(s, rel);
 	fd = openat(s->dir, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0) {
-		failed(s, rel);
+		note_first_error(s, rel);
 		return;
 	}
 	if (len && pwrite(fd, data, len, offset) != (ssize_t)len)
-		failed(s, rel);
+		note_first_error(s, rel);
 	if (close(fd) < 0)
-		failed(s, rel);
+		note_first_error(s, rel);
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -124,7 +124,7 @@ static void collect_cpu(struct snapshot *s, const struct host_facts *f)
 
 		snprintf(path, sizeof(path), "%s/cpuid.raw", s->path);
 		if (fd < 0 || close(fd) < 0 || cpu_raw_dump(path, why, sizeof(why)) < 0)
-			failed(s, "cpuid.raw");
+			note_first_error(s, "cpuid.raw");
 	}
 	if (f->cpu.hypervisor_leaf_known) {
 		const uint32_t *hv = f->cpu.hypervisor_leaf;
@@ -264,7 +264,7 @@ static const char *errno_or_ok(int error)
 }
 
 /* A KVM_CHECK_EXTENSION answer as the record keeps it: 0 when it failed */
-static int caps(int answer)
+static int capability_or_0(int answer)
 {
 	return answer > 0 ? answer : 0;
 }
@@ -284,13 +284,13 @@ static void collect_device(struct snapshot *s, const struct host_facts *f)
 	case KVM_NODE_LOOP:
 		make_parents(s, "dev/kvm");
 		if (symlinkat(n->target, s->dir, "dev/kvm") < 0)
-			failed(s, "dev/kvm");
+			note_first_error(s, "dev/kvm");
 		return;
 	case KVM_NODE_WRONG_TYPE:
 		if (strcmp(n->type, "directory") == 0)
 			make_dir(s, "dev/kvm");
 		else if (strcmp(n->type, "FIFO") == 0 && (make_parents(s, "dev/kvm"), mkfifoat(s->dir, "dev/kvm", 0600) < 0))
-			failed(s, "dev/kvm");
+			note_first_error(s, "dev/kvm");
 		return;
 	case KVM_NODE_CHAR:
 	case KVM_NODE_STANDIN:
@@ -317,8 +317,8 @@ static void collect_device(struct snapshot *s, const struct host_facts *f)
 	if (p->failed_step > PROBE_API_VERSION)
 		len += snprintf(record + len, sizeof(record) - (size_t)len,
 				"nr_vcpus=%d\nmax_vcpus=%d\nnr_memslots=%d\nirqchip=%d\nipa_bits=%d\narm_el2=%d\n"
-				"create_vm=%s\n", caps(p->nr_vcpus), caps(p->max_vcpus), caps(p->nr_memslots),
-				caps(p->irqchip), caps(p->ipa_bits), caps(p->arm_el2),
+				"create_vm=%s\n", capability_or_0(p->nr_vcpus), capability_or_0(p->max_vcpus), capability_or_0(p->nr_memslots),
+				capability_or_0(p->irqchip), capability_or_0(p->ipa_bits), capability_or_0(p->arm_el2),
 				p->failed_step == PROBE_CREATE_VM ? errno_or_ok(p->error) : "ok");
 	if (p->failed_step > PROBE_CREATE_VM)
 		len += snprintf(record + len, sizeof(record) - (size_t)len, "guest=%s\n",

@@ -130,12 +130,11 @@ void report_gather(const struct sysroot *root, bool include_serials, struct repo
 
 /* ---- text ------------------------------------------------------------------ */
 
-const char *report_check_detail(const struct diagnosis *d, const char *name)
+const char *report_check_detail(const struct diagnosis *d, enum check_id id)
 {
-	for (int i = 0; i < d->nchecks; i++)
-		if (strcmp(d->checks[i].name, name) == 0)
-			return d->checks[i].detail;
-	return "not checked";
+	const struct check *c = diag_find(d, id);
+
+	return c ? c->detail : "not checked";
 }
 
 static void probe_text(const struct kvm_probe *p, char *buf, size_t size)
@@ -187,7 +186,7 @@ void report_text(FILE *out, const struct host_facts *f, const struct diagnosis *
 		if (m->params[0])
 			text_line(out, "Module %s parameters: %s", m->name, m->params);
 	}
-	text_line(out, "Device: %s", report_check_detail(d, "device"));
+	text_line(out, "Device: %s", report_check_detail(d, CHECK_ID_DEVICE));
 	if (f->probe.ran && f->probe.api_version >= 0)
 		text_line(out, "KVM API version: %d", f->probe.api_version);
 	probe_text(&f->probe, buf, sizeof(buf));
@@ -266,7 +265,7 @@ void report_json(FILE *out, const struct host_facts *f, const struct diagnosis *
 	json_key(out, "kvm", &first);
 	fputc('{', out);
 	sub = true;
-	json_kv_string(out, "device", report_check_detail(d, "device"), &sub);
+	json_kv_string(out, "device", report_check_detail(d, CHECK_ID_DEVICE), &sub);
 	json_kv_int(out, "api_version", f->probe.api_version, &sub);
 	probe_text(&f->probe, buf, sizeof(buf));
 	json_kv_string(out, "probe", buf, &sub);

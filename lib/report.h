@@ -44,6 +44,6 @@ void report_json(FILE *out, const struct host_facts *f, const struct diagnosis *
 void module_params_read(const struct sysroot *root, const char *module, char *out, size_t size);
 
 /* The detail of a diagnosis's named check, or "not checked". */
-const char *report_check_detail(const struct diagnosis *d, const char *name);
+const char *report_check_detail(const struct diagnosis *d, enum check_id id);
 
 #endif

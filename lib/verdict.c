@@ -50,12 +50,39 @@ int verdict_exit_status(enum verdict v)
 	return v == VERDICT_USABLE ? 0 : v == VERDICT_UNUSABLE ? 1 : 2;
 }
 
-struct check *diag_check(struct diagnosis *d, const char *name, enum check_state state, const char *fmt, ...)
+const char *check_id_name(enum check_id id)
 {
-	struct check *c = &d->checks[d->nchecks < DIAGNOSIS_MAX_CHECKS ? d->nchecks++ : DIAGNOSIS_MAX_CHECKS - 1];
+	static const char *const names[CHECK_ID_COUNT] = {
+		[CHECK_ID_CPU] = "cpu", [CHECK_ID_CPUID_VT] = "cpuid-vt", [CHECK_ID_CPUINFO_VT] = "cpuinfo-vt",
+		[CHECK_ID_HYPERVISOR] = "hypervisor", [CHECK_ID_KERNEL] = "kernel", [CHECK_ID_FIRMWARE] = "firmware",
+		[CHECK_ID_EL2] = "el2", [CHECK_ID_MODULES] = "modules", [CHECK_ID_SETTING] = "setting",
+		[CHECK_ID_DEVICE] = "device", [CHECK_ID_MISC] = "misc", [CHECK_ID_PROBE] = "probe",
+		[CHECK_ID_DEVICE_ACCESS] = "device-access", [CHECK_ID_API_VERSION] = "api-version",
+		[CHECK_ID_CREATE_VM] = "create-vm", [CHECK_ID_ACCELERATION] = "acceleration",
+	};
+
+	return (unsigned int)id < CHECK_ID_COUNT ? names[id] : "unknown";
+}
+
+const struct check *diag_find(const struct diagnosis *d, enum check_id id)
+{
+	for (int i = 0; i < d->nchecks; i++)
+		if (d->checks[i].id == id)
+			return &d->checks[i];
+	return NULL;
+}
+
+/* A check is made once: made again, it replaces the first in its place
+ * (so the list never holds more than CHECK_ID_COUNT). */
+struct check *diag_check(struct diagnosis *d, enum check_id id, enum check_state state, const char *fmt, ...)
+{
+	struct check *c = (struct check *)diag_find(d, id);
 	va_list ap;
 
-	c->name = name;
+	if (!c)
+		c = &d->checks[d->nchecks++];
+	c->id = id;
+	c->name = check_id_name(id);
 	c->state = state;
 	c->decisive = false;
 	va_start(ap, fmt);
@@ -64,17 +91,11 @@ struct check *diag_check(struct diagnosis *d, const char *name, enum check_state
 	return c;
 }
 
-static struct check *find_check(struct diagnosis *d, const char *name)
+/* Marks the check about id as one that decided the verdict (shown without
+ * --verbose); no such check: nothing to mark. */
+void diag_decisive(struct diagnosis *d, enum check_id id)
 {
-	for (int i = 0; i < d->nchecks; i++)
-		if (strcmp(d->checks[i].name, name) == 0)
-			return &d->checks[i];
-	return NULL;
-}
-
-void diag_show(struct diagnosis *d, const char *name)
-{
-	struct check *c = find_check(d, name);
+	struct check *c = (struct check *)diag_find(d, id);
 
 	if (c)
 		c->decisive = true;
@@ -119,7 +140,7 @@ static void check_setting(const struct host_facts *f, struct diagnosis *d)
 	char text[CHECK_DETAIL_MAX - 16];
 
 	setting_describe(&f->setting, host_is_virtual_machine(f), text, sizeof(text));
-	diag_check(d, "setting", CHECK_INFO, "setting: %s", text);
+	diag_check(d, CHECK_ID_SETTING, CHECK_INFO, "setting: %s", text);
 }
 
 /* Where the fix depends on the setting, the setting is part of the why. */
@@ -135,19 +156,19 @@ static void check_device(const struct host_facts *f, struct diagnosis *d)
 
 	switch (n->kind) {
 	case KVM_NODE_ABSENT:
-		diag_check(d, "device", CHECK_FAIL, "/dev/kvm does not exist");
+		diag_check(d, CHECK_ID_DEVICE, CHECK_FAIL, "/dev/kvm does not exist");
 		return;
 	case KVM_NODE_DANGLING:
-		diag_check(d, "device", CHECK_FAIL, "/dev/kvm is a symlink to \"%s\", which does not exist", n->target);
+		diag_check(d, CHECK_ID_DEVICE, CHECK_FAIL, "/dev/kvm is a symlink to \"%s\", which does not exist", n->target);
 		return;
 	case KVM_NODE_LOOP:
-		diag_check(d, "device", CHECK_FAIL, "/dev/kvm is a symlink loop (\"%s\")", n->target);
+		diag_check(d, CHECK_ID_DEVICE, CHECK_FAIL, "/dev/kvm is a symlink loop (\"%s\")", n->target);
 		return;
 	case KVM_NODE_WRONG_TYPE:
-		diag_check(d, "device", CHECK_FAIL, "/dev/kvm is a %s, not a character device", n->type);
+		diag_check(d, CHECK_ID_DEVICE, CHECK_FAIL, "/dev/kvm is a %s, not a character device", n->type);
 		return;
 	case KVM_NODE_ERROR:
-		diag_check(d, "device", CHECK_UNKNOWN, "/dev/kvm: %s", strerror(n->error));
+		diag_check(d, CHECK_ID_DEVICE, CHECK_UNKNOWN, "/dev/kvm: %s", strerror(n->error));
 		return;
 	case KVM_NODE_CHAR:
 	case KVM_NODE_STANDIN:
@@ -155,28 +176,29 @@ static void check_device(const struct host_facts *f, struct diagnosis *d)
 	}
 	kvm_node_describe(n, desc, sizeof(desc));
 	if (n->kind == KVM_NODE_CHAR && (n->major != KVM_DEVICE_MAJOR || n->minor != KVM_DEVICE_MINOR))
-		diag_check(d, "device", CHECK_WARN, "/dev/kvm: %s, device %u:%u (KVM is %d:%d)%s%s", desc,
+		diag_check(d, CHECK_ID_DEVICE, CHECK_WARN, "/dev/kvm: %s, device %u:%u (KVM is %d:%d)%s%s", desc,
 			  n->major, n->minor, KVM_DEVICE_MAJOR, KVM_DEVICE_MINOR,
 			  n->is_symlink ? ", symlink to " : "", n->is_symlink ? n->target : "");
 	else
-		diag_check(d, "device", CHECK_PASS, "/dev/kvm exists: %s%s%s", desc,
+		diag_check(d, CHECK_ID_DEVICE, CHECK_PASS, "/dev/kvm exists: %s%s%s", desc,
 			  n->is_symlink ? ", symlink to " : "", n->is_symlink ? n->target : "");
 }
 
 /* The check that shows each step of the probe. */
-static const char *const probe_step_check[] = {
-	[PROBE_OPEN] = "device-access",
-	[PROBE_API_VERSION] = "api-version",
-	[PROBE_CREATE_VM] = "create-vm",
-	[PROBE_GUEST] = "acceleration",
-	[PROBE_COMPLETE] = "acceleration",
+static const enum check_id probe_step_check[] = {
+	[PROBE_OPEN] = CHECK_ID_DEVICE_ACCESS,
+	[PROBE_API_VERSION] = CHECK_ID_API_VERSION,
+	[PROBE_CREATE_VM] = CHECK_ID_CREATE_VM,
+	[PROBE_GUEST] = CHECK_ID_ACCELERATION,
+	[PROBE_COMPLETE] = CHECK_ID_ACCELERATION,
 };
 
 /* The line of the step that failed. */
 static void check_failed_step(const struct host_facts *f, struct diagnosis *d)
 {
 	const struct kvm_probe *p = &f->probe;
-	const char *check = probe_step_check[p->failed_step], *src = p->from_record ? " (recorded)" : "";
+	const enum check_id check = probe_step_check[p->failed_step];
+	const char *src = p->from_record ? " (recorded)" : "";
 
 	switch (p->failed_step) {
 	case PROBE_OPEN:
@@ -233,13 +255,13 @@ static void check_probe(const struct host_facts *f, struct diagnosis *d)
 
 	if (!p->ran) {
 		if (p->record_error[0])
-			diag_check(d, "probe", CHECK_UNKNOWN, "no probe outcome: %s", p->record_error);
+			diag_check(d, CHECK_ID_PROBE, CHECK_UNKNOWN, "no probe outcome: %s", p->record_error);
 		else if (!f->probe_requested)
-			diag_check(d, "probe", CHECK_SKIP, "functional and speed probe not run (--no-probe)");
+			diag_check(d, CHECK_ID_PROBE, CHECK_SKIP, "functional and speed probe not run (--no-probe)");
 		return;
 	}
 	if (p->timed_out) {
-		diag_check(d, "probe", p->host_busy ? CHECK_UNKNOWN : CHECK_FAIL, "/dev/kvm %s: %s",
+		diag_check(d, CHECK_ID_PROBE, p->host_busy ? CHECK_UNKNOWN : CHECK_FAIL, "/dev/kvm %s: %s",
 			   p->host_busy ? "not proven" : "hangs", p->detail);
 		return;
 	}
@@ -270,18 +292,18 @@ static bool decide_probe_unanswered(const struct host_facts *f, struct diagnosis
 	const struct kvm_probe *p = &f->probe;
 
 	if (p->timed_out && p->host_busy) {
-		diag_show(d, "probe");
+		diag_decisive(d, CHECK_ID_PROBE);
 		diag_conclude(d, VERDICT_UNKNOWN, REASON_HOST_BUSY, "the probe could not finish on this busy host: %s",
 			 p->detail);
 		diag_hint(d, "Run kvm-ok again when the host is less busy, or give the probe more time: kvm-ok --probe-timeout 2000");
 	} else if (p->timed_out) {
-		diag_show(d, "probe");
+		diag_decisive(d, CHECK_ID_PROBE);
 		diag_conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_BROKEN, "/dev/kvm does not answer: %s", p->detail);
 		diag_hint(d, "Look for the kernel's messages about kvm (dmesg | grep -i kvm); a hung KVM module needs a reboot.");
 		diag_hint(d, "On a host that is itself slow or emulated, give the probe more time: kvm-ok --probe-timeout 2000");
 	} else if (p->error == EMFILE || p->error == ENFILE || p->error == ENOMEM) {
 		/* this process's limits (descriptors, memory), not the device's */
-		diag_show(d, probe_step_check[p->failed_step]);
+		diag_decisive(d, probe_step_check[p->failed_step]);
 		diag_conclude(d, VERDICT_UNKNOWN, REASON_PROCESS_LIMIT,
 			      "the probe ran out of %s at %s (%s): that says nothing about /dev/kvm",
 			      p->error == ENOMEM ? "memory" : p->error == EMFILE ? "this process's file descriptors"
@@ -300,9 +322,9 @@ static void decide_open_failure(const struct host_facts *f, struct diagnosis *d)
 {
 	const struct kvm_probe *p = &f->probe;
 
-	diag_show(d, probe_step_check[PROBE_OPEN]);
+	diag_decisive(d, probe_step_check[PROBE_OPEN]);
 	if (p->error == EPERM) {
-		diag_show(d, "setting");
+		diag_decisive(d, CHECK_ID_SETTING);
 		diag_conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_PERMISSION,
 			 "/dev/kvm: the open is refused (EPERM) by a device cgroup, seccomp or a security module, not by its mode");
 		diag_advice(d, f, SITUATION_DENIED_BY_POLICY);
@@ -312,14 +334,14 @@ static void decide_open_failure(const struct host_facts *f, struct diagnosis *d)
 			 f->node.group, f->node.user, f->node.in_group ? "" : "not ");
 		diag_advice(d, f, SITUATION_DENIED_BY_MODE);
 		if (host_may_have_pvm(f)) {
-			diag_show(d, "modules");
+			diag_decisive(d, CHECK_ID_MODULES);
 			/* root in a user namespace (rootless) is not the host's root */
 			diag_hint(d, "/dev/kvm here comes from kvm_pvm: even once you may open it, ordinary guests "
 				"will be emulated, not accelerated (%s).", f->setting.user_namespace
 				? "kvm-ok measures it once the device opens" : "kvm-ok as root measures it");
 		}
 	} else if (p->error == ENXIO || p->error == ENODEV || p->error == ENOENT) {
-		diag_show(d, "modules");
+		diag_decisive(d, CHECK_ID_MODULES);
 		diag_conclude(d, VERDICT_UNUSABLE, REASON_NO_KVM_DEVICE,
 			 "/dev/kvm exists but no driver answers behind it (%s)", errno_name(p->error));
 		diag_advice(d, f, SITUATION_MODULE_NOT_LOADED);
@@ -335,23 +357,23 @@ static void decide_step_failure(const struct host_facts *f, struct diagnosis *d)
 {
 	const struct kvm_probe *p = &f->probe;
 
-	diag_show(d, probe_step_check[p->failed_step]);
+	diag_decisive(d, probe_step_check[p->failed_step]);
 	if (p->error == EPERM && (p->failed_step == PROBE_API_VERSION || p->failed_step == PROBE_CREATE_VM)) {
 		/* the device answered the open: a seccomp filter or a security
 		 * module refuses its ioctls, as EPERM on the open would be */
-		diag_show(d, "setting");
+		diag_decisive(d, CHECK_ID_SETTING);
 		diag_conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_PERMISSION,
 			      "/dev/kvm opened, but %s is refused (EPERM) by a seccomp filter or a security module",
 			      probe_step_text(p->failed_step));
 		diag_advice(d, f, SITUATION_DENIED_BY_POLICY);
 	} else if (p->failed_step == PROBE_API_VERSION) {
-		diag_show(d, "device");
+		diag_decisive(d, CHECK_ID_DEVICE);
 		diag_conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_NOT_KVM, "/dev/kvm is not a working KVM device (%s)",
 			 p->api_version < 0 ? "KVM_GET_API_VERSION failed" : "wrong KVM API version");
 		diag_hint(d, "Remove the stray /dev/kvm (as root: rm /dev/kvm) and let udev recreate it: modprobe %s or udevadm trigger --subsystem-match=misc",
 		     f->vendor_module.name ? f->vendor_module.name : "kvm");
 	} else if (p->failed_step == PROBE_GUEST && p->error == ENOSYS) {
-		diag_show(d, probe_step_check[PROBE_CREATE_VM]);
+		diag_decisive(d, probe_step_check[PROBE_CREATE_VM]);
 		diag_conclude(d, VERDICT_UNKNOWN, REASON_NOT_PROBED,
 			      "/dev/kvm works (KVM_GET_API_VERSION %d, KVM_CREATE_VM), but its speed is not timed on %s",
 			      p->api_version, f->arch_name);
@@ -382,11 +404,11 @@ static void decide_not_accelerated(const struct host_facts *f, struct diagnosis 
 {
 	const struct kvm_probe *p = &f->probe;
 
-	diag_show(d, "cpuid-vt");
-	diag_show(d, "modules");
-	diag_show(d, "device");
-	diag_show(d, "create-vm");
-	diag_show(d, "acceleration");
+	diag_decisive(d, CHECK_ID_CPUID_VT);
+	diag_decisive(d, CHECK_ID_MODULES);
+	diag_decisive(d, CHECK_ID_DEVICE);
+	diag_decisive(d, CHECK_ID_CREATE_VM);
+	diag_decisive(d, CHECK_ID_ACCELERATION);
 	diag_conclude(d, VERDICT_UNUSABLE, REASON_NOT_ACCELERATED,
 		 "/dev/kvm works but guest code runs %s%.0fx slower than native: it is emulated, not accelerated",
 		 p->guest.finished ? "" : "over ", p->slowdown);
@@ -411,7 +433,7 @@ bool diag_node_missing_registered(const struct host_facts *f, struct diagnosis *
 {
 	if (!f->setting.kvm_registered)
 		return false;
-	diag_show(d, "setting");
+	diag_decisive(d, CHECK_ID_SETTING);
 	diag_conclude(d, VERDICT_UNUSABLE, REASON_NO_KVM_DEVICE,
 		      "the kernel has the KVM device (10:232) but /dev/kvm does not exist here");
 	diag_advice(d, f, SITUATION_NODE_MISSING);
@@ -424,10 +446,10 @@ static void decide(const struct host_facts *f, const struct arch_ops *arch, stru
 	bool device_present = f->node.kind == KVM_NODE_CHAR || f->node.kind == KVM_NODE_STANDIN;
 	bool probe_complete = p->ran && !p->timed_out && p->failed_step == PROBE_COMPLETE;
 
-	diag_show(d, "cpu");
+	diag_decisive(d, CHECK_ID_CPU);
 	if (probe_complete && kvm_probe_accelerated(p)) {
-		diag_show(d, "device");
-		diag_show(d, "acceleration");
+		diag_decisive(d, CHECK_ID_DEVICE);
+		diag_decisive(d, CHECK_ID_ACCELERATION);
 		diag_conclude(d, VERDICT_USABLE, REASON_USABLE, "/dev/kvm works and guest code runs at %.1fx native speed",
 			 p->slowdown);
 		return;
@@ -436,7 +458,7 @@ static void decide(const struct host_facts *f, const struct arch_ops *arch, stru
 	 * here (a container, a chroot), whatever the CPU shows; passing it in
 	 * gives the host's own verdict */
 	if (f->node.kind == KVM_NODE_ABSENT && f->setting.kvm_registered) {
-		diag_show(d, "device");
+		diag_decisive(d, CHECK_ID_DEVICE);
 		arch->device_absent(f, d);
 		if (host_may_have_pvm(f))
 			diag_hint(d, "The kernel's device comes from kvm_pvm: once passed in, it runs only PVM-aware "
@@ -452,11 +474,11 @@ static void decide(const struct host_facts *f, const struct arch_ops *arch, stru
 	if (arch->cannot_run(f, d))
 		return;
 	if (f->node.kind == KVM_NODE_ABSENT) {
-		diag_show(d, "device");
+		diag_decisive(d, CHECK_ID_DEVICE);
 		arch->device_absent(f, d);
 		return;
 	}
-	diag_show(d, "device");
+	diag_decisive(d, CHECK_ID_DEVICE);
 	if (!device_present) {
 		diag_conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_NOT_KVM, "/dev/kvm is not a KVM device node");
 		diag_hint(d, "Remove the stray /dev/kvm (as root: rm /dev/kvm) and let udev recreate it: modprobe %s or udevadm trigger --subsystem-match=misc",
@@ -464,7 +486,7 @@ static void decide(const struct host_facts *f, const struct arch_ops *arch, stru
 		return;
 	}
 	if (!p->ran) {
-		diag_show(d, "probe");
+		diag_decisive(d, CHECK_ID_PROBE);
 		diag_conclude(d, VERDICT_UNKNOWN, REASON_NOT_PROBED,
 			 "/dev/kvm exists but was not probed, so acceleration is not proven");
 		if (p->record_error[0])
@@ -487,5 +509,5 @@ void diagnose(const struct host_facts *f, struct diagnosis *d)
 	check_probe(f, d);
 	decide(f, arch, d);
 	if (d->verdict != VERDICT_USABLE && setting_matters(f))
-		diag_show(d, "setting");
+		diag_decisive(d, CHECK_ID_SETTING);
 }

@@ -46,12 +46,35 @@ enum check_state {
 	CHECK_SKIP,
 };
 
+/* What a check is about; each is made at most once per diagnosis.  Their
+ * names (check_id_name) are part of the JSON interface. */
+enum check_id {
+	CHECK_ID_CPU,			/* "cpu" */
+	CHECK_ID_CPUID_VT,		/* "cpuid-vt" */
+	CHECK_ID_CPUINFO_VT,		/* "cpuinfo-vt" */
+	CHECK_ID_HYPERVISOR,		/* "hypervisor" */
+	CHECK_ID_KERNEL,		/* "kernel" */
+	CHECK_ID_FIRMWARE,		/* "firmware" */
+	CHECK_ID_EL2,			/* "el2" */
+	CHECK_ID_MODULES,		/* "modules" */
+	CHECK_ID_SETTING,		/* "setting" */
+	CHECK_ID_DEVICE,		/* "device" */
+	CHECK_ID_MISC,			/* "misc" */
+	CHECK_ID_PROBE,			/* "probe" */
+	CHECK_ID_DEVICE_ACCESS,		/* "device-access" */
+	CHECK_ID_API_VERSION,		/* "api-version" */
+	CHECK_ID_CREATE_VM,		/* "create-vm" */
+	CHECK_ID_ACCELERATION,		/* "acceleration" */
+	CHECK_ID_COUNT
+};
+
 #define CHECK_DETAIL_MAX 320
-#define DIAGNOSIS_MAX_CHECKS 16
+#define DIAGNOSIS_MAX_CHECKS CHECK_ID_COUNT
 #define DIAGNOSIS_MAX_HINTS 6
 
 struct check {
-	const char *name;		/* stable: "cpuid-vt", "device", ... */
+	enum check_id id;
+	const char *name;		/* check_id_name(id) */
 	enum check_state state;
 	bool decisive;			/* shown without --verbose */
 	char detail[CHECK_DETAIL_MAX];
@@ -72,6 +95,10 @@ void diagnose(const struct host_facts *f, struct diagnosis *d);
 const char *verdict_name(enum verdict v);	/* "usable", "unusable", "unknown" */
 const char *reason_name(enum reason r);		/* "not-accelerated", ... */
 const char *check_state_name(enum check_state s); /* "pass", "fail", ... */
+const char *check_id_name(enum check_id id);	/* "cpuid-vt", "device", ... */
+
+/* The check made about id, or NULL. */
+const struct check *diag_find(const struct diagnosis *d, enum check_id id);
 int verdict_exit_status(enum verdict v);
 
 #endif

@@ -13,10 +13,10 @@
 #include "verdict.h"
 
 __attribute__((format(printf, 4, 5)))
-struct check *diag_check(struct diagnosis *d, const char *name, enum check_state state, const char *fmt, ...);
+struct check *diag_check(struct diagnosis *d, enum check_id id, enum check_state state, const char *fmt, ...);
 
 /* Marks the named check decisive (shown without --verbose). */
-void diag_show(struct diagnosis *d, const char *name);
+void diag_decisive(struct diagnosis *d, enum check_id id);
 
 __attribute__((format(printf, 2, 3)))
 void diag_hint(struct diagnosis *d, const char *fmt, ...);

@@ -235,13 +235,13 @@ static bool kvm_ok_finds_cause(const struct sysroot *root, struct diagnosis *d)
  * cause already. */
 static void print_findings(const struct diagnosis *d, bool cause, bool cause_known)
 {
-	static const char *const relevant[] = { "cpu", "cpuid-vt", "cpuinfo-vt", "hypervisor", "firmware" };
+	static const enum check_id relevant[] = { CHECK_ID_CPU, CHECK_ID_CPUID_VT, CHECK_ID_CPUINFO_VT,
+						   CHECK_ID_HYPERVISOR, CHECK_ID_FIRMWARE };
 
 	fprintf(stderr, "modload: what kvm-ok finds:\n");
 	for (size_t i = 0; i < sizeof(relevant) / sizeof(relevant[0]); i++)
-		for (int c = 0; c < d->nchecks; c++)
-			if (strcmp(d->checks[c].name, relevant[i]) == 0)
-				fprintf(stderr, "INFO: %s\n", d->checks[c].detail);
+		if (diag_find(d, relevant[i]))
+			fprintf(stderr, "INFO: %s\n", diag_find(d, relevant[i])->detail);
 	if (cause) {
 		fprintf(stderr, "INFO: reason %s: %s\n", reason_name(d->reason), d->summary);
 		for (int h = 0; h < d->nhints; h++)

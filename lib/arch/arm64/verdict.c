@@ -27,10 +27,10 @@ static void check_cpu(const struct host_facts *f, struct diagnosis *d)
 	const struct arm64_cpu *c = &f->arm64_cpu;
 
 	if (!c->known) {
-		diag_check(d, "cpu", CHECK_UNKNOWN, "CPU: %s", c->error);
+		diag_check(d, CHECK_ID_CPU, CHECK_UNKNOWN, "CPU: %s", c->error);
 		return;
 	}
-	diag_check(d, "cpu", CHECK_INFO, "CPU: %s (%s; MIDR implementer 0x%02x, part 0x%03x, variant %u, revision %u)",
+	diag_check(d, CHECK_ID_CPU, CHECK_INFO, "CPU: %s (%s; MIDR implementer 0x%02x, part 0x%03x, variant %u, revision %u)",
 		   c->core_name ? c->core_name : "unnamed core",
 		   c->implementer_name ? c->implementer_name : "unknown implementer", c->implementer, c->part,
 		   c->variant, c->revision);
@@ -41,26 +41,26 @@ static void check_el2(const struct host_facts *f, struct diagnosis *d)
 	const struct arm64_boot *b = &f->arm64_boot;
 
 	if (arm64_kvm_initialized(b))	/* the mode KVM runs in: always worth a line */
-		diag_check(d, "el2", CHECK_PASS, "KVM runs at EL2 in %s mode (%s)", arm64_el2_text(b->el2),
+		diag_check(d, CHECK_ID_EL2, CHECK_PASS, "KVM runs at EL2 in %s mode (%s)", arm64_el2_text(b->el2),
 			   b->evidence)->decisive = true;
 	else if (b->el2 == ARM64_EL2_STARTED)
-		diag_check(d, "el2", CHECK_PASS, "the CPUs started at EL2 (%s)", b->evidence);
+		diag_check(d, CHECK_ID_EL2, CHECK_PASS, "the CPUs started at EL2 (%s)", b->evidence);
 	else if (b->el2 == ARM64_EL2_NOT_AVAILABLE)
-		diag_check(d, "el2", CHECK_FAIL, "no EL2 for KVM: the kernel started at EL1 (%s)", b->evidence);
+		diag_check(d, CHECK_ID_EL2, CHECK_FAIL, "no EL2 for KVM: the kernel started at EL1 (%s)", b->evidence);
 	else if (b->el2 == ARM64_EL2_DISABLED)
-		diag_check(d, "el2", CHECK_FAIL, "KVM is disabled (%s)", b->evidence);
+		diag_check(d, CHECK_ID_EL2, CHECK_FAIL, "KVM is disabled (%s)", b->evidence);
 	else
-		diag_check(d, "el2", CHECK_UNKNOWN, "whether the kernel got EL2 is not known: the kernel log %s%s",
+		diag_check(d, CHECK_ID_EL2, CHECK_UNKNOWN, "whether the kernel got EL2 is not known: the kernel log %s%s",
 			   b->log_error ? "could not be read: " : "does not say",
 			   b->log_error ? strerror(b->log_error) : "");
 	if (b->misc_kvm >= 0)
-		diag_check(d, "misc", b->misc_kvm ? CHECK_PASS : CHECK_FAIL, "/proc/misc %s kvm (10:232)%s",
+		diag_check(d, CHECK_ID_MISC, b->misc_kvm ? CHECK_PASS : CHECK_FAIL, "/proc/misc %s kvm (10:232)%s",
 			   b->misc_kvm ? "lists" : "does not list",
 			   b->misc_kvm ? "" : ": KVM did not initialize");
 	if (b->machine != ARM64_MACHINE_UNKNOWN)
-		diag_check(d, "hypervisor", CHECK_INFO, "%s: %s", b->machine == ARM64_MACHINE_VIRTUAL ?
+		diag_check(d, CHECK_ID_HYPERVISOR, CHECK_INFO, "%s: %s", b->machine == ARM64_MACHINE_VIRTUAL ?
 			   "a virtual machine" : "bare metal", b->machine_evidence);
-	diag_check(d, "modules", CHECK_INFO, "KVM module: kvm %s", module_state_text(f->kvm.state));
+	diag_check(d, CHECK_ID_MODULES, CHECK_INFO, "KVM module: kvm %s", module_state_text(f->kvm.state));
 }
 
 static void arm64_checks(const struct host_facts *f, struct diagnosis *d)
@@ -75,7 +75,7 @@ static bool arm64_disabled(const struct host_facts *f, struct diagnosis *d)
 
 	if (b->el2 != ARM64_EL2_DISABLED)
 		return false;
-	diag_show(d, "el2");
+	diag_decisive(d, CHECK_ID_EL2);
 	diag_conclude(d, VERDICT_UNUSABLE, REASON_DISABLED_BY_KERNEL,
 		      "KVM is turned off on the kernel command line (kvm-arm.mode=none)");
 	diag_hint(d, "Remove kvm-arm.mode=none from the kernel command line (GRUB_CMDLINE_LINUX in /etc/default/grub, "
@@ -93,11 +93,11 @@ static bool arm64_cannot_run(const struct host_facts *f, struct diagnosis *d)
 
 	if (!no_el2 || f->node.kind != KVM_NODE_ABSENT)
 		return false;
-	diag_show(d, "el2");
-	diag_show(d, "misc");
-	diag_show(d, "hypervisor");
+	diag_decisive(d, CHECK_ID_EL2);
+	diag_decisive(d, CHECK_ID_MISC);
+	diag_decisive(d, CHECK_ID_HYPERVISOR);
 	if (b->machine == ARM64_MACHINE_VIRTUAL) {
-		diag_show(d, "setting");
+		diag_decisive(d, CHECK_ID_SETTING);
 		diag_conclude(d, VERDICT_UNUSABLE, REASON_NO_CPU_SUPPORT,
 			      "the kernel has no EL2: this is a virtual machine without nested virtualization");
 		diag_advice(d, f, SITUATION_NO_VT);
@@ -118,14 +118,14 @@ static void arm64_device_absent(const struct host_facts *f, struct diagnosis *d)
 	if (diag_node_missing_registered(f, d))
 		return;
 	if (b->misc_kvm == 1 || arm64_kvm_initialized(b)) {
-		diag_show(d, "el2");
+		diag_decisive(d, CHECK_ID_EL2);
 		diag_conclude(d, VERDICT_UNUSABLE, REASON_NO_KVM_DEVICE, "KVM initialized (%s) but /dev/kvm does not exist",
 			      b->misc_kvm == 1 ? "/proc/misc lists it" : arm64_el2_text(b->el2));
 		diag_advice(d, f, SITUATION_NODE_MISSING);
 		return;
 	}
-	diag_show(d, "el2");
-	diag_show(d, "misc");
+	diag_decisive(d, CHECK_ID_EL2);
+	diag_decisive(d, CHECK_ID_MISC);
 	if (b->el2 == ARM64_EL2_UNKNOWN && (b->log_error == EPERM || b->log_error == EACCES)) {
 		diag_conclude(d, VERDICT_UNKNOWN, REASON_NEEDS_ROOT,
 			      "KVM did not initialize, and why is in the kernel log, which only root may read");
@@ -141,8 +141,8 @@ static void arm64_report_text(FILE *out, const struct host_facts *f, const struc
 	const struct arm64_boot *b = &f->arm64_boot;
 	char model[128] = "";
 
-	text_line(out, "%s", report_check_detail(d, "cpu"));
-	text_line(out, "EL2: %s", report_check_detail(d, "el2"));
+	text_line(out, "%s", report_check_detail(d, CHECK_ID_CPU));
+	text_line(out, "EL2: %s", report_check_detail(d, CHECK_ID_EL2));
 	text_line(out, "/proc/misc kvm: %s", b->misc_kvm < 0 ? "unreadable" : b->misc_kvm ? "listed" : "not listed");
 	text_line(out, "PSCI conduit: %s", b->psci_method[0] ? b->psci_method : "unknown (no device tree)");
 	if (sysroot_read_text(&f->root, "/proc/device-tree/model", model, sizeof(model)) > 0)

@@ -25,9 +25,9 @@ static void gather_generic(const struct sysroot *root, struct host_facts *f)
 
 static void generic_checks(const struct host_facts *f, struct diagnosis *d)
 {
-	diag_check(d, "cpu", CHECK_SKIP, "architecture %s: kvm-ok checks the CPU and firmware on x86-64 and arm64 only",
+	diag_check(d, CHECK_ID_CPU, CHECK_SKIP, "architecture %s: kvm-ok checks the CPU and firmware on x86-64 and arm64 only",
 		   f->arch_name);
-	diag_check(d, "modules", CHECK_INFO, "KVM modules: kvm %s%s%s%s", module_state_text(f->kvm.state),
+	diag_check(d, CHECK_ID_MODULES, CHECK_INFO, "KVM modules: kvm %s%s%s%s", module_state_text(f->kvm.state),
 		   f->vendor_module.name ? "; " : "", f->vendor_module.name ? f->vendor_module.name : "",
 		   f->vendor_module.name ? (module_is_loaded(&f->vendor_module) ? " loaded" : " not loaded") : "");
 }
@@ -62,7 +62,7 @@ static void generic_device_absent(const struct host_facts *f, struct diagnosis *
 			  "ARMv7 CPUs cannot run KVM with a current kernel");
 		return;
 	}
-	diag_show(d, "modules");
+	diag_decisive(d, CHECK_ID_MODULES);
 	if (loaded) {
 		diag_conclude(d, VERDICT_UNUSABLE, REASON_NO_KVM_DEVICE, "KVM is loaded but /dev/kvm does not exist");
 		diag_advice(d, f, SITUATION_NODE_MISSING);

@@ -24,21 +24,21 @@ static void check_cpu(const struct host_facts *f, struct diagnosis *d)
 	const struct cpu_identity *c = &f->cpu;
 
 	if (!c->known) {
-		diag_check(d, "cpu", CHECK_UNKNOWN, "CPUID could not be read: %s", c->error);
-		diag_check(d, "cpuid-vt", CHECK_UNKNOWN, "CPUID unknown: VMX/SVM support not known");
+		diag_check(d, CHECK_ID_CPU, CHECK_UNKNOWN, "CPUID could not be read: %s", c->error);
+		diag_check(d, CHECK_ID_CPUID_VT, CHECK_UNKNOWN, "CPUID unknown: VMX/SVM support not known");
 		return;
 	}
-	diag_check(d, "cpu", CHECK_INFO, "CPU: %s (%s, family %d, model %d, stepping %d)",
+	diag_check(d, CHECK_ID_CPU, CHECK_INFO, "CPU: %s (%s, family %d, model %d, stepping %d)",
 		  c->brand[0] ? c->brand : "unnamed", c->vendor, c->family, c->model, c->stepping);
 	if (c->vt_kind == CPU_VT_NONE)
-		diag_check(d, "cpuid-vt", CHECK_FAIL,
+		diag_check(d, CHECK_ID_CPUID_VT, CHECK_FAIL,
 			  "CPU vendor \"%s\" has no KVM support (KVM knows Intel, AMD, Hygon, Centaur and Zhaoxin)",
 			  c->vendor);
 	else if (c->has_vt)
-		diag_check(d, "cpuid-vt", CHECK_PASS, "CPUID: the CPU supports %s%s", vt_name(f),
+		diag_check(d, CHECK_ID_CPUID_VT, CHECK_PASS, "CPUID: the CPU supports %s%s", vt_name(f),
 			  c->vt_kind == CPU_VT_SVM ? (c->has_npt ? ", with nested paging (NPT)" : ", without nested paging (NPT)") : "");
 	else
-		diag_check(d, "cpuid-vt", CHECK_FAIL, "CPUID: the CPU does not report %s", vt_name(f));
+		diag_check(d, CHECK_ID_CPUID_VT, CHECK_FAIL, "CPUID: the CPU does not report %s", vt_name(f));
 }
 
 static void check_cpuinfo(const struct host_facts *f, struct diagnosis *d)
@@ -48,27 +48,27 @@ static void check_cpuinfo(const struct host_facts *f, struct diagnosis *d)
 	int with;
 
 	if (!ci->readable || ci->cpus == 0) {
-		diag_check(d, "cpuinfo-vt", CHECK_UNKNOWN, "%s", ci->error);
+		diag_check(d, CHECK_ID_CPUINFO_VT, CHECK_UNKNOWN, "%s", ci->error);
 		return;
 	}
 	if (!flag) {
-		diag_check(d, "cpuinfo-vt", CHECK_SKIP, "/proc/cpuinfo: %d CPUs, vmx on %d, svm on %d",
+		diag_check(d, CHECK_ID_CPUINFO_VT, CHECK_SKIP, "/proc/cpuinfo: %d CPUs, vmx on %d, svm on %d",
 			  ci->cpus, ci->with_vmx, ci->with_svm);
 		return;
 	}
 	if (ci->cpus_with_flags == 0) {
-		diag_check(d, "cpuinfo-vt", CHECK_UNKNOWN, "/proc/cpuinfo: %d CPUs but no flags line", ci->cpus);
+		diag_check(d, CHECK_ID_CPUINFO_VT, CHECK_UNKNOWN, "/proc/cpuinfo: %d CPUs but no flags line", ci->cpus);
 		return;
 	}
 	with = f->cpu.vt_kind == CPU_VT_VMX ? ci->with_vmx : ci->with_svm;
 	if (with == ci->cpus)
-		diag_check(d, "cpuinfo-vt", CHECK_PASS, "/proc/cpuinfo: %s flag on all %d CPU%s", flag, ci->cpus,
+		diag_check(d, CHECK_ID_CPUINFO_VT, CHECK_PASS, "/proc/cpuinfo: %s flag on all %d CPU%s", flag, ci->cpus,
 			  ci->cpus == 1 ? "" : "s");
 	else if (with == 0)
-		diag_check(d, "cpuinfo-vt", CHECK_FAIL, "/proc/cpuinfo: no %s flag on any of %d CPU%s", flag, ci->cpus,
+		diag_check(d, CHECK_ID_CPUINFO_VT, CHECK_FAIL, "/proc/cpuinfo: no %s flag on any of %d CPU%s", flag, ci->cpus,
 			  ci->cpus == 1 ? "" : "s");
 	else
-		diag_check(d, "cpuinfo-vt", CHECK_WARN, "/proc/cpuinfo: %s flag on %d of %d CPUs (%s)", flag, with,
+		diag_check(d, CHECK_ID_CPUINFO_VT, CHECK_WARN, "/proc/cpuinfo: %s flag on %d of %d CPUs (%s)", flag, with,
 			  ci->cpus, ci->mixed);
 }
 
@@ -91,14 +91,14 @@ static bool cpuinfo_shows_vt(const struct host_facts *f)
 static void check_kernel(const struct host_facts *f, struct diagnosis *d)
 {
 	if (!f->kernel.known) {
-		diag_check(d, "kernel", CHECK_UNKNOWN, "/proc/sys/kernel/osrelease: unreadable or malformed");
+		diag_check(d, CHECK_ID_KERNEL, CHECK_UNKNOWN, "/proc/sys/kernel/osrelease: unreadable or malformed");
 		return;
 	}
 	if (f->cpu.vt_kind == CPU_VT_NONE) {
-		diag_check(d, "kernel", CHECK_INFO, "kernel %s", f->kernel.release);
+		diag_check(d, CHECK_ID_KERNEL, CHECK_INFO, "kernel %s", f->kernel.release);
 		return;
 	}
-	diag_check(d, "kernel", CHECK_INFO, "kernel %s %s the %s flag from /proc/cpuinfo when firmware disables %s",
+	diag_check(d, CHECK_ID_KERNEL, CHECK_INFO, "kernel %s %s the %s flag from /proc/cpuinfo when firmware disables %s",
 		  f->kernel.release, kernel_hides_disabled_vt(&f->kernel, f->cpu.vt_kind) ? "removes" : "does not remove",
 		  cpu_vt_flag(f->cpu.vt_kind), vt_name(f));
 }
@@ -126,25 +126,25 @@ static void check_firmware(const struct host_facts *f, struct diagnosis *d)
 	const char *msr_name = f->cpu.vt_kind == CPU_VT_VMX ? "IA32_FEATURE_CONTROL" : "VM_CR";
 
 	if (!f->cpu.known) {
-		diag_check(d, "firmware", CHECK_UNKNOWN, "firmware lock bits not read: CPUID is unknown");
+		diag_check(d, CHECK_ID_FIRMWARE, CHECK_UNKNOWN, "firmware lock bits not read: CPUID is unknown");
 		return;
 	}
 	if (!f->cpu.has_vt) {
-		diag_check(d, "firmware", CHECK_SKIP, "firmware lock bits not read: the CPU reports no VMX/SVM");
+		diag_check(d, CHECK_ID_FIRMWARE, CHECK_SKIP, "firmware lock bits not read: the CPU reports no VMX/SVM");
 		return;
 	}
 	if (fw->cpus_read == 0) {
-		diag_check(d, "firmware", CHECK_UNKNOWN, "%s (MSR %#x) not read: /dev/cpu/%d/msr: %s",
+		diag_check(d, CHECK_ID_FIRMWARE, CHECK_UNKNOWN, "%s (MSR %#x) not read: /dev/cpu/%d/msr: %s",
 			  msr_name, fw->msr, fw->first.cpu, msr_status_text(fw->first.status, fw->first.error));
 		return;
 	}
 	if (fw->cpus_disabled > 0)
-		diag_check(d, "firmware", CHECK_FAIL, "%s (MSR %#x) = %#llx on CPU %d: %s%s (%d of %d CPUs read)",
+		diag_check(d, CHECK_ID_FIRMWARE, CHECK_FAIL, "%s (MSR %#x) = %#llx on CPU %d: %s%s (%d of %d CPUs read)",
 			  msr_name, fw->msr, (unsigned long long)fw->first.value, fw->first_disabled_cpu,
 			  firmware_text(fw->verdict, f->cpu.vt_kind), fw->tboot ? ", tboot active" : "",
 			  fw->cpus_disabled, fw->cpus_read);
 	else
-		diag_check(d, "firmware", CHECK_PASS, "%s (MSR %#x) = %#llx on CPU %d: %s%s (%d CPUs read)",
+		diag_check(d, CHECK_ID_FIRMWARE, CHECK_PASS, "%s (MSR %#x) = %#llx on CPU %d: %s%s (%d CPUs read)",
 			  msr_name, fw->msr, (unsigned long long)fw->first.value, fw->first.cpu,
 			  firmware_text(fw->verdict, f->cpu.vt_kind), fw->tboot ? ", tboot active" : "",
 			  fw->cpus_read);
@@ -158,15 +158,15 @@ static void check_hypervisor(const struct host_facts *f, struct diagnosis *d)
 	if (!c->known)
 		return;
 	if (!c->hypervisor_bit) {
-		diag_check(d, "hypervisor", CHECK_INFO, "not running under a hypervisor (CPUID)");
+		diag_check(d, CHECK_ID_HYPERVISOR, CHECK_INFO, "not running under a hypervisor (CPUID)");
 		return;
 	}
 	if (!c->hypervisor_leaf_known) {
-		diag_check(d, "hypervisor", CHECK_INFO, "running under a hypervisor (signature not recorded)");
+		diag_check(d, CHECK_ID_HYPERVISOR, CHECK_INFO, "running under a hypervisor (signature not recorded)");
 		return;
 	}
 	name = cpu_hypervisor_name(c->hypervisor_signature);
-	diag_check(d, "hypervisor", CHECK_INFO, "running under a hypervisor: %s (signature \"%s\")",
+	diag_check(d, CHECK_ID_HYPERVISOR, CHECK_INFO, "running under a hypervisor: %s (signature \"%s\")",
 		  name ? name : "unknown", c->hypervisor_signature);
 }
 
@@ -184,7 +184,7 @@ static void check_modules(const struct host_facts *f, struct diagnosis *d)
 	char kvm[80], vendor[80] = "", pvm[120] = "";
 
 	if (f->kvm.state == MODULE_HIDDEN) {
-		diag_check(d, "modules", CHECK_INFO, "KVM modules: unknown: /sys/module is not visible here "
+		diag_check(d, CHECK_ID_MODULES, CHECK_INFO, "KVM modules: unknown: /sys/module is not visible here "
 			   "(systemd-nspawn shows none); the device decides");
 		return;
 	}
@@ -194,7 +194,7 @@ static void check_modules(const struct host_facts *f, struct diagnosis *d)
 	if (f->pvm.state != MODULE_ABSENT)
 		snprintf(pvm, sizeof(pvm), "; kvm_pvm %s (PVM: /dev/kvm without VMX/SVM)",
 			 module_state_text(f->pvm.state));
-	diag_check(d, "modules", f->vendor_module.name && !module_is_loaded(&f->vendor_module) &&
+	diag_check(d, CHECK_ID_MODULES, f->vendor_module.name && !module_is_loaded(&f->vendor_module) &&
 		  f->pvm.state == MODULE_ABSENT ? CHECK_FAIL : CHECK_INFO,
 		  "KVM modules: %s%s%s%s", kvm, vendor[0] ? "; " : "", vendor, pvm);
 }
@@ -238,7 +238,7 @@ static void decide_device_absent(const struct host_facts *f, struct diagnosis *d
 	const char *mod = f->vendor_module.name;
 
 	if ((mod && module_is_loaded(&f->vendor_module)) || module_is_loaded(&f->pvm)) {
-		diag_show(d, "modules");
+		diag_decisive(d, CHECK_ID_MODULES);
 		diag_conclude(d, VERDICT_UNUSABLE, REASON_NO_KVM_DEVICE, "%s is loaded but /dev/kvm does not exist",
 			 mod && module_is_loaded(&f->vendor_module) ? mod : "kvm_pvm");
 		diag_advice(d, f, SITUATION_NODE_MISSING);
@@ -246,8 +246,8 @@ static void decide_device_absent(const struct host_facts *f, struct diagnosis *d
 	}
 	if (diag_node_missing_registered(f, d))
 		return;
-	diag_show(d, "modules");
-	diag_show(d, "firmware");
+	diag_decisive(d, CHECK_ID_MODULES);
+	diag_decisive(d, CHECK_ID_FIRMWARE);
 	if (firmware_unknown(f) && f->firmware.first.status == MSR_NO_PERMISSION) {
 		diag_conclude(d, VERDICT_UNKNOWN, REASON_NEEDS_ROOT,
 			 "%s is not loaded, and whether the firmware disabled %s can only be read as root",
@@ -302,9 +302,9 @@ static bool x86_disabled(const struct host_facts *f, struct diagnosis *d)
 {
 	if (!firmware_disabled(f))
 		return false;
-	diag_show(d, "cpuid-vt");
-	diag_show(d, "cpuinfo-vt");
-	diag_show(d, "firmware");
+	diag_decisive(d, CHECK_ID_CPUID_VT);
+	diag_decisive(d, CHECK_ID_CPUINFO_VT);
+	diag_decisive(d, CHECK_ID_FIRMWARE);
 	diag_conclude(d, VERDICT_UNUSABLE, REASON_DISABLED_BY_FIRMWARE,
 		      "the CPU supports %s but the firmware disabled it", vt_name(f));
 	hint_firmware(f, d);
@@ -317,11 +317,11 @@ static bool x86_cannot_run(const struct host_facts *f, struct diagnosis *d)
 
 	if (!f->cpu.known || f->cpu.has_vt || (device_present && host_may_have_pvm(f)))
 		return false;
-	diag_show(d, "cpuid-vt");
-	diag_show(d, "cpuinfo-vt");
-	diag_show(d, "hypervisor");
+	diag_decisive(d, CHECK_ID_CPUID_VT);
+	diag_decisive(d, CHECK_ID_CPUINFO_VT);
+	diag_decisive(d, CHECK_ID_HYPERVISOR);
 	if (host_is_virtual_machine(f))
-		diag_show(d, "setting");	/* whose VM: a cloud's, or the user's own */
+		diag_decisive(d, CHECK_ID_SETTING);	/* whose VM: a cloud's, or the user's own */
 	diag_conclude(d, VERDICT_UNUSABLE, REASON_NO_CPU_SUPPORT, "the CPU has no %s%s", vt_name(f),
 		      f->cpu.hypervisor_bit ? " (this is a virtual machine without nested virtualization)" : "");
 	diag_advice(d, f, SITUATION_NO_VT);
@@ -356,7 +356,7 @@ static void x86_report_text(FILE *out, const struct host_facts *f, const struct 
 	}
 	text_line(out, "CPU microcode: %s", f->cpuinfo.microcode[0] ? f->cpuinfo.microcode : "unknown");
 	text_line(out, "CPU virtualization (cpuinfo): %s", vt_in_cpuinfo(f, buf, sizeof(buf)));
-	text_line(out, "Firmware lock: %s", report_check_detail(d, "firmware"));
+	text_line(out, "Firmware lock: %s", report_check_detail(d, CHECK_ID_FIRMWARE));
 	if (!c->known || !c->hypervisor_bit)
 		text_line(out, "Hypervisor: none");
 	else if (!c->hypervisor_leaf_known)
@@ -385,7 +385,7 @@ static void x86_report_json(FILE *out, const struct host_facts *f, const struct 
 	json_kv_string(out, "extension", c->vt_kind == CPU_VT_NONE ? NULL : cpu_vt_name(c->vt_kind), &sub);
 	json_kv_bool(out, "cpuid_vt", c->has_vt, &sub);
 	json_kv_string(out, "cpuinfo_vt", vt_in_cpuinfo(f, buf, sizeof(buf)), &sub);
-	json_kv_string(out, "firmware_lock", report_check_detail(d, "firmware"), &sub);
+	json_kv_string(out, "firmware_lock", report_check_detail(d, CHECK_ID_FIRMWARE), &sub);
 	json_kv_string(out, "hypervisor", c->hypervisor_bit && c->hypervisor_leaf_known ? c->hypervisor_signature : NULL, &sub);
 	fputc('}', out);
 }

@@ -1,4 +1,4 @@
-/* setting/host.c - a host of its own (bare metal, or a VM's operating
+/* setting/plain_host.c - a host of its own (bare metal, or a VM's operating
  * system): the answer when no more specific setting has one */
 #include "advice.h"
 
@@ -103,4 +103,4 @@ static int advise_host(const struct advice_request *q, struct advice *out)
 	return 0;
 }
 
-const struct setting_advice setting_host = { "host", applies, advise_host };
+const struct setting_advice setting_plain_host = { "host", applies, advise_host };
