@@ -77,12 +77,12 @@ TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/runner $(B)/test/fake_kernel.so $(B)/te
 
 all: $(TOOLS)
 
-$(B)/obj/%.o: %.c $(wildcard lib/*.h) $(RUNNER_H) VERSION
+$(B)/obj/%.o: %.c $(wildcard lib/*.h lib/arch/*/*.h) $(RUNNER_H) VERSION
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(B)/test-obj/%.o: %.c $(wildcard lib/*.h) $(RUNNER_H) VERSION
+$(B)/test-obj/%.o: %.c $(wildcard lib/*.h lib/arch/*/*.h) $(RUNNER_H) VERSION
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (test build)"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DKVMHOST_TESTING -c -o $@ $<

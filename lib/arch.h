@@ -37,6 +37,8 @@ struct arch_ops {
 	 * the same as JSON members. */
 	void (*report_text)(FILE *out, const struct host_facts *f, const struct diagnosis *d);
 	void (*report_json)(FILE *out, const struct host_facts *f, const struct diagnosis *d, bool *first);
+	/* kvm-ok --json's member for this architecture's CPU ("cpu", "arm64"), or NULL. */
+	void (*json_facts)(FILE *out, const struct host_facts *f, bool *first);
 	/* kvm-ok --all: the IOMMU, confidential guests, nested virtualization. */
 	void (*readiness)(const struct host_facts *f, struct readiness *r);
 };

@@ -52,6 +52,7 @@ struct arm64_boot {
 	char cmdline_mode[24];		/* the kvm-arm.mode= value, or "" */
 	enum arm64_machine machine;
 	char machine_evidence[96];
+	char model[128];		/* /proc/device-tree/model, or "" */
 };
 
 /* Reads MIDR_EL1 (sysfs, else /proc/cpuinfo's CPU implementer/part lines). */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "errno_name.h"
 #include "json.h"
 #include "readiness.h"
@@ -48,63 +49,6 @@ void output_text(FILE *out, const struct diagnosis *d, bool verbose, bool colour
 		fprintf(out, "%s%s%s\n", d->verdict == VERDICT_USABLE ? COLOUR_GOOD : COLOUR_BAD, line, COLOUR_OFF);
 	else
 		fprintf(out, "%s\n", line);
-}
-
-static void json_cpu(FILE *out, const struct host_facts *f)
-{
-	const struct cpu_identity *c = &f->cpu;
-	const struct cpuinfo *ci = &f->cpuinfo;
-	bool first = true;
-
-	json_key(out, "cpu", &(bool){ false });
-	fputc('{', out);
-	json_kv_bool(out, "known", c->known, &first);
-	json_kv_string(out, "vendor", c->known ? c->vendor : NULL, &first);
-	json_kv_string(out, "brand", c->known ? c->brand : NULL, &first);
-	json_kv_number(out, "family", c->known ? c->family : NAN, &first);
-	json_kv_number(out, "model", c->known ? c->model : NAN, &first);
-	json_kv_number(out, "stepping", c->known ? c->stepping : NAN, &first);
-	json_kv_string(out, "extension", !c->known || c->vt_kind == CPU_VT_NONE ? NULL : cpu_vt_name(c->vt_kind),
-		       &first);
-	json_kv_maybe_bool(out, "cpuid_vt", c->known, c->has_vt, &first);
-	json_kv_maybe_bool(out, "hypervisor", c->known, c->hypervisor_bit, &first);
-	json_kv_string(out, "hypervisor_signature",
-		       c->known && c->hypervisor_leaf_known ? c->hypervisor_signature : NULL, &first);
-	json_kv_int(out, "cpuinfo_cpus", ci->cpus, &first);
-	json_kv_int(out, "cpuinfo_vmx_cpus", ci->with_vmx, &first);
-	json_kv_int(out, "cpuinfo_svm_cpus", ci->with_svm, &first);
-	fputc('}', out);
-}
-
-void output_json_arm64(FILE *out, const struct host_facts *f, bool *outer_first)
-{
-	const struct arm64_cpu *c = &f->arm64_cpu;
-	const struct arm64_boot *b = &f->arm64_boot;
-	static const char *const el2_codes[] = {
-		[ARM64_EL2_UNKNOWN] = NULL, [ARM64_EL2_VHE] = "vhe", [ARM64_EL2_NVHE] = "nvhe",
-		[ARM64_EL2_PROTECTED] = "protected", [ARM64_EL2_STARTED] = "el2",
-		[ARM64_EL2_NOT_AVAILABLE] = "el1", [ARM64_EL2_DISABLED] = "disabled",
-	};
-	static const char *const machines[] = { NULL, "bare-metal", "virtual" };
-	bool first = true;
-
-	json_key(out, "arm64", outer_first);
-	fputc('{', out);
-	json_kv_bool(out, "cpu_known", c->known, &first);
-	json_kv_number(out, "implementer", c->known ? c->implementer : NAN, &first);
-	json_kv_number(out, "part", c->known ? c->part : NAN, &first);
-	json_kv_number(out, "variant", c->known ? c->variant : NAN, &first);
-	json_kv_number(out, "revision", c->known ? c->revision : NAN, &first);
-	json_kv_string(out, "implementer_name", c->known ? c->implementer_name : NULL, &first);
-	json_kv_string(out, "core", c->known ? c->core_name : NULL, &first);
-	json_kv_string(out, "el2", el2_codes[b->el2], &first);
-	json_kv_string(out, "el2_evidence", b->evidence[0] ? b->evidence : NULL, &first);
-	json_key(out, "misc_kvm", &first);
-	fputs(b->misc_kvm < 0 ? "null" : b->misc_kvm ? "true" : "false", out);
-	json_kv_string(out, "psci_method", b->psci_method[0] ? b->psci_method : NULL, &first);
-	json_kv_string(out, "kvm_arm_mode", b->cmdline_mode[0] ? b->cmdline_mode : NULL, &first);
-	json_kv_string(out, "machine", machines[b->machine], &first);
-	fputc('}', out);
 }
 
 /* Every key, always: null where this run cannot know it (the probe did
@@ -209,10 +153,8 @@ void output_json(FILE *out, const struct host_facts *f, const struct diagnosis *
 	}
 	fputc(']', out);
 	output_json_setting(out, &f->setting, &(bool){ false });
-	if (f->arch == HOST_ARCH_X86_64)
-		json_cpu(out, f);
-	if (f->arch == HOST_ARCH_ARM64)
-		output_json_arm64(out, f, &(bool){ false });
+	if (arch_ops_for(f->arch)->json_facts)
+		arch_ops_for(f->arch)->json_facts(out, f, &(bool){ false });
 	json_probe(out, &f->probe);
 	if (readiness) {
 		json_key(out, "readiness", &(bool){ false });

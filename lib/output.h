@@ -30,7 +30,4 @@ void output_json(FILE *out, const struct host_facts *f, const struct diagnosis *
 /* The "setting" member of a JSON object (a container, WSL2, a CI runner). */
 void output_json_setting(FILE *out, const struct setting *s, bool *first);
 
-/* The "arm64" member: MIDR, EL2, /proc/misc, PSCI, the machine. */
-void output_json_arm64(FILE *out, const struct host_facts *f, bool *first);
-
 #endif

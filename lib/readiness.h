@@ -38,8 +38,6 @@ void readiness_hint(struct ready_check *c, const char *fmt, ...);
 bool readiness_module_loaded(const struct sysroot *root, const char *name);
 
 /* The architectures' own checks. */
-void x86_readiness(const struct host_facts *f, struct readiness *r);
-void arm64_readiness(const struct host_facts *f, struct readiness *r);
 void generic_readiness(const struct host_facts *f, struct readiness *r);
 void readiness_json(FILE *out, const struct readiness *r);	/* an array */
 

@@ -131,6 +131,8 @@ void arm64_boot_read(const struct sysroot *root, struct arm64_boot *boot)
 	from_misc(root, boot);
 	from_cmdline(root, boot);
 	machine(root, boot);
+	if (sysroot_read_text(root, "/proc/device-tree/model", boot->model, sizeof(boot->model)) <= 0)
+		boot->model[0] = '\0';
 	if (boot->el2 == ARM64_EL2_UNKNOWN && boot->cmdline_none) {
 		boot->el2 = ARM64_EL2_DISABLED;
 		snprintf(boot->evidence, sizeof(boot->evidence), "kernel command line: kvm-arm.mode=none");

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "readiness.h"
+#include "arm64_ops.h"
 
 static void check_smmu(const struct host_facts *f, struct readiness *r)
 {

@@ -10,10 +10,8 @@
 #include <string.h>
 
 #include "arch.h"
-#include "output.h"
-#include "report.h"
+#include "arm64_ops.h"
 #include "verdict_build.h"
-#include "text_line.h"
 
 static void gather_arm64(const struct sysroot *root, struct host_facts *f)
 {
@@ -136,26 +134,6 @@ static void arm64_device_absent(const struct host_facts *f, struct diagnosis *d)
 	diag_hint(d, "Look for the kernel's messages: dmesg | grep -i -e kvm -e EL2");
 }
 
-static void arm64_report_text(FILE *out, const struct host_facts *f, const struct diagnosis *d)
-{
-	const struct arm64_boot *b = &f->arm64_boot;
-	char model[128] = "";
-
-	text_line(out, "%s", report_check_detail(d, CHECK_ID_CPU));
-	text_line(out, "EL2: %s", report_check_detail(d, CHECK_ID_EL2));
-	text_line(out, "/proc/misc kvm: %s", b->misc_kvm < 0 ? "unreadable" : b->misc_kvm ? "listed" : "not listed");
-	text_line(out, "PSCI conduit: %s", b->psci_method[0] ? b->psci_method : "unknown (no device tree)");
-	if (sysroot_read_text(&f->root, "/proc/device-tree/model", model, sizeof(model)) > 0)
-		text_line(out, "Device tree model: %s", model);
-	text_line(out, "Machine: %s", b->machine == ARM64_MACHINE_UNKNOWN ? "unknown" : b->machine_evidence);
-}
-
-static void arm64_report_json(FILE *out, const struct host_facts *f, const struct diagnosis *d, bool *first)
-{
-	(void)d;
-	output_json_arm64(out, f, first);
-}
-
 const struct arch_ops arch_arm64_ops = {
 	.qemu = QEMU_SYSTEM_AARCH64,
 	.gather = gather_arm64,
@@ -165,5 +143,6 @@ const struct arch_ops arch_arm64_ops = {
 	.device_absent = arm64_device_absent,
 	.report_text = arm64_report_text,
 	.report_json = arm64_report_json,
+	.json_facts = arm64_json_facts,
 	.readiness = arm64_readiness,
 };

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "readiness.h"
+#include "x86_64.h"
 
 static bool cmdline_has(const char *cmdline, const char *param)
 {

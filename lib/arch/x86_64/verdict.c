@@ -1,6 +1,7 @@
 /* arch/x86_64/verdict.c - what decides on an x86-64 host: CPUID's VMX or
- * SVM, /proc/cpuinfo, the firmware's lock MSRs, the vendor module; gathered,
- * checked, decided and reported (struct arch_ops)
+ * SVM, /proc/cpuinfo, the firmware's lock MSRs, the vendor module, checked
+ * and decided; its struct arch_ops (gathered in gather.c, printed in
+ * report.c)
  *
  * It reads a host's data only (a snapshot of an x86 host replays on any
  * build that reads its CPUID dump).
@@ -9,10 +10,8 @@
 #include <string.h>
 
 #include "arch.h"
-#include "json.h"
-#include "report.h"
 #include "verdict_build.h"
-#include "text_line.h"
+#include "x86_64.h"
 
 static const char *vt_name(const struct host_facts *f)
 {
@@ -265,28 +264,6 @@ static void decide_device_absent(const struct host_facts *f, struct diagnosis *d
 
 
 /* CPUID, cpuinfo, the firmware's lock MSRs, the vendor module. */
-static void gather_x86_64(const struct sysroot *root, struct host_facts *f)
-{
-	const char *vendor_module;
-
-	cpu_identify_host(root, &f->cpu);
-	cpuinfo_read(root, &f->cpuinfo);
-	if (f->cpu.known && f->cpu.has_vt)
-		msr_firmware_state(root, f->cpu.vt_kind, f->cpuinfo.numbers, f->cpuinfo.cpus, &f->firmware);
-
-	module_probe(root, "kvm", &f->kvm);
-	module_probe(root, "kvm_pvm", &f->pvm);
-	/* without CPUID, the vendor in /proc/cpuinfo still names the module */
-	vendor_module = cpu_kvm_module(f->cpu.known ? f->cpu.vt_kind : cpu_vt_kind_of_vendor(f->cpuinfo.vendor));
-	if (vendor_module) {
-		module_probe(root, vendor_module, &f->vendor_module);
-		if (f->kernel.known)
-			f->vendor_availability = module_availability(root, f->kernel.release, vendor_module,
-					f->vendor_module_file, sizeof(f->vendor_module_file),
-					f->module_tree, sizeof(f->module_tree));
-	}
-}
-
 
 static void x86_checks(const struct host_facts *f, struct diagnosis *d)
 {
@@ -329,75 +306,15 @@ static bool x86_cannot_run(const struct host_facts *f, struct diagnosis *d)
 	return true;
 }
 
-static const char *vt_in_cpuinfo(const struct host_facts *f, char *buf, size_t size)
-{
-	const struct cpuinfo *ci = &f->cpuinfo;
-
-	if (!ci->readable || ci->cpus == 0)
-		return "unknown (/proc/cpuinfo unreadable)";
-	snprintf(buf, size, "vmx on %d, svm on %d, of %d CPUs", ci->with_vmx, ci->with_svm, ci->cpus);
-	return buf;
-}
-
-/* The report's CPU lines: CPUID, cpuinfo, the firmware lock, the hypervisor. */
-static void x86_report_text(FILE *out, const struct host_facts *f, const struct diagnosis *d)
-{
-	const struct cpu_identity *c = &f->cpu;
-	char buf[400];
-
-	if (c->known) {
-		text_line(out, "CPU vendor: %s", c->vendor);
-		text_line(out, "CPU brand: %s", c->brand);
-		text_line(out, "CPU family/model/stepping: %d/%d/%d", c->family, c->model, c->stepping);
-		text_line(out, "CPU virtualization (CPUID): %s%s", c->vt_kind == CPU_VT_NONE ? "unknown vendor" :
-			cpu_vt_name(c->vt_kind), c->vt_kind == CPU_VT_NONE ? "" : c->has_vt ? " present" : " absent");
-	} else {
-		text_line(out, "CPU: unknown (%s)", c->error);
-	}
-	text_line(out, "CPU microcode: %s", f->cpuinfo.microcode[0] ? f->cpuinfo.microcode : "unknown");
-	text_line(out, "CPU virtualization (cpuinfo): %s", vt_in_cpuinfo(f, buf, sizeof(buf)));
-	text_line(out, "Firmware lock: %s", report_check_detail(d, CHECK_ID_FIRMWARE));
-	if (!c->known || !c->hypervisor_bit)
-		text_line(out, "Hypervisor: none");
-	else if (!c->hypervisor_leaf_known)
-		text_line(out, "Hypervisor: present (signature unknown)");
-	else
-		text_line(out, "Hypervisor: %s (signature \"%s\")", cpu_hypervisor_name(c->hypervisor_signature) ?
-			cpu_hypervisor_name(c->hypervisor_signature) : "unknown", c->hypervisor_signature);
-}
-
-static void x86_report_json(FILE *out, const struct host_facts *f, const struct diagnosis *d, bool *first)
-{
-	const struct cpu_identity *c = &f->cpu;
-	char buf[400];
-	bool sub;
-
-	json_key(out, "cpu", first);
-	fputc('{', out);
-	sub = true;
-	json_kv_bool(out, "known", c->known, &sub);
-	json_kv_string(out, "vendor", c->known ? c->vendor : NULL, &sub);
-	json_kv_string(out, "brand", c->known ? c->brand : NULL, &sub);
-	json_kv_int(out, "family", c->family, &sub);
-	json_kv_int(out, "model", c->model, &sub);
-	json_kv_int(out, "stepping", c->stepping, &sub);
-	json_kv_string(out, "microcode", f->cpuinfo.microcode[0] ? f->cpuinfo.microcode : NULL, &sub);
-	json_kv_string(out, "extension", c->vt_kind == CPU_VT_NONE ? NULL : cpu_vt_name(c->vt_kind), &sub);
-	json_kv_bool(out, "cpuid_vt", c->has_vt, &sub);
-	json_kv_string(out, "cpuinfo_vt", vt_in_cpuinfo(f, buf, sizeof(buf)), &sub);
-	json_kv_string(out, "firmware_lock", report_check_detail(d, CHECK_ID_FIRMWARE), &sub);
-	json_kv_string(out, "hypervisor", c->hypervisor_bit && c->hypervisor_leaf_known ? c->hypervisor_signature : NULL, &sub);
-	fputc('}', out);
-}
-
 const struct arch_ops arch_x86_64_ops = {
 	.qemu = QEMU_SYSTEM_X86_64,
-	.gather = gather_x86_64,
+	.gather = x86_64_gather,
 	.checks = x86_checks,
 	.disabled = x86_disabled,
 	.cannot_run = x86_cannot_run,
 	.device_absent = decide_device_absent,
-	.report_text = x86_report_text,
-	.report_json = x86_report_json,
+	.report_text = x86_64_report_text,
+	.report_json = x86_64_report_json,
+	.json_facts = x86_64_json_facts,
 	.readiness = x86_readiness,
 };
