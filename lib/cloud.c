@@ -107,14 +107,12 @@ static bool aws_xen(const struct sysroot *root, const char *bios_version)
 
 void cloud_detect(const struct sysroot *root, struct cloud *c)
 {
-	char dmi[DMI_KEYS][128], path[96];
+	char dmi[DMI_KEYS][128];
 
 	memset(c, 0, sizeof(*c));
-	for (int k = 0; k < DMI_KEYS; k++) {
-		snprintf(path, sizeof(path), "%s/%s", CLOUD_DMI_DIR, dmi_files[k]);
-		if (sysroot_read_text(root, path, dmi[k], sizeof(dmi[k])) < 0)
+	for (int k = 0; k < DMI_KEYS; k++)
+		if (sysroot_readf_text(root, dmi[k], sizeof(dmi[k]), "%s/%s", CLOUD_DMI_DIR, dmi_files[k]) < 0)
 			dmi[k][0] = '\0';
-	}
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]) && !c->provider; i++) {
 		const char *v = dmi[rules[i].key];
 

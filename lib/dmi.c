@@ -105,12 +105,10 @@ void dmi_read(const struct sysroot *root, bool include_serials, struct dmi_info 
 			 DMIDECODE_PATH);
 
 	for (int f = 0; f < DMI_FIELDS; f++) {
-		char path[128];
-
 		if (f >= DMI_FIRST_SERIAL && !include_serials)
 			continue;
-		snprintf(path, sizeof(path), DMI_SYSFS "/%s", fields[f].sysfs);
-		if (sysfs && sysroot_read_text(root, path, dmi->value[f], sizeof(dmi->value[f])) > 0) {
+		if (sysfs && sysroot_readf_text(root, dmi->value[f], sizeof(dmi->value[f]), DMI_SYSFS "/%s",
+						fields[f].sysfs) > 0) {
 			dmi->source[f] = DMI_FROM_SYSFS;
 		} else if (dmidecode && dmidecode_field(root, f, dmi->value[f], sizeof(dmi->value[f]))) {
 			dmi->source[f] = DMI_FROM_DMIDECODE;

@@ -180,17 +180,15 @@ int kvm_probe_reap(int wait_ms)
 static bool short_of_cpu(pid_t pid, int bound_ms, double *wait_ms)
 {
 	const struct sysroot live = { NULL };
-	char path[64], text[512];
+	char text[512];
 	unsigned long long on_cpu = 0, waiting;
 	const char *paren;
 	bool runnable = false, known;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (sysroot_read_text(&live, path, text, sizeof(text)) > 0 && (paren = strrchr(text, ')')) != NULL &&
-	    paren[1] == ' ')
+	if (sysroot_readf_text(&live, text, sizeof(text), "/proc/%d/stat", (int)pid) > 0 &&
+	    (paren = strrchr(text, ')')) != NULL && paren[1] == ' ')
 		runnable = paren[2] == 'R';
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
-	known = sysroot_read_text(&live, path, text, sizeof(text)) > 0 &&
+	known = sysroot_readf_text(&live, text, sizeof(text), "/proc/%d/schedstat", (int)pid) > 0 &&
 		sscanf(text, "%llu %llu", &on_cpu, &waiting) == 2;
 	*wait_ms = known ? (double)waiting / 1e6 : -1;
 	if (!known)

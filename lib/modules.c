@@ -41,8 +41,7 @@ void module_probe(const struct sysroot *root, const char *name, struct module_in
 	else
 		m->state = MODULE_UNREADABLE;
 
-	snprintf(path, sizeof(path), "/sys/module/%s/parameters/nested", name);
-	if (sysroot_read_text(root, path, text, sizeof(text)) >= 0 &&
+	if (sysroot_readf_text(root, text, sizeof(text), "/sys/module/%s/parameters/nested", name) >= 0 &&
 	    (strcmp(text, "Y") == 0 || strcmp(text, "N") == 0 ||
 	     strcmp(text, "1") == 0 || strcmp(text, "0") == 0))
 		snprintf(m->nested, sizeof(m->nested), "%.1s", text);

@@ -44,11 +44,10 @@ static enum msr_read_status recorded_failure(const struct sysroot *root, int cpu
 static bool recorded_value(const struct sysroot *root, int cpu, uint32_t msr, uint64_t *value,
 			   enum msr_read_status *st, int *error)
 {
-	char path[64], text[64], *end;
+	char text[64], *end;
 	unsigned long long address, v;
 
-	snprintf(path, sizeof(path), "/dev/cpu/%d/" MSR_RECORD_NAME, cpu);
-	if (sysroot_read_text(root, path, text, sizeof(text)) < 0)
+	if (sysroot_readf_text(root, text, sizeof(text), "/dev/cpu/%d/" MSR_RECORD_NAME, cpu) < 0)
 		return false;
 	*st = MSR_OTHER_ERROR;
 	*error = EINVAL;

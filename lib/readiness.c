@@ -196,20 +196,17 @@ static void check_memory(const struct host_facts *f, struct readiness *r)
 		const struct dirent *e;
 
 		while ((e = readdir(d)) != NULL) {
-			char path[512], nr[32], fr[32];
+			uint64_t nr, fr;
 
-			if (strncmp(e->d_name, "hugepages-", 10) != 0)
+			if (strncmp(e->d_name, "hugepages-", 10) != 0 ||
+			    sysroot_readf_u64(root, &nr, "/sys/kernel/mm/hugepages/%.200s/nr_hugepages", e->d_name) < 0 ||
+			    sysroot_readf_u64(root, &fr, "/sys/kernel/mm/hugepages/%.200s/free_hugepages", e->d_name) < 0)
 				continue;
-			snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%.200s/nr_hugepages", e->d_name);
-			if (sysroot_read_text(root, path, nr, sizeof(nr)) < 0)
-				continue;
-			snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%.200s/free_hugepages", e->d_name);
-			if (sysroot_read_text(root, path, fr, sizeof(fr)) < 0)
-				continue;
-			any_free |= atol(fr) > 0;
+			any_free |= fr > 0;
 			if (used < sizeof(list))
-				used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%.20s: %.12s free of %.12s",
-							 used ? ", " : "", e->d_name + 10, fr, nr);
+				used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%.20s: %llu free of %llu",
+							 used ? ", " : "", e->d_name + 10, (unsigned long long)fr,
+							 (unsigned long long)nr);
 		}
 		closedir(d);
 	}

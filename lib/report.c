@@ -38,10 +38,9 @@ void module_params_read(const struct sysroot *root, const char *module, char *ou
 	closedir(d);
 	qsort(names, (size_t)n, sizeof(names[0]), by_name);
 	for (int i = 0; i < n; i++) {
-		char path[4400], value[96];
+		char value[96];
 
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		if (sysroot_read_text(root, path, value, sizeof(value)) >= 0 && used < size) {
+		if (sysroot_readf_text(root, value, sizeof(value), "%s/%s", dir, names[i]) >= 0 && used < size) {
 			for (char *c = value; *c; c++)
 				if (*c < 0x20 || *c > 0x7e || *c == ' ')
 					*c = '?';

@@ -4,7 +4,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,6 +264,70 @@ ssize_t sysroot_read_text(const struct sysroot *root, const char *path, char *bu
 		n--;
 	buf[n] = '\0';
 	return n;
+}
+
+/* The path a format makes, or -1 with ENAMETOOLONG. */
+static int format_path(char *path, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(path, size, fmt, ap);
+
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+ssize_t sysroot_readf_text(const struct sysroot *root, char *buf, size_t size, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = format_path(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (rc < 0) {
+		if (size)
+			buf[0] = '\0';
+		return -1;
+	}
+	return sysroot_read_text(root, path, buf, size);
+}
+
+int sysroot_readf_u64(const struct sysroot *root, uint64_t *value, const char *fmt, ...)
+{
+	char path[PATH_MAX], text[32], *end;
+	const char *digits;
+	unsigned long long v;
+	va_list ap;
+	ssize_t n;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = format_path(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (rc < 0 || (n = sysroot_read_text(root, path, text, sizeof(text))) < 0)
+		return -1;
+	if ((size_t)n == sizeof(text) - 1) {	/* cut: more digits than 64 bits hold */
+		errno = ERANGE;
+		return -1;
+	}
+	digits = text + strspn(text, " \t\n");
+	if (*digits < '0' || *digits > '9') {
+		errno = EINVAL;
+		return -1;
+	}
+	errno = 0;
+	v = strtoull(digits, &end, 10);
+	if (errno == ERANGE)
+		return -1;
+	if (*end) {
+		errno = EINVAL;
+		return -1;
+	}
+	*value = v;
+	return 0;
 }
 
 int sysroot_count_entries(const struct sysroot *root, const char *path)

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -59,6 +60,17 @@ int sysroot_check_inside(const struct sysroot *root, const char *path);
  * Returns the length, or -1 with errno (EINVAL: not a regular file, so a
  * FIFO or a device in a broken host can neither block nor flood us). */
 ssize_t sysroot_read_text(const struct sysroot *root, const char *path, char *buf, size_t size);
+
+/* sysroot_read_text of a path made from a printf format ("/sys/module/%s/
+ * initstate"); -1 with ENAMETOOLONG when the path does not fit. */
+__attribute__((format(printf, 4, 5)))
+ssize_t sysroot_readf_text(const struct sysroot *root, char *buf, size_t size, const char *fmt, ...);
+
+/* A file holding one unsigned decimal number (surrounding whitespace
+ * allowed), read from a path made from a printf format.  0, or -1 with
+ * errno (EINVAL: not such a number; ERANGE: over 64 bits). */
+__attribute__((format(printf, 3, 4)))
+int sysroot_readf_u64(const struct sysroot *root, uint64_t *value, const char *fmt, ...);
 
 /* The number of entries (but . and ..) of a directory under the root, or
  * -1 when it cannot be read. */

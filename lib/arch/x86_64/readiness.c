@@ -68,10 +68,9 @@ static void check_iommu(const struct host_facts *f, struct readiness *r)
 
 static bool param_on(const struct sysroot *root, const char *module, const char *param, bool *known)
 {
-	char path[160], text[16];
+	char text[16];
 
-	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", module, param);
-	*known = sysroot_read_text(root, path, text, sizeof(text)) > 0;
+	*known = sysroot_readf_text(root, text, sizeof(text), "/sys/module/%s/parameters/%s", module, param) > 0;
 	return *known && (text[0] == 'Y' || text[0] == '1');
 }
 
