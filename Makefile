@@ -62,7 +62,7 @@ ENGINE     := /usr/bin/$(if $(filter arm64,$(ARCH_DIR)),qemu-system-aarch64,qemu
 ENGINE_PACKAGE := $(if $(filter arm64,$(ARCH_DIR)),qemu-system-arm,qemu-system-x86)
 TOOLS      := $(B)/kvm-ok $(B)/modload $(if $(RUNNER),$(B)/runner $(B)/microguest.elf)
 LIBDIR     ?= $(PREFIX)/lib/kvm-host-toolkit
-RUNNER_SRC := runner/main.c runner/qemu_args.c runner/supervise.c runner/debian_root.c runner/os_release.c \
+RUNNER_SRC := runner/main.c runner/options.c runner/boot_profile.c runner/qemu_args.c runner/supervise.c runner/debian_root.c runner/os_release.c \
               $(wildcard runner/arch/$(ARCH_DIR)/*.c)
 RUNNER_H   := $(wildcard runner/*.h runner/arch/*/*.h)
 # crypt for --make-debian-root's password; lzma, zstd and z for x86-64's

@@ -14,13 +14,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "boot_profile.h"
 #include "cli.h"
+#include "debian_root.h"
 #include "host.h"
 #include "kvm_probe.h"
-#include "output.h"
-#include "debian_root.h"
 #include "machine.h"
+#include "options.h"
 #include "os_release.h"
+#include "output.h"
 #include "qemu_args.h"
 #include "supervise.h"
 #include "verdict.h"
@@ -32,14 +34,6 @@
 #define KVMHOST_LIBDIR "/usr/local/lib/kvm-host-toolkit"
 #endif
 
-enum {
-	EXIT_USAGE = 2,
-	EXIT_SELFTEST_COMPARISON = 3,	/* --selftest: fine on KVM, the TCG comparison failed */
-	EXIT_REFUSED = 4,
-	EXIT_ENGINE_NOT_RUNNABLE = 126,
-	EXIT_ENGINE_NOT_FOUND = 127,
-};
-
 #define GUEST_FILE	"microguest.elf"
 #define SELFTEST_TIMEOUT_MS 30000
 
@@ -49,213 +43,6 @@ enum {
 static const char *const quiet_devices[] = {
 	"-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio",
 };
-
-/* the longest --append: the rest of Linux's 2048-byte command line (on
- * x86-64 and arm64) holds the fast arguments, tsc_early_khz= and --disk's root= */
-#define KERNEL_COMMAND_LINE 2048
-#define MAX_APPEND 1536
-
-enum accel_mode { MODE_AUTO, MODE_KVM, MODE_TCG };
-
-struct options {
-	enum accel_mode mode;
-	bool mode_given, quiet, explain, selftest;
-	const char *engine, *sysroot, *kernel, *initrd, *append, *disk;
-	struct debian_root_options debian;	/* --make-debian-root IMAGE */
-	int probe_timeout_ms;
-	int qemu_argc;
-	char **qemu_argv;
-};
-
-static const char *prog = "runner";
-
-static void usage(FILE *out)
-{
-	const char *slash = strrchr(machine.engine, '/');
-
-	fprintf(out,
-		"Usage: %s [RUNNER OPTION]... [--] [QEMU ARGUMENT]...\n"
-		"Start %s on KVM when KVM really works here, otherwise on TCG.\n\n"
-		"  --accel=auto         KVM when usable and accelerating, else TCG with a note (default)\n"
-		"  --accel=kvm, --require-kvm  KVM or nothing: refuse (exit 4) with the diagnosis\n"
-		"  --accel=tcg          TCG emulation, whatever KVM can do\n"
-		"  -q, --quiet          no note when falling back to TCG\n"
-		"  --explain            print the decision, the reason and the QEMU command; start nothing\n"
-		"  --qemu PATH          the engine (default $RUNNER_QEMU, else %s)\n"
-		"  --kernel FILE        boot a Linux kernel with the fast profile (-M %s)\n"
-		"  --initrd FILE        its initramfs\n"
-		"  --append STRING      more kernel arguments\n"
-		"  --selftest           boot the bundled micro guest and report speeds\n"
-		"  --disk IMAGE         boot a disk made by --make-debian-root (its kernel beside it)\n"
-		"  --make-debian-root IMAGE  debootstrap a bootable Debian disk image (root; see runner(1)):\n"
-		"       [--suite SUITE (the running release)] [--size 2G] [--packages a,b] [--mirror URL]\n"
-		"       [--root-password-file FILE] [--first-boot SCRIPT]; IMAGE.qcow2 gives qcow2\n"
-		"  --probe-timeout MS   bound of the /dev/kvm probe (as kvm-ok)\n"
-		"  --sysroot DIR        judge KVM on the host image under DIR (tests)\n"
-		"  -h, --help           show this help\n"
-		"  -V, --version        show the version\n\n"
-		"The QEMU arguments are passed on unchanged.  Exit status: QEMU's own; 2 usage,\n"
-		"4 refused, 126 engine cannot run, 127 engine not found.  See runner(1).\n", prog,
-		slash ? slash + 1 : machine.engine, machine.engine, machine.linux_machine[ON_TCG]);
-}
-
-/* "--name=value" or "--name value": the value, advancing *i; NULL if absent. */
-static const char *option_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t len = strlen(name);
-	const char *arg = argv[*i];
-
-	if (strncmp(arg, name, len) != 0)
-		return NULL;
-	if (arg[len] == '=')
-		return arg + len + 1;
-	if (arg[len] == '\0' && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
-static bool is_option(const char *arg, const char *name)
-{
-	size_t len = strlen(name);
-
-	return strncmp(arg, name, len) == 0 && (arg[len] == '\0' || arg[len] == '=');
-}
-
-/* The option ARG names, when it takes a string: where its value goes. */
-static const char **string_option(struct options *o, const char *arg, const char **name)
-{
-	const struct {
-		const char *name;
-		const char **slot;
-	} table[] = {
-		{ "--qemu", &o->engine },
-		{ "--kernel", &o->kernel },
-		{ "--initrd", &o->initrd },
-		{ "--append", &o->append },
-		{ "--sysroot", &o->sysroot },
-		{ "--disk", &o->disk },
-		{ "--make-debian-root", &o->debian.image },
-		{ "--suite", &o->debian.suite },
-		{ "--size", &o->debian.size },
-		{ "--packages", &o->debian.packages },
-		{ "--mirror", &o->debian.mirror },
-		{ "--root-password-file", &o->debian.root_password_file },
-		{ "--first-boot", &o->debian.first_boot },
-	};
-
-	for (size_t k = 0; k < sizeof(table) / sizeof(table[0]); k++) {
-		if (is_option(arg, table[k].name)) {
-			*name = table[k].name;
-			return table[k].slot;
-		}
-	}
-	return NULL;
-}
-
-static int set_mode(struct options *o, enum accel_mode mode)
-{
-	if (o->mode_given && o->mode != mode) {
-		fprintf(stderr, "%s: the accelerator is chosen twice, differently\n", prog);
-		return -1;
-	}
-	o->mode = mode;
-	o->mode_given = true;
-	return 0;
-}
-
-/* Runner options come first; the first argument that is not one (or "--")
- * starts QEMU's arguments, which are never parsed by getopt. */
-static int parse_options(int argc, char **argv, struct options *o)
-{
-	int i;
-
-	memset(o, 0, sizeof(*o));
-	for (i = 1; i < argc; i++) {
-		const char *arg = argv[i], *v, *name, **slot;
-		long ms;
-
-		if (strcmp(arg, "--") == 0) {
-			i++;
-			break;
-		} else if (is_option(arg, "--accel")) {
-			v = option_value(argc, argv, &i, "--accel");
-			if (!v || (strcmp(v, "auto") && strcmp(v, "kvm") && strcmp(v, "tcg"))) {
-				fprintf(stderr, "%s: --accel takes auto, kvm or tcg\n", prog);
-				return -1;
-			}
-			if (set_mode(o, v[0] == 'a' ? MODE_AUTO : v[0] == 'k' ? MODE_KVM : MODE_TCG) < 0)
-				return -1;
-		} else if (strcmp(arg, "--require-kvm") == 0) {
-			if (set_mode(o, MODE_KVM) < 0)
-				return -1;
-		} else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
-			o->quiet = true;
-		} else if (strcmp(arg, "--explain") == 0) {
-			o->explain = true;
-		} else if (strcmp(arg, "--selftest") == 0) {
-			o->selftest = true;
-		} else if ((slot = string_option(o, arg, &name)) != NULL) {
-			/* an empty file name is no name (--make-debian-root "" must
-			 * not start a debootstrap); --append may be empty */
-			if (!(*slot = option_value(argc, argv, &i, name)) ||
-			    (!**slot && strcmp(name, "--append") != 0)) {
-				fprintf(stderr, "%s: %s needs a value\n", prog, name);
-				return -1;
-			}
-		} else if (is_option(arg, "--probe-timeout")) {
-			v = option_value(argc, argv, &i, "--probe-timeout");
-			if (!v) {
-				fprintf(stderr, "%s: --probe-timeout needs a value\n", prog);
-				return -1;
-			}
-			if (!cli_parse_int(v, 10, 60000, &ms)) {
-				fprintf(stderr, "%s: --probe-timeout %s: give milliseconds from 10 to 60000\n", prog,
-					cli_shown(v));
-				return -1;
-			}
-			o->probe_timeout_ms = (int)ms;
-		} else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-			usage(stdout);
-			exit(cli_stdout_ok(prog) ? 0 : EXIT_USAGE);
-		} else if (strcmp(arg, "-V") == 0 || strcmp(arg, "--version") == 0) {
-			printf("%s %s\n", prog, KVMHOST_VERSION);
-			exit(cli_stdout_ok(prog) ? 0 : EXIT_USAGE);
-		} else {
-			break;
-		}
-	}
-	if ((o->debian.suite || o->debian.size || o->debian.packages || o->debian.mirror ||
-	     o->debian.root_password_file || o->debian.first_boot) && !o->debian.image) {
-		fprintf(stderr, "%s: --suite, --size, --packages, --mirror, --root-password-file and --first-boot "
-			"go with --make-debian-root\n", prog);
-		return -1;
-	}
-	if (o->disk && o->kernel) {
-		fprintf(stderr, "%s: --disk boots the kernel kept beside the image; drop --kernel\n", prog);
-		return -1;
-	}
-	o->qemu_argc = argc - i;
-	o->qemu_argv = argv + i;
-	if (o->initrd && !o->kernel) {
-		fprintf(stderr, "%s: --initrd goes with --kernel\n", prog);
-		return -1;
-	}
-	if (o->append && !o->kernel && !o->disk) {
-		fprintf(stderr, "%s: --append goes with --kernel or --disk\n", prog);
-		return -1;
-	}
-	if (o->append && strlen(o->append) > MAX_APPEND) {
-		fprintf(stderr, "%s: --append: %zu bytes; a Linux kernel takes a command line of at most %d, "
-			"and the runner's own arguments need up to %d of them\n", prog, strlen(o->append),
-			KERNEL_COMMAND_LINE, KERNEL_COMMAND_LINE - MAX_APPEND);
-		return -1;
-	}
-	if (o->selftest && (o->kernel || o->qemu_argc > 0)) {
-		fprintf(stderr, "%s: --selftest boots the bundled guest and takes no QEMU arguments\n", prog);
-		return -1;
-	}
-	return 0;
-}
 
 /* The engine: --qemu, else $RUNNER_QEMU (not in a set-user-ID run), else
  * Debian's path.  Never looked up in PATH. */
@@ -586,12 +373,6 @@ static int selftest(const struct options *o, const char *engine)
 	return 0;
 }
 
-/* --disk IMAGE: the kernel and initramfs kept beside it, the image as a
- * virtio disk, user networking; the fast profile does the rest. */
-static char disk_kernel[4200], disk_initrd[4200], disk_drive[2 * 4096 + 128], disk_append[4200];
-static const char *const disk_args[] = { "-drive", disk_drive, "-device", "virtio-blk-device,drive=root",
-			     "-netdev", "user,id=net0", "-device", "virtio-net-device,netdev=net0" };
-
 /* The guest runs under TCG: the runner's choice, or the user's own. */
 static bool on_tcg(const struct qemu_choice *c, const struct decision *d)
 {
@@ -611,14 +392,49 @@ static void tcg_kernel_args(char *arg, size_t size, bool quiet)
 	}
 }
 
-static int build_command(const struct options *o, const struct qemu_choice *c, const struct decision *d,
-			 const char *engine, struct argv_builder *b, char *vmlinux, size_t vmlinux_size,
-			 char *append, size_t append_size)
+/* What one start of QEMU is made of. */
+struct launch {
+	const struct options *o;
+	struct qemu_choice choice;
+	struct decision d;
+	const struct boot_profile *disk;	/* --disk's, or NULL */
+	const char *engine;
+	struct argv_builder cmd;
+	char vmlinux[4200], append[4096];
+};
+
+/* The kernel and its arguments: the fast profile's unless QEMU's arguments
+ * choose the machine. */
+static int add_kernel(struct launch *l, bool fast)
 {
+	const struct options *o = l->o;
+	struct argv_builder *b = &l->cmd;
+	const char *kernel = fast ? fast_kernel(o->kernel, l->vmlinux, sizeof(l->vmlinux), o->quiet) : o->kernel;
+	char tcg_args[64] = "";
+
+	if (fast && on_tcg(&l->choice, &l->d))
+		tcg_kernel_args(tcg_args, sizeof(tcg_args), o->quiet);
+	snprintf(l->append, sizeof(l->append), "%s%s%s%s", fast ? machine.fast_kernel_args : "", tcg_args,
+		 fast && o->append ? " " : "", o->append ? o->append : "");
+	if (argv_add(b, "-kernel") < 0 || argv_add(b, kernel) < 0)
+		return -1;
+	if (o->initrd && (argv_add(b, "-initrd") < 0 || argv_add(b, o->initrd) < 0))
+		return -1;
+	if (l->append[0] && (argv_add(b, "-append") < 0 || argv_add(b, l->append) < 0))
+		return -1;
+	return 0;
+}
+
+static int build_command(struct launch *l)
+{
+	const struct options *o = l->o;
+	const struct qemu_choice *c = &l->choice;
+	const struct decision *d = &l->d;
+	struct argv_builder *b = &l->cmd;
 	bool fast = o->kernel && !c->machine;
 	const int on = d->kvm ? ON_KVM : ON_TCG;
 
-	if (argv_add(b, engine) < 0)
+	if (argv_add(b, l->engine) < 0)
 		return -1;
 	if (fast) {
 		if (add_machine(b, machine.linux_machine[on], o->quiet) < 0)
@@ -631,61 +447,12 @@ static int build_command(const struct options *o, const struct qemu_choice *c, c
 	}
 	if (add_accel(b, c, d, fast) < 0)
 		return -1;
-	if (o->kernel) {
-		const char *kernel = fast ? fast_kernel(o->kernel, vmlinux, vmlinux_size, o->quiet) : o->kernel;
-		char tcg_args[64] = "";
-
-		if (fast && on_tcg(c, d))
-			tcg_kernel_args(tcg_args, sizeof(tcg_args), o->quiet);
-		snprintf(append, append_size, "%s%s%s%s", fast ? machine.fast_kernel_args : "", tcg_args,
-			 fast && o->append ? " " : "", o->append ? o->append : "");
-		if (argv_add(b, "-kernel") < 0 || argv_add(b, kernel) < 0)
-			return -1;
-		if (o->initrd && (argv_add(b, "-initrd") < 0 || argv_add(b, o->initrd) < 0))
-			return -1;
-		if (append[0] && (argv_add(b, "-append") < 0 || argv_add(b, append) < 0))
-			return -1;
-	}
+	if (o->kernel && add_kernel(l, fast) < 0)
+		return -1;
 	/* --disk: the disk and network devices go before the user's own arguments */
-	if (o->disk && add_all(b, disk_args, sizeof(disk_args) / sizeof(*disk_args)) < 0)
+	if (l->disk && add_all(b, l->disk->devices, l->disk->ndevices) < 0)
 		return -1;
 	return qemu_args_add(b, o->qemu_argc, o->qemu_argv, d->tcg_only);
-}
-
-static int disk_profile(struct options *o)
-{
-	size_t n = strlen(o->disk);
-	const char *format = n > 6 && strcmp(o->disk + n - 6, ".qcow2") == 0 ? "qcow2" : "raw";
-	char file[2 * 4096 + 1];
-	size_t len = 0;
-
-	snprintf(disk_kernel, sizeof(disk_kernel), "%s.vmlinuz", o->disk);
-	snprintf(disk_initrd, sizeof(disk_initrd), "%s.initrd", o->disk);
-	if (access(o->disk, R_OK) < 0 || access(disk_kernel, R_OK) < 0) {
-		fprintf(stderr, "%s: --disk %s: %s (the image and its kernel %s, as --make-debian-root leaves them)\n",
-			prog, cli_shown(o->disk), strerror(errno), cli_shown(disk_kernel));
-		return -1;
-	}
-	/* QEMU reads a comma in an option value as ",," */
-	for (const char *p = o->disk; *p; p++) {
-		if (len + 3 > sizeof(file)) {
-			fprintf(stderr, "%s: --disk %s: the path is too long\n", prog, o->disk);
-			return -1;
-		}
-		if (*p == ',')
-			file[len++] = ',';
-		file[len++] = *p;
-	}
-	file[len] = '\0';
-	/* no monitor to resume a VM that QEMU paused on a host I/O error (its
-	 * default for ENOSPC): the guest is told of the error instead */
-	snprintf(disk_drive, sizeof(disk_drive), "id=root,file=%s,format=%s,if=none,werror=report,rerror=report",
-		 file, format);
-	snprintf(disk_append, sizeof(disk_append), "root=/dev/vda rw%s%s", o->append ? " " : "", o->append ? o->append : "");
-	o->kernel = disk_kernel;
-	o->initrd = access(disk_initrd, R_OK) == 0 ? disk_initrd : NULL;
-	o->append = disk_append;
-	return 0;
 }
 
 /* --size for mkfs.ext4: digits and one unit (K, M, G, T, either case),
@@ -712,14 +479,103 @@ static bool image_size_ok(const char *size)
 	return value >= (1L << 20) && value <= (16L << 30);
 }
 
+/* --make-debian-root IMAGE: the running release unless --suite, 2G
+ * unless --size; the exit status. */
+static int make_image(struct options *o)
+{
+	static char running_suite[64];
+
+	o->debian.prog = prog;
+	o->debian.kernel_package = machine.kernel_package;
+	o->debian.debian_arch = machine.debian_arch;
+	if (!o->debian.suite) {
+		char why[256];
+
+		if (running_debian_suite(OS_RELEASE_PATH, running_suite, sizeof(running_suite), why, sizeof(why)) < 0) {
+			fprintf(stderr, "%s: --make-debian-root: the running release is the default suite, but %s: "
+				"give one with --suite (bookworm, trixie)\n", prog, why);
+			return EXIT_USAGE;
+		}
+		o->debian.suite = running_suite;
+	}
+	if (!o->debian.size)
+		o->debian.size = "2G";
+	if (!image_size_ok(o->debian.size)) {
+		fprintf(stderr, "%s: --size %s: give a size from 1G to 16T, a number with K, M, G or T (2G, 1500M)\n",
+			prog, cli_shown(o->debian.size));
+		return EXIT_USAGE;
+	}
+	return make_debian_root(&o->debian);
+}
+
+/* --accel or --require-kvm beside QEMU arguments that choose: 0, or -1
+ * after saying which to drop. */
+static int check_accelerator_given_once(const struct options *o, const struct qemu_choice *c)
+{
+	if (o->mode_given && c->accel != USER_ACCEL_NONE) {
+		fprintf(stderr, "%s: the QEMU arguments choose the accelerator (%s): drop --accel/--require-kvm\n",
+			prog, c->accel_text);
+		return -1;
+	}
+	if (o->mode_given && o->mode != MODE_TCG && c->no_kvm) {
+		fprintf(stderr, "%s: -no-kvm asks for TCG, --accel/--require-kvm for KVM: drop one\n", prog);
+		return -1;
+	}
+	return 0;
+}
+
+/* --explain: the decision and the command, nothing started. */
+static int explain(struct launch *l)
+{
+	const struct qemu_choice *c = &l->choice;
+	const struct decision *d = &l->d;
+
+	printf("accelerator: %s\n", d->add_accel ? (d->kvm ? "kvm" : "tcg") : d->tcg_only ? "tcg (narrowed)"
+	       : c->no_guest ? "none (no guest runs)" : "as the QEMU arguments choose");
+	printf("why: %s%s%s%s\n", d->why, c->no_guest ? " (" : "", c->no_guest ? c->no_guest_text : "",
+	       c->no_guest ? ")" : "");
+	if (d->judged)
+		printf("kvm: %s: %s\n", reason_name(d->diag.reason), d->diag.summary);
+	printf("command: ");
+	argv_print_quoted(l->cmd.argv, stdout);
+	argv_free(&l->cmd);
+	return cli_stdout_ok(prog) ? 0 : EXIT_USAGE;
+}
+
+/* The notes, then QEMU: supervised for a kernel (its first output timed),
+ * else in the runner's place. */
+static int start(struct launch *l)
+{
+	const struct options *o = l->o;
+
+	if (l->d.fell_back && !o->quiet)
+		fallback_note(&l->d, "Falling back to TCG emulation, roughly 5-50x slower than KVM.");
+	else if (l->d.tcg_only && !o->quiet)
+		fallback_note(&l->d, "TCG, the accelerator list's fallback: the runner leaves only tcg in it "
+			      "(QEMU would pick a /dev/kvm that opens).");
+	if (l->choice.no_kvm && !o->quiet)
+		fprintf(stderr, "%s: -no-kvm: QEMU no longer has this option; the runner drops it and runs TCG: "
+			"say -accel tcg (or %s --accel=tcg)\n", prog, prog);
+	if (o->kernel) {
+		struct supervised_run r;
+		int rc = run_supervised(&l->cmd, !o->quiet, &r);
+
+		argv_free(&l->cmd);
+		return rc;
+	}
+	fflush(NULL);
+	execv(l->cmd.argv[0], l->cmd.argv);
+	fprintf(stderr, "%s: cannot start %s: %s\n", prog, l->cmd.argv[0], strerror(errno));
+	argv_free(&l->cmd);
+	return errno == ENOENT ? EXIT_ENGINE_NOT_FOUND : EXIT_ENGINE_NOT_RUNNABLE;
+}
+
 int main(int argc, char **argv)
 {
+	static struct boot_profile disk;
+	static struct launch l;
 	struct options o;
-	struct qemu_choice choice;
-	struct decision d;
-	struct argv_builder cmd = { 0 };
-	char vmlinux[4200], append[4096], running_suite[64];
-	const char *engine;
+	char why[128];
 	int rc;
 
 	if (argv[0] && strcmp(basename(argv[0]), "kvm") == 0)
@@ -728,95 +584,32 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (o.sysroot) {
-		char why[128];
-
-		if (sysroot_check_dir(o.sysroot, why, sizeof(why)) < 0) {
-			fprintf(stderr, "%s: --sysroot %s: %s\n", prog, cli_shown(o.sysroot), why);
-			return EXIT_USAGE;
-		}
-	}
-	if (o.debian.image) {
-		o.debian.prog = prog;
-		o.debian.kernel_package = machine.kernel_package;
-		o.debian.debian_arch = machine.debian_arch;
-		if (!o.debian.suite) {
-			char why[256];
-
-			if (running_debian_suite(OS_RELEASE_PATH, running_suite, sizeof(running_suite), why,
-						 sizeof(why)) < 0) {
-				fprintf(stderr, "%s: --make-debian-root: the running release is the default suite, but %s: "
-					"give one with --suite (bookworm, trixie)\n", prog, why);
-				return EXIT_USAGE;
-			}
-			o.debian.suite = running_suite;
-		}
-		if (!o.debian.size)
-			o.debian.size = "2G";
-		if (!image_size_ok(o.debian.size)) {
-			fprintf(stderr, "%s: --size %s: give a size from 1G to 16T, a number with K, M, G or T (2G, 1500M)\n",
-				prog, cli_shown(o.debian.size));
-			return EXIT_USAGE;
-		}
-		return make_debian_root(&o.debian);
-	}
-	if (o.disk && disk_profile(&o) < 0)
+	if (o.sysroot && sysroot_check_dir(o.sysroot, why, sizeof(why)) < 0) {
+		fprintf(stderr, "%s: --sysroot %s: %s\n", prog, cli_shown(o.sysroot), why);
 		return EXIT_USAGE;
-	engine = engine_path(&o);
-	if (!o.explain && (rc = check_engine(engine)) != 0)
+	}
+	if (o.debian.image)
+		return make_image(&o);
+	if (o.disk && boot_profile_for_disk(&o, &disk) < 0)
+		return EXIT_USAGE;
+	l.o = &o;
+	l.disk = o.disk ? &disk : NULL;
+	l.engine = engine_path(&o);
+	if (!o.explain && (rc = check_engine(l.engine)) != 0)
 		return rc;
 	if (o.selftest)
-		return selftest(&o, engine);
-
-	qemu_args_scan(o.qemu_argc, o.qemu_argv, &choice);
-	if (o.mode_given && choice.accel != USER_ACCEL_NONE) {
-		fprintf(stderr, "%s: the QEMU arguments choose the accelerator (%s): drop --accel/--require-kvm\n",
-			prog, choice.accel_text);
+		return selftest(&o, l.engine);
+	qemu_args_scan(o.qemu_argc, o.qemu_argv, &l.choice);
+	if (check_accelerator_given_once(&o, &l.choice) < 0)
 		return EXIT_USAGE;
-	}
-	if (o.mode_given && o.mode != MODE_TCG && choice.no_kvm) {
-		fprintf(stderr, "%s: -no-kvm asks for TCG, --accel/--require-kvm for KVM: drop one\n", prog);
-		return EXIT_USAGE;
-	}
-	decide(&o, &choice, &d);
-	if (d.refused) {
-		refuse(&d);
+	decide(&o, &l.choice, &l.d);
+	if (l.d.refused) {
+		refuse(&l.d);
 		return EXIT_REFUSED;
 	}
-	if (build_command(&o, &choice, &d, engine, &cmd, vmlinux, sizeof(vmlinux), append, sizeof(append)) < 0) {
+	if (build_command(&l) < 0) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return EXIT_ENGINE_NOT_RUNNABLE;
 	}
-	if (o.explain) {
-		printf("accelerator: %s\n", d.add_accel ? (d.kvm ? "kvm" : "tcg") : d.tcg_only ? "tcg (narrowed)"
-		       : choice.no_guest ? "none (no guest runs)" : "as the QEMU arguments choose");
-		printf("why: %s%s%s%s\n", d.why, choice.no_guest ? " (" : "", choice.no_guest ? choice.no_guest_text : "",
-		       choice.no_guest ? ")" : "");
-		if (d.judged)
-			printf("kvm: %s: %s\n", reason_name(d.diag.reason), d.diag.summary);
-		printf("command: ");
-		argv_print_quoted(cmd.argv, stdout);
-		argv_free(&cmd);
-		return cli_stdout_ok(prog) ? 0 : EXIT_USAGE;
-	}
-	if (d.fell_back && !o.quiet)
-		fallback_note(&d, "Falling back to TCG emulation, roughly 5-50x slower than KVM.");
-	else if (d.tcg_only && !o.quiet)
-		fallback_note(&d, "TCG, the accelerator list's fallback: the runner leaves only tcg in it "
-			      "(QEMU would pick a /dev/kvm that opens).");
-	if (choice.no_kvm && !o.quiet)
-		fprintf(stderr, "%s: -no-kvm: QEMU no longer has this option; the runner drops it and runs TCG: "
-			"say -accel tcg (or %s --accel=tcg)\n", prog, prog);
-	if (o.kernel) {
-		struct supervised_run r;
-
-		rc = run_supervised(&cmd, !o.quiet, &r);
-		argv_free(&cmd);
-		return rc;
-	}
-	fflush(NULL);
-	execv(cmd.argv[0], cmd.argv);
-	fprintf(stderr, "%s: cannot start %s: %s\n", prog, cmd.argv[0], strerror(errno));
-	argv_free(&cmd);
-	return errno == ENOENT ? EXIT_ENGINE_NOT_FOUND : EXIT_ENGINE_NOT_RUNNABLE;
+	return o.explain ? explain(&l) : start(&l);
 }

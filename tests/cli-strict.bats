@@ -73,3 +73,13 @@ load helpers/common
 	run "$BUILD/runner" --accel=tcg --explain --qemu /bin/true --kernel /bin/true --append ""
 	assert_success
 }
+
+@test "runner: only its options spelled whole are the runner's: -qmp and an abbreviation go to QEMU" {
+	run "$BUILD/runner" --explain --accel=tcg --qemu /bin/true -qmp stdio --k x
+	assert_success
+	assert_line --partial "-qmp stdio --k x"
+	refute_line --partial "-kernel x"
+	run "$BUILD/runner" --help=1
+	assert_failure 2
+	assert_line --index 0 "runner: --help takes no value"
+}
