@@ -77,7 +77,7 @@ TEST_TOOLS := $(B)/test/kvm-ok $(B)/test/runner $(B)/test/fake_kernel.so $(B)/te
 
 all: $(TOOLS)
 
-$(B)/obj/%.o: %.c $(wildcard lib/*.h lib/arch/*/*.h) $(RUNNER_H) VERSION
+$(B)/obj/%.o: %.c $(wildcard lib/*.h lib/arch/*/*.h modload/*.h) $(RUNNER_H) VERSION
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -113,7 +113,8 @@ $(B)/libkvmhost.a: $(LIB_OBJ)
 $(B)/kvm-ok: $(B)/obj/kvm-ok/main.o $(B)/libkvmhost.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/modload: $(B)/obj/modload/main.o $(B)/libkvmhost.a
+MODLOAD_SRC := $(wildcard modload/*.c)
+$(B)/modload: $(MODLOAD_SRC:%.c=$(B)/obj/%.o) $(B)/libkvmhost.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/obj/runner/%.o $(B)/test-obj/runner/%.o: CFLAGS += -Irunner
