@@ -31,12 +31,12 @@ const char *advice_module(const struct advice_request *q)
 {
 	if (q->module)
 		return q->module;
-	return q->f->vendor_module.name ? q->f->vendor_module.name : "kvm_intel or kvm_amd";
+	return q->ctx->vendor_module ? q->ctx->vendor_module : "kvm_intel or kvm_amd";
 }
 
 const struct kvm_node *advice_node(const struct advice_request *q)
 {
-	return q->node ? q->node : &q->f->node;
+	return q->node ? q->node : &q->ctx->node;
 }
 
 bool advice_group_named(const struct kvm_node *n)
@@ -54,6 +54,33 @@ void advise(const struct advice_request *q, struct advice *out)
 {
 	out->n = 0;
 	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
-		if (settings[i]->applies(q->f) && settings[i]->advise(q, out) > 0)
+		if (settings[i]->applies(q->ctx) && settings[i]->advise(q, out) > 0)
 			return;
+}
+
+void advice_context_from_facts(const struct host_facts *f, struct advice_context *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->arch = f->arch;
+	c->virtual_machine = host_is_virtual_machine(f);
+	c->setting = f->setting;
+	c->kernel = f->kernel;
+	c->node = f->node;
+	c->vendor_module = f->vendor_module.name;
+	c->vendor_availability = f->vendor_availability;
+	snprintf(c->module_tree, sizeof(c->module_tree), "%s", f->module_tree);
+	c->vt_kind = f->cpu.vt_kind;
+	c->hypervisor_leaf_known = f->cpu.hypervisor_leaf_known;
+	snprintf(c->hypervisor_signature, sizeof(c->hypervisor_signature), "%s", f->cpu.hypervisor_signature);
+}
+
+void advice_context_read(const struct sysroot *root, struct advice_context *c)
+{
+	char arch[32];
+
+	memset(c, 0, sizeof(*c));
+	c->arch = host_arch_read(root, arch, sizeof(arch));
+	kernel_release_read(root, &c->kernel);
+	setting_detect(root, &c->kernel, &c->setting);
+	kvm_node_inspect(root, &c->node);
 }

@@ -24,12 +24,36 @@ enum situation {
 	SITUATION_CANNOT_LOAD,		/* modload: kernel modules cannot be loaded from here */
 };
 
+/* What a setting's advice may know: the few facts its hints name, taken
+ * from a host's gathered facts (advice_context_from_facts) or read on
+ * their own by a tool that gathers no more (advice_context_read). */
+struct advice_context {
+	enum host_arch arch;
+	bool virtual_machine;			/* host_is_virtual_machine */
+	struct setting setting;
+	struct kernel_release kernel;
+	struct kvm_node node;			/* /dev/kvm */
+	const char *vendor_module;		/* "kvm_intel", "kvm_amd", or NULL */
+	enum module_availability vendor_availability;
+	char module_tree[512];			/* /lib/modules/RELEASE, or "" */
+	enum cpu_vt_kind vt_kind;
+	bool hypervisor_leaf_known;
+	char hypervisor_signature[13];		/* "KVMKVMKVM", "Microsoft Hv", ... */
+};
+
+void advice_context_from_facts(const struct host_facts *f, struct advice_context *c);
+
+/* The kernel release, the setting and /dev/kvm read from the host; the
+ * CPU's and the vendor module's facts left unknown. */
+void advice_context_read(const struct sysroot *root, struct advice_context *c);
+
 struct advice_request {
 	enum situation situation;
-	const struct host_facts *f;
+	const struct advice_context *ctx;
 	const char *device;		/* the node: "/dev/kvm" (default), "/dev/net/tun", ... */
 	const char *module;		/* the module behind it: "kvm_intel", "tun", ... */
-	const struct kvm_node *node;	/* the node's owner, group and mode (default: f->node) */
+	const struct kvm_node *node;	/* the node's owner, group and mode (default: ctx->node) */
+	bool module_loaded;		/* SITUATION_AUX_MISSING: that module is loaded */
 };
 
 #define ADVICE_LINES 3
@@ -45,7 +69,7 @@ struct advice {
  * (0: nothing specific, the next setting is asked). */
 struct setting_advice {
 	const char *name;
-	bool (*applies)(const struct host_facts *f);
+	bool (*applies)(const struct advice_context *ctx);
 	int (*advise)(const struct advice_request *q, struct advice *out);
 };
 

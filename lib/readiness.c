@@ -58,8 +58,12 @@ bool readiness_module_loaded(const struct sysroot *root, const char *name)
 static void hint_for(struct ready_check *c, const struct host_facts *f, enum situation situation, const char *path,
 		     const char *module, const struct kvm_node *n)
 {
-	struct advice_request q = { .situation = situation, .f = f, .device = path, .module = module, .node = n };
+	struct advice_context ctx;
+	struct advice_request q = { .situation = situation, .ctx = &ctx, .device = path, .module = module, .node = n,
+				    .module_loaded = readiness_module_loaded(&f->root, module) };
 	struct advice a;
+
+	advice_context_from_facts(f, &ctx);
 
 	advise(&q, &a);
 	if (a.n > 0)

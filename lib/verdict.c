@@ -114,8 +114,11 @@ void diag_hint(struct diagnosis *d, const char *fmt, ...)
 
 void diag_advice(struct diagnosis *d, const struct host_facts *f, enum situation situation)
 {
-	struct advice_request q = { .situation = situation, .f = f };
+	struct advice_context ctx;
+	struct advice_request q = { .situation = situation, .ctx = &ctx };
 	struct advice a;
+
+	advice_context_from_facts(f, &ctx);
 
 	advise(&q, &a);
 	for (int i = 0; i < a.n; i++)

@@ -56,15 +56,11 @@ static const char *vendor_module(const struct sysroot *root, struct cpu_identity
 
 /* The setting's advice for a situation, for one line of modload's. */
 static void setting_advice(const struct sysroot *root, enum situation situation, const char *mod,
-			   struct host_facts *f, struct advice *a)
+			   struct advice_context *ctx, struct advice *a)
 {
-	struct advice_request q = { .situation = situation, .f = f, .module = mod };
+	struct advice_request q = { .situation = situation, .ctx = ctx, .module = mod };
 
-	memset(f, 0, sizeof(*f));
-	f->root = *root;
-	kernel_release_read(root, &f->kernel);
-	setting_detect(root, &f->kernel, &f->setting);
-	kvm_node_inspect(root, &f->node);
+	advice_context_read(root, ctx);
 	advise(&q, a);
 }
 
@@ -77,23 +73,23 @@ static void setting_advice(const struct sysroot *root, enum situation situation,
 static int in_container(const struct sysroot *root, const char *mod)
 {
 	struct module_info pvm;
-	struct host_facts f;
+	struct advice_context ctx;
 	struct advice a;
 
-	setting_advice(root, SITUATION_CANNOT_LOAD, mod, &f, &a);
-	if (f.setting.runtime == RUNTIME_NONE)
+	setting_advice(root, SITUATION_CANNOT_LOAD, mod, &ctx, &a);
+	if (ctx.setting.runtime == RUNTIME_NONE)
 		return -1;
-	if (!f.setting.kvm_registered) {
+	if (!ctx.setting.kvm_registered) {
 		complain("cannot load %s here: %s", mod, a.n ? a.line[0] : "this is a container");
 		return EXIT_NOT_LOADED;
 	}
 	module_probe(root, "kvm_pvm", &pvm);
-	if (f.node.kind != KVM_NODE_ABSENT) {
+	if (ctx.node.kind != KVM_NODE_ABSENT) {
 		say("nothing to load: the host's kernel has KVM (its device 10:232 is registered%s) and /dev/kvm is here",
 		    module_is_loaded(&pvm) ? ", from kvm_pvm" : "");
 		return EXIT_LOADED;
 	}
-	setting_advice(root, SITUATION_NODE_MISSING, mod, &f, &a);
+	setting_advice(root, SITUATION_NODE_MISSING, mod, &ctx, &a);
 	say("nothing to load: the host's kernel has KVM already (its device 10:232 is registered%s); only /dev/kvm "
 	    "is to be passed in. %s", module_is_loaded(&pvm) ? ", from kvm_pvm" : "",
 	    a.n ? a.line[0] : "Pass /dev/kvm into the container.");
@@ -115,12 +111,12 @@ static void wait_for_device(const struct sysroot *root, struct kvm_node *node)
 static void report_device(const struct sysroot *root, const char *mod)
 {
 	struct kvm_node node;
-	struct host_facts f;
+	struct advice_context ctx;
 	struct advice a;
 
-	setting_advice(root, SITUATION_NODE_MISSING, mod, &f, &a);
-	if (f.setting.runtime != RUNTIME_NONE)
-		node = f.node;	/* no udev adds a node to a container's /dev: no wait */
+	setting_advice(root, SITUATION_NODE_MISSING, mod, &ctx, &a);
+	if (ctx.setting.runtime != RUNTIME_NONE)
+		node = ctx.node;	/* no udev adds a node to a container's /dev: no wait */
 	else
 		wait_for_device(root, &node);
 	if (node.kind == KVM_NODE_CHAR || node.kind == KVM_NODE_STANDIN) {
@@ -128,7 +124,7 @@ static void report_device(const struct sysroot *root, const char *mod)
 
 		kvm_node_describe(&node, desc, sizeof(desc));
 		say("/dev/kvm: %s", desc);
-	} else if (node.kind == KVM_NODE_ABSENT && f.setting.runtime != RUNTIME_NONE) {
+	} else if (node.kind == KVM_NODE_ABSENT && ctx.setting.runtime != RUNTIME_NONE) {
 		complain("warning: /dev/kvm is not in this container: %s", a.n ? a.line[0] : "");
 	} else if (node.kind == KVM_NODE_ABSENT) {
 		complain("warning: /dev/kvm did not appear within %d ms after %s: is devtmpfs mounted on /dev "

@@ -11,11 +11,11 @@
 
 #define AS_OF "2026"
 
-static bool applies(const struct host_facts *f)
+static bool applies(const struct advice_context *ctx)
 {
-	const struct cloud *c = &f->setting.cloud;
+	const struct cloud *c = &ctx->setting.cloud;
 
-	return c->provider != CLOUD_NONE && !c->bare_metal && host_is_virtual_machine(f);
+	return c->provider != CLOUD_NONE && !c->bare_metal && ctx->virtual_machine;
 }
 
 /* Providers that document no nested virtualization for their VMs, and the
@@ -47,11 +47,11 @@ static bool aws_nested_family(const char *type)
 	return false;
 }
 
-static int aws(const struct host_facts *f, struct advice *out)
+static int aws(const struct advice_context *ctx, struct advice *out)
 {
-	const char *type = f->setting.cloud.instance_type;
+	const char *type = ctx->setting.cloud.instance_type;
 
-	if (f->arch == HOST_ARCH_ARM64)
+	if (ctx->arch == HOST_ARCH_ARM64)
 		return advice_add(out, "This is an EC2 Graviton (arm64) virtual instance%s%s%s: EC2 gives arm64 KVM only on bare "
 				  "metal: move to a Graviton *.metal type.", type[0] ? " (" : "", type, type[0] ? ")" : "");
 	if (type[0] && aws_nested_family(type))
@@ -66,14 +66,14 @@ static int aws(const struct host_facts *f, struct advice *out)
 
 static int advise_cloud(const struct advice_request *q, struct advice *out)
 {
-	enum cloud_provider p = q->f->setting.cloud.provider;
+	enum cloud_provider p = q->ctx->setting.cloud.provider;
 	const char *name = cloud_name(p);
 
 	if (q->situation != SITUATION_NO_VT)
 		return 0;
 	switch (p) {
 	case CLOUD_AWS:
-		return aws(q->f, out);
+		return aws(q->ctx, out);
 	case CLOUD_GCE:
 		return advice_add(out, "This Google Compute Engine VM lacks nested virtualization, set at creation on an "
 				  "Intel machine type (not E2, N2D, AMD, Arm): gcloud compute instances create NAME "

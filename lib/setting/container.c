@@ -4,9 +4,9 @@
 
 #include <stdio.h>
 
-static bool applies(const struct host_facts *f)
+static bool applies(const struct advice_context *ctx)
 {
-	return f->setting.runtime != RUNTIME_NONE;
+	return ctx->setting.runtime != RUNTIME_NONE;
 }
 
 /* "c 10:232": the node's own numbers where known. */
@@ -25,7 +25,7 @@ static int denied_by_mode(const struct advice_request *q, struct advice *out)
 	const struct kvm_node *n = advice_node(q);
 	const char *dev = advice_device(q);
 
-	if (q->f->setting.user_namespace && advice_overflow_ids(n))
+	if (q->ctx->setting.user_namespace && advice_overflow_ids(n))
 		return advice_add(out, "In this user namespace (a rootless container) %s shows as %s:%s: its host owner is "
 				  "outside the map, and root here is not root on the host. On the host give %s group kvm, mode 0660, "
 				  "and your user group kvm; then start the container with --group-add keep-groups (podman, crun).",
@@ -59,7 +59,7 @@ int advice_join_group_inside(const struct advice_request *q, struct advice *out,
 
 static int advise_container(const struct advice_request *q, struct advice *out)
 {
-	const struct setting *s = &q->f->setting;
+	const struct setting *s = &q->ctx->setting;
 	const char *where = s->runtime == RUNTIME_GENERIC ? "a container" : setting_runtime_name(s->runtime);
 	const char *dev = advice_device(q);
 	char rule[32];
@@ -87,7 +87,7 @@ static int advise_container(const struct advice_request *q, struct advice *out)
 				  dev, advice_module(q));
 	case SITUATION_FIRMWARE_UNREAD:
 		return advice_add(out, "A container cannot read the firmware's lock bits (no /dev/cpu/N/msr here): run kvm-ok "
-				  "on the host to see whether the firmware allows %s.", cpu_vt_name(q->f->cpu.vt_kind));
+				  "on the host to see whether the firmware allows %s.", cpu_vt_name(q->ctx->vt_kind));
 	case SITUATION_CANNOT_LOAD:
 		return advice_add(out, "Modules cannot be loaded from inside %s: they belong to the host's kernel. On the "
 				  "host, as root: modload (or modprobe %s), then pass /dev/kvm to the container (--device /dev/kvm).",

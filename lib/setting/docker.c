@@ -1,9 +1,9 @@
 /* setting/docker.c - a Docker container (also compose) */
 #include "advice.h"
 
-static bool applies(const struct host_facts *f)
+static bool applies(const struct advice_context *ctx)
 {
-	return f->setting.runtime == RUNTIME_DOCKER;
+	return ctx->setting.runtime == RUNTIME_DOCKER;
 }
 
 static int advise_docker(const struct advice_request *q, struct advice *out)

@@ -2,9 +2,9 @@
  * pod gives the device; the node loads the module */
 #include "advice.h"
 
-static bool applies(const struct host_facts *f)
+static bool applies(const struct advice_context *ctx)
 {
-	return f->setting.runtime == RUNTIME_KUBERNETES;
+	return ctx->setting.runtime == RUNTIME_KUBERNETES;
 }
 
 static int advise_kubernetes(const struct advice_request *q, struct advice *out)

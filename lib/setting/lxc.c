@@ -2,9 +2,9 @@
  * configuration on the host allows the device and bind-mounts it */
 #include "advice.h"
 
-static bool applies(const struct host_facts *f)
+static bool applies(const struct advice_context *ctx)
 {
-	return f->setting.runtime == RUNTIME_LXC;
+	return ctx->setting.runtime == RUNTIME_LXC;
 }
 
 /* The device rule in the key of the host's devices controller; both where
@@ -34,7 +34,7 @@ static int advise_lxc(const struct advice_request *q, struct advice *out)
 				  "lxc.mount.entry = /dev/kvm dev/kvm none bind,optional,create=file, then restart it.",
 				  q->situation == SITUATION_NODE_MISSING ? "This LXC container was not given /dev/kvm"
 				  : "This LXC container's device cgroup refuses /dev/kvm (EPERM, even for root)",
-				  allow_line(q->f->setting.device_cgroup)) +
+				  allow_line(q->ctx->setting.device_cgroup)) +
 		       advice_add(out, "Proxmox: the same keys written key: value in /etc/pve/lxc/ID.conf, or on VE 8.1 or "
 				  "later pct set ID --dev0 /dev/kvm (unprivileged: --dev0 /dev/kvm,gid=GID,mode=0660, GID the "
 				  "kvm group inside). Do not mknod it inside the container.");

@@ -1,9 +1,9 @@
 /* setting/nspawn.c - a systemd-nspawn container (machinectl) */
 #include "advice.h"
 
-static bool applies(const struct host_facts *f)
+static bool applies(const struct advice_context *ctx)
 {
-	return f->setting.runtime == RUNTIME_NSPAWN;
+	return ctx->setting.runtime == RUNTIME_NSPAWN;
 }
 
 static int advise_nspawn(const struct advice_request *q, struct advice *out)

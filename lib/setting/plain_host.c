@@ -4,30 +4,30 @@
 
 #include <errno.h>
 
-static bool applies(const struct host_facts *f)
+static bool applies(const struct advice_context *ctx)
 {
-	(void)f;
+	(void)ctx;
 	return true;
 }
 
 static int load_module(const struct advice_request *q, struct advice *out)
 {
-	const struct host_facts *f = q->f;
+	const struct advice_context *ctx = q->ctx;
 	const char *mod = advice_module(q);
 
-	switch (f->vendor_availability) {
+	switch (ctx->vendor_availability) {
 	case MODULE_AVAIL_MISSING:
 		return advice_add(out, "%s is not installed for kernel %s (%s): install the matching kernel package "
 				  "(linux-image-%s) or boot a kernel that has it.",
-				  mod, f->kernel.release, f->module_tree, f->kernel.release);
+				  mod, ctx->kernel.release, ctx->module_tree, ctx->kernel.release);
 	case MODULE_AVAIL_UNKNOWN:
 		return advice_add(out, "Load the module as root: modload (this toolkit) or modprobe %s. "
 				  "Note: no module tree for kernel %s was found (%s/modules.dep is missing).",
-				  mod, f->kernel.known ? f->kernel.release : "?",
-				  f->module_tree[0] ? f->module_tree : "/lib/modules/RELEASE");
+				  mod, ctx->kernel.known ? ctx->kernel.release : "?",
+				  ctx->module_tree[0] ? ctx->module_tree : "/lib/modules/RELEASE");
 	case MODULE_AVAIL_BUILTIN:
 		return advice_add(out, "%s is built into kernel %s, so it cannot be loaded: it failed to start at boot. "
-				  "Look for its messages: dmesg | grep -i kvm", mod, f->kernel.release);
+				  "Look for its messages: dmesg | grep -i kvm", mod, ctx->kernel.release);
 	case MODULE_AVAIL_FILE:
 		break;
 	}
@@ -36,7 +36,7 @@ static int load_module(const struct advice_request *q, struct advice *out)
 
 static int node_missing(const struct advice_request *q, struct advice *out)
 {
-	if (q->f->setting.dev == DEV_MOUNT_NONE)
+	if (q->ctx->setting.dev == DEV_MOUNT_NONE)
 		return advice_add(out, "/dev is not a mount of its own here (a chroot, or an initramfs that did not mount it): "
 				  "mount -t devtmpfs devtmpfs /dev (for a chroot: mount --bind /dev CHROOT/dev), "
 				  "or as root: mknod -m 0660 /dev/kvm c 10 232 && chgrp kvm /dev/kvm");
@@ -69,11 +69,8 @@ static int denied_by_mode(const struct advice_request *q, struct advice *out)
 
 static int aux_missing(const struct advice_request *q, struct advice *out)
 {
-	struct module_info m;
-
-	module_probe(&q->f->root, advice_module(q), &m);
 	return advice_add(out, "Load the module that provides it: modprobe %s%s", advice_module(q),
-			  module_is_loaded(&m) ? " (it is loaded: check devtmpfs and udev)" : "");
+			  q->module_loaded ? " (it is loaded: check devtmpfs and udev)" : "");
 }
 
 static int advise_host(const struct advice_request *q, struct advice *out)
@@ -96,7 +93,7 @@ static int advise_host(const struct advice_request *q, struct advice *out)
 		return aux_missing(q, out);
 	case SITUATION_FIRMWARE_UNREAD:
 		return advice_add(out, "To see whether the firmware allows %s, load the msr module (modprobe msr) and run kvm-ok again.",
-				  cpu_vt_name(q->f->cpu.vt_kind));
+				  cpu_vt_name(q->ctx->vt_kind));
 	case SITUATION_CANNOT_LOAD:
 		return advice_add(out, "Load it as root: modload (this toolkit) or modprobe %s", advice_module(q));
 	}

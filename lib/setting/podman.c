@@ -1,16 +1,16 @@
 /* setting/podman.c - a Podman container, rootful or rootless */
 #include "advice.h"
 
-static bool applies(const struct host_facts *f)
+static bool applies(const struct advice_context *ctx)
 {
-	return f->setting.runtime == RUNTIME_PODMAN;
+	return ctx->setting.runtime == RUNTIME_PODMAN;
 }
 
 static int advise_podman(const struct advice_request *q, struct advice *out)
 {
 	const struct kvm_node *n = advice_node(q);
 	const char *dev = advice_device(q);
-	bool rootless = q->f->setting.rootless;
+	bool rootless = q->ctx->setting.rootless;
 
 	switch (q->situation) {
 	case SITUATION_NODE_MISSING:

@@ -5,20 +5,20 @@
 #include <stdio.h>
 #include <string.h>
 
-static bool applies(const struct host_facts *f)
+static bool applies(const struct advice_context *ctx)
 {
-	return host_is_virtual_machine(f);
+	return ctx->virtual_machine;
 }
 
 /* A VM whose DMI names neither a cloud (lib/setting/cloud.c answers for
  * those) nor a hypervisor product's own defaults may be a hosted VM whose
  * customer has no outer host: that comes first, the outer host's recipe
  * after it.  VirtualBox and TCG run on the user's own machine. */
-static int maybe_hosted(const struct host_facts *f, const char *name, struct advice *out)
+static int maybe_hosted(const struct advice_context *ctx, const char *name, struct advice *out)
 {
-	const char *sig = f->cpu.hypervisor_signature;
+	const char *sig = ctx->hypervisor_signature;
 
-	if (f->setting.cloud.owner == VM_OWNER_LOCAL || strcmp(sig, "VBoxVBoxVBox") == 0 ||
+	if (ctx->setting.cloud.owner == VM_OWNER_LOCAL || strcmp(sig, "VBoxVBoxVBox") == 0 ||
 	    strcmp(sig, "TCGTCGTCGTCG") == 0)
 		return 0;
 	return advice_add(out, "This %s names no cloud in its DMI: if it is a cloud or hosted VM, ask the provider for "
@@ -26,16 +26,16 @@ static int maybe_hosted(const struct host_facts *f, const char *name, struct adv
 			  name ? name : "virtual machine");
 }
 
-static int nested(const struct host_facts *f, struct advice *out)
+static int nested(const struct advice_context *ctx, struct advice *out)
 {
-	const char *name = f->cpu.hypervisor_leaf_known ? cpu_hypervisor_name(f->cpu.hypervisor_signature) : NULL;
-	const char *sig = f->cpu.hypervisor_signature;
-	const char *mod = cpu_kvm_module(f->cpu.vt_kind) ? cpu_kvm_module(f->cpu.vt_kind) : "kvm_intel";
+	const char *name = ctx->hypervisor_leaf_known ? cpu_hypervisor_name(ctx->hypervisor_signature) : NULL;
+	const char *sig = ctx->hypervisor_signature;
+	const char *mod = cpu_kvm_module(ctx->vt_kind) ? cpu_kvm_module(ctx->vt_kind) : "kvm_intel";
 	char guest[64];
 
 	snprintf(guest, sizeof(guest), "%s guest", name ? name : "");
-	maybe_hosted(f, name ? guest : NULL, out);
-	if (f->arch == HOST_ARCH_ARM64)
+	maybe_hosted(ctx, name ? guest : NULL, out);
+	if (ctx->arch == HOST_ARCH_ARM64)
 		return advice_add(out, "Run on bare metal or in a hypervisor that offers nested virtualization to arm64 "
 				  "guests (QEMU: -M virt,virtualization=on).");
 
@@ -61,7 +61,7 @@ static int nested(const struct host_facts *f, struct advice *out)
 
 static int advise_vm(const struct advice_request *q, struct advice *out)
 {
-	return q->situation == SITUATION_NO_VT ? nested(q->f, out) : 0;
+	return q->situation == SITUATION_NO_VT ? nested(q->ctx, out) : 0;
 }
 
 const struct setting_advice setting_vm = { "vm", applies, advise_vm };

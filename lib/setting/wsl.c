@@ -2,9 +2,9 @@
  * without systemd no udev sets /dev/kvm's group and mode */
 #include "advice.h"
 
-static bool applies(const struct host_facts *f)
+static bool applies(const struct advice_context *ctx)
 {
-	return f->setting.wsl2;
+	return ctx->setting.wsl2;
 }
 
 static int advise_wsl(const struct advice_request *q, struct advice *out)
@@ -17,7 +17,7 @@ static int advise_wsl(const struct advice_request *q, struct advice *out)
 				  "set nestedVirtualization=true under [wsl2], then run wsl --shutdown and start WSL again "
 				  "(Set-VMProcessor does not reach WSL's VM).");
 	case SITUATION_DENIED_BY_MODE:
-		if (q->f->setting.systemd)
+		if (q->ctx->setting.systemd)
 			return 0;
 		return advice_add(out, "WSL2 without systemd runs no udev, so /dev/kvm stays %s:%s %04o and a chmod is lost at "
 				  "the next start: set systemd=true under [boot] in /etc/wsl.conf, run wsl --shutdown, then "
