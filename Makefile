@@ -57,9 +57,6 @@ LIB_OBJ    := $(LIB_SRC:%.c=$(B)/obj/%.o)
 # the runner, its machine profile (runner/arch/ARCH/) and its micro guest
 # (runner/guest/ARCH/) are x86-64's and arm64's
 RUNNER     := $(filter x86_64 arm64,$(ARCH_DIR))
-# the QEMU it drives (runner/arch/ARCH/machine.c), for make run
-ENGINE     := /usr/bin/$(if $(filter arm64,$(ARCH_DIR)),qemu-system-aarch64,qemu-system-x86_64)
-ENGINE_PACKAGE := $(if $(filter arm64,$(ARCH_DIR)),qemu-system-arm,qemu-system-x86)
 TOOLS      := $(B)/kvm-ok $(B)/modload $(if $(RUNNER),$(B)/runner $(B)/microguest.elf)
 LIBDIR     ?= $(PREFIX)/lib/kvm-host-toolkit
 RUNNER_SRC := runner/main.c runner/options.c runner/boot_profile.c runner/qemu_args.c runner/supervise.c runner/debian_root.c runner/os_release.c \
@@ -152,8 +149,9 @@ run: deps
 	@./$(B)/kvm-ok; echo "(kvm-ok exit status $$?)"
 	@echo "== runner --selftest: the micro guest on the accelerator the runner picks"
 	@if [ -z "$(RUNNER)" ]; then echo "(the runner is built for x86-64 and arm64 only)"; \
-	 elif [ -x $(ENGINE) ]; then ./$(B)/runner --selftest; \
-	 else echo "($(ENGINE) is not installed: apt-get install $(ENGINE_PACKAGE))"; fi
+	 else ./$(B)/runner --selftest; status=$$?; \
+	   if [ $$status -eq 127 ]; then echo "(no QEMU here: the runner names the package above)"; \
+	   else exit $$status; fi; fi
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
