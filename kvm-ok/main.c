@@ -29,9 +29,11 @@
 #define EXIT_USAGE 2
 #define EXIT_OUTPUT 3	/* --output FILE could not be written: nothing replaced */
 
+enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_PROMETHEUS, FORMAT_NFD };
+
 struct options {
 	bool quiet, verbose, probe, report, include_serials, all;
-	enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_PROMETHEUS, FORMAT_NFD } format;
+	enum format format;
 	int probe_timeout_ms;
 	const char *sysroot, *collect, *output;
 };
@@ -64,9 +66,87 @@ static void usage(FILE *out)
 	      "See kvm-ok(1).\n", out);
 }
 
+enum { OPT_JSON = 256, OPT_FORMAT, OPT_ALL, OPT_NO_PROBE, OPT_PROBE_TIMEOUT, OPT_SYSROOT, OPT_REPORT, OPT_COLLECT,
+       OPT_SERIALS, OPT_OUTPUT };
+
+/* --format NAME: 0, or -1 after saying which names there are. */
+static int take_format(struct options *o, const char *name)
+{
+	static const struct {
+		const char *name;
+		enum format format;
+	} formats[] = {
+		{ "text", FORMAT_TEXT }, { "json", FORMAT_JSON }, { "prometheus", FORMAT_PROMETHEUS }, { "nfd", FORMAT_NFD },
+	};
+
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (strcmp(name, formats[i].name) == 0) {
+			o->format = formats[i].format;
+			return 0;
+		}
+	fprintf(stderr, "kvm-ok: --format %s: give text, json, prometheus or nfd\n", cli_shown(name));
+	return -1;
+}
+
+/* One option getopt_long returned, with its value; 0 or -1. */
+static int take_option(struct options *o, int c, const char *value)
+{
+	long ms;
+
+	switch (c) {
+	case 'q':
+		o->quiet = true;
+		return 0;
+	case 'v':
+		o->verbose = true;
+		return 0;
+	case OPT_JSON:
+		o->format = FORMAT_JSON;
+		return 0;
+	case OPT_ALL:
+		o->all = true;
+		return 0;
+	case OPT_FORMAT:
+		return take_format(o, value);
+	case OPT_NO_PROBE:
+		o->probe = false;
+		return 0;
+	case OPT_PROBE_TIMEOUT:
+		if (!cli_parse_int(value, 10, 60000, &ms)) {
+			fprintf(stderr, "kvm-ok: --probe-timeout %s: give milliseconds from 10 to 60000\n", cli_shown(value));
+			return -1;
+		}
+		o->probe_timeout_ms = (int)ms;
+		return 0;
+	case OPT_SYSROOT:
+		o->sysroot = value;
+		return 0;
+	case OPT_REPORT:
+		o->report = true;
+		return 0;
+	case OPT_COLLECT:
+		o->collect = value;
+		return 0;
+	case OPT_OUTPUT:
+		o->output = value;
+		return 0;
+	case OPT_SERIALS:
+		o->include_serials = true;
+		return 0;
+	case 'h':
+		usage(stdout);
+		exit(cli_stdout_ok("kvm-ok") ? 0 : EXIT_USAGE);
+	case 'V':
+		printf("kvm-ok %s\n", KVMHOST_VERSION);
+		exit(cli_stdout_ok("kvm-ok") ? 0 : EXIT_USAGE);
+	default:
+		usage(stderr);
+		return -1;
+	}
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_JSON = 256, OPT_FORMAT, OPT_ALL, OPT_NO_PROBE, OPT_PROBE_TIMEOUT, OPT_SYSROOT, OPT_REPORT, OPT_COLLECT, OPT_SERIALS, OPT_OUTPUT };
 	static const struct option longopts[] = {
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -88,74 +168,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->probe = true;
-	while ((c = getopt_long(argc, argv, "qvhV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'q':
-			o->quiet = true;
-			break;
-		case 'v':
-			o->verbose = true;
-			break;
-		case OPT_JSON:
-			o->format = FORMAT_JSON;
-			break;
-		case OPT_ALL:
-			o->all = true;
-			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "text") == 0)
-				o->format = FORMAT_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				o->format = FORMAT_JSON;
-			else if (strcmp(optarg, "prometheus") == 0)
-				o->format = FORMAT_PROMETHEUS;
-			else if (strcmp(optarg, "nfd") == 0)
-				o->format = FORMAT_NFD;
-			else {
-				fprintf(stderr, "kvm-ok: --format %s: give text, json, prometheus or nfd\n", cli_shown(optarg));
-				return -1;
-			}
-			break;
-		case OPT_NO_PROBE:
-			o->probe = false;
-			break;
-		case OPT_PROBE_TIMEOUT: {
-			long ms;
-
-			if (!cli_parse_int(optarg, 10, 60000, &ms)) {
-				fprintf(stderr, "kvm-ok: --probe-timeout %s: give milliseconds from 10 to 60000\n",
-					cli_shown(optarg));
-				return -1;
-			}
-			o->probe_timeout_ms = (int)ms;
-			break;
-		}
-		case OPT_SYSROOT:
-			o->sysroot = optarg;
-			break;
-		case OPT_REPORT:
-			o->report = true;
-			break;
-		case OPT_COLLECT:
-			o->collect = optarg;
-			break;
-		case OPT_OUTPUT:
-			o->output = optarg;
-			break;
-		case OPT_SERIALS:
-			o->include_serials = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(cli_stdout_ok("kvm-ok") ? 0 : EXIT_USAGE);
-		case 'V':
-			printf("kvm-ok %s\n", KVMHOST_VERSION);
-			exit(cli_stdout_ok("kvm-ok") ? 0 : EXIT_USAGE);
-		default:
-			usage(stderr);
+	while ((c = getopt_long(argc, argv, "qvhV", longopts, NULL)) != -1)
+		if (take_option(o, c, optarg) < 0)
 			return -1;
-		}
-	}
 	if (o->report && (o->format == FORMAT_PROMETHEUS || o->format == FORMAT_NFD)) {
 		fprintf(stderr, "kvm-ok: --report is text or JSON\n");
 		return -1;

@@ -36,18 +36,15 @@ static void keep_last_message(void *data, int priority, const char *file, int li
 	l->error[strcspn(l->error, "\n")] = '\0';
 }
 
-int module_loader_open(struct module_loader *l, const struct sysroot *root, const char *moddir,
-		       const char *release)
+/* l->tree: --moddir, or the image's /lib/modules/RELEASE (rel) when it
+ * stays inside the image; it must hold a modules.dep.  0, or -1 with
+ * l->error. */
+static int find_tree(struct module_loader *l, const struct sysroot *root, const char *moddir, const char *release,
+		     const char *rel)
 {
-	const char *const *config_paths;
-	struct kmod_confined confined;
-	char dep[1100], why[400], kmod_log[32];
+	char dep[1100];
 	struct stat st;
-	char rel[300];
-	int rc;
 
-	memset(l, 0, sizeof(*l));
-	snprintf(rel, sizeof(rel), "/lib/modules/%s", release);
 	if (moddir)
 		snprintf(l->tree, sizeof(l->tree), "%s", moddir);
 	else if (!sysroot_path(root, rel, l->tree, sizeof(l->tree))) {
@@ -65,6 +62,21 @@ int module_loader_open(struct module_loader *l, const struct sysroot *root, cons
 			 "(package linux-image-%s) or run depmod %s", release, dep, strerror(errno), release, release);
 		return -1;
 	}
+	return 0;
+}
+
+int module_loader_open(struct module_loader *l, const struct sysroot *root, const char *moddir,
+		       const char *release)
+{
+	const char *const *config_paths;
+	struct kmod_confined confined;
+	char why[400], kmod_log[32], rel[300];
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	snprintf(rel, sizeof(rel), "/lib/modules/%s", release);
+	if (find_tree(l, root, moddir, release, rel) < 0)
+		return -1;
 	if ((!moddir && kmod_confined_tree(root, rel, why, sizeof(why)) < 0) ||
 	    kmod_confined_config(root, &confined, &config_paths, why, sizeof(why)) < 0) {
 		snprintf(l->error, sizeof(l->error), "%s", why);
@@ -298,14 +310,75 @@ static int load_in_child(struct module_loader *l, const char *name, const char *
 	return rc;
 }
 
+/* The module that name gives, when it can be planned: NULL with the
+ * outcome in r when it is not found, already there, or its dependencies
+ * go round in a cycle. */
+static struct kmod_module *module_to_plan(struct module_loader *l, const char *name, struct load_result *r)
+{
+	struct kmod_module *mod = lookup_one(l, name);
+	int state;
+
+	if (!mod) {
+		r->outcome = LOAD_NOT_FOUND;
+		r->error = ENOENT;
+		snprintf(r->failed_module, sizeof(r->failed_module), "%s", name);
+		return NULL;
+	}
+	state = kmod_module_get_initstate(mod);
+	if (state == KMOD_MODULE_BUILTIN || state == KMOD_MODULE_LIVE) {
+		r->outcome = state == KMOD_MODULE_BUILTIN ? LOAD_BUILTIN : LOAD_ALREADY_LIVE;
+	} else if (!kmod_module_get_path(mod)) {
+		/* e.g. "alias kvm_amd other" in modprobe.d, other not in the tree */
+		r->outcome = LOAD_NOT_FOUND;
+		r->error = ENOENT;
+		snprintf(r->failed_module, sizeof(r->failed_module), "%s", kmod_module_get_name(mod));
+	} else if (module_deps_cycle(mod, r->cycle, sizeof(r->cycle))) {
+		/* decided before libkmod plans: it would insert a module twice */
+		r->outcome = LOAD_DEPENDENCY_CYCLE;
+		snprintf(r->failed_module, sizeof(r->failed_module), "%s", kmod_module_get_name(mod));
+	} else {
+		return mod;
+	}
+	kmod_module_unref(mod);
+	return NULL;
+}
+
+/* What libkmod's answer rc means for r; a failed real load is rolled back
+ * (deps and was_in_kernel: the dependencies before it). */
+static void take_outcome(int rc, const char *name, bool dry_run, struct kmod_list *deps,
+			 const bool was_in_kernel[], struct load_result *r)
+{
+	if (rc > 0) {
+		r->outcome = LOAD_BLACKLISTED;
+		snprintf(r->failed_module, sizeof(r->failed_module), "%s", name);
+		return;
+	}
+	if (rc == 0) {
+		r->outcome = dry_run ? LOAD_DRY_RUN : LOAD_INSERTED;
+		return;
+	}
+	r->error = -rc;
+	if (r->nsteps > 0) {
+		const struct load_step *last = &r->steps[r->nsteps - 1];
+
+		snprintf(r->failed_module, sizeof(r->failed_module), "%s", last->module);
+		r->outcome = last->install_command ? LOAD_INSTALL_COMMAND : LOAD_FAILED;
+	} else {
+		snprintf(r->failed_module, sizeof(r->failed_module), "%s", name);
+		r->outcome = LOAD_FAILED;
+	}
+	if (!dry_run)
+		roll_back(deps, was_in_kernel, r);
+}
+
 void module_load(struct module_loader *l, const char *name, const char *options, bool dry_run,
 		 struct load_result *r)
 {
-	struct kmod_list *deps, *item;
+	const char *opts = options && *options ? options : NULL;
 	bool was_in_kernel[MAX_DEPS] = { false };
+	struct kmod_list *deps, *item;
 	struct kmod_module *mod;
-	unsigned int flags = KMOD_PROBE_APPLY_BLACKLIST;
-	int state, rc, i = 0;
+	int rc, i = 0;
 
 	if (l->plan_in_child) {
 		if (load_in_child(l, name, options, dry_run, r) == 0)
@@ -316,35 +389,9 @@ void module_load(struct module_loader *l, const char *name, const char *options,
 	}
 	memset(r, 0, sizeof(*r));
 	snprintf(r->requested, sizeof(r->requested), "%s", name);
-	mod = lookup_one(l, name);
-	if (!mod) {
-		r->outcome = LOAD_NOT_FOUND;
-		r->error = ENOENT;
-		snprintf(r->failed_module, sizeof(r->failed_module), "%s", name);
+	mod = module_to_plan(l, name, r);
+	if (!mod)
 		return;
-	}
-	state = kmod_module_get_initstate(mod);
-	if (state == KMOD_MODULE_BUILTIN || state == KMOD_MODULE_LIVE) {
-		r->outcome = state == KMOD_MODULE_BUILTIN ? LOAD_BUILTIN : LOAD_ALREADY_LIVE;
-		kmod_module_unref(mod);
-		return;
-	}
-	if (!kmod_module_get_path(mod)) {
-		/* e.g. "alias kvm_amd other" in modprobe.d, other not in the tree */
-		r->outcome = LOAD_NOT_FOUND;
-		r->error = ENOENT;
-		snprintf(r->failed_module, sizeof(r->failed_module), "%s", kmod_module_get_name(mod));
-		kmod_module_unref(mod);
-		return;
-	}
-	if (module_deps_cycle(mod, r->cycle, sizeof(r->cycle))) {
-		/* decided before libkmod plans: it would insert a module twice */
-		r->outcome = LOAD_DEPENDENCY_CYCLE;
-		snprintf(r->failed_module, sizeof(r->failed_module), "%s", kmod_module_get_name(mod));
-		kmod_module_unref(mod);
-		return;
-	}
-
 	deps = kmod_module_get_dependencies(mod);
 	kmod_list_foreach(item, deps) {
 		struct kmod_module *m;
@@ -355,42 +402,21 @@ void module_load(struct module_loader *l, const char *name, const char *options,
 		was_in_kernel[i++] = in_kernel(m);
 		kmod_module_unref(m);
 	}
-
 	/* the plan first, always: an install command is refused before
 	 * anything is inserted, and a dry run says the same */
 	current_result = r;
 	l->error[0] = '\0';
-	rc = kmod_module_probe_insert_module(mod, flags | KMOD_PROBE_DRY_RUN, options && *options ? options : NULL,
+	rc = kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST | KMOD_PROBE_DRY_RUN, opts,
 					     refuse_install_command, NULL, record_action);
-	if (rc == 0 && plan_refused(r))
-		goto out;
-	if (rc == 0 && !dry_run) {
-		r->nsteps = 0;
-		l->error[0] = '\0';
-		rc = kmod_module_probe_insert_module(mod, flags, options && *options ? options : NULL,
-						     refuse_install_command, NULL, record_action);
-	}
-
-	if (rc > 0) {
-		r->outcome = LOAD_BLACKLISTED;
-		snprintf(r->failed_module, sizeof(r->failed_module), "%s", name);
-	} else if (rc == 0) {
-		r->outcome = dry_run ? LOAD_DRY_RUN : LOAD_INSERTED;
-	} else {
-		r->error = -rc;
-		if (r->nsteps > 0) {
-			const struct load_step *last = &r->steps[r->nsteps - 1];
-
-			snprintf(r->failed_module, sizeof(r->failed_module), "%s", last->module);
-			r->outcome = last->install_command ? LOAD_INSTALL_COMMAND : LOAD_FAILED;
-		} else {
-			snprintf(r->failed_module, sizeof(r->failed_module), "%s", name);
-			r->outcome = LOAD_FAILED;
+	if (rc != 0 || !plan_refused(r)) {
+		if (rc == 0 && !dry_run) {
+			r->nsteps = 0;
+			l->error[0] = '\0';
+			rc = kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST, opts,
+							     refuse_install_command, NULL, record_action);
 		}
-		if (!dry_run)
-			roll_back(deps, was_in_kernel, r);
+		take_outcome(rc, name, dry_run, deps, was_in_kernel, r);
 	}
-out:
 	current_result = NULL;
 	kmod_module_unref_list(deps);
 	kmod_module_unref(mod);
