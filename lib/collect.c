@@ -269,12 +269,45 @@ static int capability_or_0(int answer)
 	return answer > 0 ? answer : 0;
 }
 
+/* The probe's outcome as DIR/kvm-probe holds it (kvm_probe_parse_record
+ * reads it back); its length. */
+static int probe_record(const struct kvm_probe *p, char *record, size_t size)
+{
+	int len = 0;
+
+	len += snprintf(record + len, size - (size_t)len,
+			"# outcome of kvm-ok's functional and speed probe, see kvm-ok(1)\ndeadline_ms=%d\n", p->deadline_ms);
+	len += snprintf(record + len, size - (size_t)len, "open=%s\n",
+			p->failed_step == PROBE_OPEN && !p->timed_out ? errno_or_ok(p->error) : "ok");
+	if (p->failed_step > PROBE_OPEN || p->timed_out)
+		len += snprintf(record + len, size - (size_t)len, "api_version=%d\n", p->api_version);
+	if (p->failed_step == PROBE_API_VERSION && p->api_version < 0 && p->error && !p->timed_out)
+		len += snprintf(record + len, size - (size_t)len, "api_version_error=%s\n",
+				errno_or_ok(p->error));
+	if (p->failed_step > PROBE_API_VERSION)
+		len += snprintf(record + len, size - (size_t)len,
+				"nr_vcpus=%d\nmax_vcpus=%d\nnr_memslots=%d\nirqchip=%d\nipa_bits=%d\narm_el2=%d\n"
+				"create_vm=%s\n", capability_or_0(p->nr_vcpus), capability_or_0(p->max_vcpus), capability_or_0(p->nr_memslots),
+				capability_or_0(p->irqchip), capability_or_0(p->ipa_bits), capability_or_0(p->arm_el2),
+				p->failed_step == PROBE_CREATE_VM ? errno_or_ok(p->error) : "ok");
+	if (p->failed_step > PROBE_CREATE_VM)
+		len += snprintf(record + len, size - (size_t)len, "guest=%s\n",
+				p->failed_step == PROBE_GUEST ? errno_or_ok(p->error ? p->error : EIO) : "ok");
+	if (p->timed_out)
+		len += snprintf(record + len, size - (size_t)len, "timeout=yes\nhost_busy=%s\n",
+				p->host_busy ? "yes" : "no");
+	if (p->failed_step == PROBE_COMPLETE && !p->timed_out)
+		len += snprintf(record + len, size - (size_t)len,
+				"guest_ns_per_iteration=%.17g\nnative_ns_per_iteration=%.17g\nguest_finished=%s\n",
+				p->guest.ns_per_iteration, p->native.ns_per_iteration, p->guest.finished ? "yes" : "no");
+	return len;
+}
+
 static void collect_device(struct snapshot *s, const struct host_facts *f)
 {
 	const struct kvm_node *n = &f->node;
-	const struct kvm_probe *p = &f->probe;
 	char record[2048];
-	int len = 0;
+	int len;
 
 	switch (n->kind) {
 	case KVM_NODE_ABSENT:
@@ -303,33 +336,9 @@ static void collect_device(struct snapshot *s, const struct host_facts *f)
 		 n->kind == KVM_NODE_CHAR || n->recorded ? "char" : "standin", n->owner, n->group, (unsigned int)n->uid,
 		 (unsigned int)n->gid, (unsigned int)n->mode, n->user, (unsigned int)n->euid, n->in_group ? "yes" : "no",
 		 n->major, n->minor);
-	if (!p->ran)
+	if (!f->probe.ran)
 		return;
-	len += snprintf(record + len, sizeof(record) - (size_t)len,
-			"# outcome of kvm-ok's functional and speed probe, see kvm-ok(1)\ndeadline_ms=%d\n", p->deadline_ms);
-	len += snprintf(record + len, sizeof(record) - (size_t)len, "open=%s\n",
-			p->failed_step == PROBE_OPEN && !p->timed_out ? errno_or_ok(p->error) : "ok");
-	if (p->failed_step > PROBE_OPEN || p->timed_out)
-		len += snprintf(record + len, sizeof(record) - (size_t)len, "api_version=%d\n", p->api_version);
-	if (p->failed_step == PROBE_API_VERSION && p->api_version < 0 && p->error && !p->timed_out)
-		len += snprintf(record + len, sizeof(record) - (size_t)len, "api_version_error=%s\n",
-				errno_or_ok(p->error));
-	if (p->failed_step > PROBE_API_VERSION)
-		len += snprintf(record + len, sizeof(record) - (size_t)len,
-				"nr_vcpus=%d\nmax_vcpus=%d\nnr_memslots=%d\nirqchip=%d\nipa_bits=%d\narm_el2=%d\n"
-				"create_vm=%s\n", capability_or_0(p->nr_vcpus), capability_or_0(p->max_vcpus), capability_or_0(p->nr_memslots),
-				capability_or_0(p->irqchip), capability_or_0(p->ipa_bits), capability_or_0(p->arm_el2),
-				p->failed_step == PROBE_CREATE_VM ? errno_or_ok(p->error) : "ok");
-	if (p->failed_step > PROBE_CREATE_VM)
-		len += snprintf(record + len, sizeof(record) - (size_t)len, "guest=%s\n",
-				p->failed_step == PROBE_GUEST ? errno_or_ok(p->error ? p->error : EIO) : "ok");
-	if (p->timed_out)
-		len += snprintf(record + len, sizeof(record) - (size_t)len, "timeout=yes\nhost_busy=%s\n",
-				p->host_busy ? "yes" : "no");
-	if (p->failed_step == PROBE_COMPLETE && !p->timed_out)
-		len += snprintf(record + len, sizeof(record) - (size_t)len,
-				"guest_ns_per_iteration=%.17g\nnative_ns_per_iteration=%.17g\nguest_finished=%s\n",
-				p->guest.ns_per_iteration, p->native.ns_per_iteration, p->guest.finished ? "yes" : "no");
+	len = probe_record(&f->probe, record, sizeof(record));
 	put_at(s, "kvm-probe", record, (size_t)len, 0, 0600);
 }
 
@@ -382,26 +391,31 @@ static void collect_pci_iommu(struct snapshot *s, const struct report_facts *r)
 /* The signs of a container, WSL2 or CI runner (setting.h), but nothing
  * private: of PID 1's environment only container=, of the mounts only
  * /dev's, of a Kubernetes service account only that it exists. */
-static void collect_setting(struct snapshot *s)
+/* The environment variables that name a setting: the image's file, or
+ * this process's own. */
+static void collect_environment(struct snapshot *s)
 {
-	char *text;
-	size_t len, used = 0;
+	char env[2048] = "";
+	size_t used = 0;
 
 	if (!sysroot_is_live(s->src)) {
 		copy_file(s, SETTING_ENVIRON, 4096);
-	} else {
-		char env[2048] = "";
-
-		for (int i = 0; setting_environ_names[i]; i++) {
-			const char *v = getenv(setting_environ_names[i]);
-
-			if (v && used < sizeof(env))
-				used += (size_t)snprintf(env + used, sizeof(env) - used, "%s=%.200s\n",
-							 setting_environ_names[i], v);
-		}
-		if (used)
-			put_text(s, &SETTING_ENVIRON[1], "%s", env);
+		return;
 	}
+	for (int i = 0; setting_environ_names[i]; i++) {
+		const char *v = getenv(setting_environ_names[i]);
+
+		if (v && used < sizeof(env))
+			used += (size_t)snprintf(env + used, sizeof(env) - used, "%s=%.200s\n",
+						 setting_environ_names[i], v);
+	}
+	if (used)
+		put_text(s, &SETTING_ENVIRON[1], "%s", env);
+}
+
+/* The marker files and directories that are there, empty. */
+static void collect_markers(struct snapshot *s)
+{
 	for (int i = 0; setting_marker_paths[i]; i++) {
 		const char *p = setting_marker_paths[i];
 		size_t plen = strlen(p);
@@ -418,6 +432,47 @@ static void collect_setting(struct snapshot *s)
 			put_text(s, p + 1, "%s", "");
 		}
 	}
+}
+
+/* A mountinfo line the setting reads: /dev's mount and a runtime's
+ * storage; the cgroup mounts (readiness) too when cgroups is set. */
+static bool setting_mount(const char *line, bool cgroups)
+{
+	char fstype[64];
+
+	return setting_dev_mount_line(line, fstype, sizeof(fstype)) ||
+	       (cgroups && (strstr(line, " - cgroup ") || strstr(line, " - cgroup2 ") ||
+			    setting_storage_mount_line(line)));
+}
+
+/* The lines of a mountinfo file the setting reads, at most size bytes. */
+static void collect_mount_lines(struct snapshot *s, const char *abs, size_t size, bool cgroups)
+{
+	char *text, *lines;
+	size_t len;
+
+	if (!(text = sysroot_read_all(s->src, abs, 4 << 20, &len)))
+		return;
+	if ((lines = calloc(1, size)) != NULL) {
+		char *line, *save = NULL;
+		size_t used = 0;
+
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			if (setting_mount(line, cgroups) && used < size)
+				used += (size_t)snprintf(lines + used, size - used, "%.500s\n", line);
+		put_text(s, abs + 1, "%s", lines);
+		free(lines);
+	}
+	free(text);
+}
+
+static void collect_setting(struct snapshot *s)
+{
+	char *text;
+	size_t len;
+
+	collect_environment(s);
+	collect_markers(s);
 	copy_file(s, "/run/.containerenv", 65536);
 	copy_file(s, "/run/systemd/container", 4096);
 	copy_file(s, SETTING_PID1_CGROUP, 65536);
@@ -431,29 +486,9 @@ static void collect_setting(struct snapshot *s)
 			}
 		free(text);
 	}
-	if ((text = sysroot_read_all(s->src, SETTING_MOUNTINFO, 4 << 20, &len))) {
-		char lines[4096] = "", fstype[64], *line, *save = NULL;
-
-		/* /dev's mount and a runtime's storage (the setting), the cgroup mounts (readiness) */
-		used = 0;
-		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-			if ((setting_dev_mount_line(line, fstype, sizeof(fstype)) || strstr(line, " - cgroup ") ||
-			     strstr(line, " - cgroup2 ") || setting_storage_mount_line(line)) && used < sizeof(lines))
-				used += (size_t)snprintf(lines + used, sizeof(lines) - used, "%.500s\n", line);
-		put_text(s, &SETTING_MOUNTINFO[1], "%s", lines);
-		free(text);
-	}
-	if ((text = sysroot_read_all(s->src, SETTING_PID1_MOUNTINFO, 4 << 20, &len))) {
-		char lines[1024] = "", fstype[64], *line, *save = NULL;
-
-		/* PID 1's /dev: whether a tmpfs /dev is a container's or QEMU's own under libvirt */
-		used = 0;
-		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-			if (setting_dev_mount_line(line, fstype, sizeof(fstype)) && used < sizeof(lines))
-				used += (size_t)snprintf(lines + used, sizeof(lines) - used, "%.500s\n", line);
-		put_text(s, &SETTING_PID1_MOUNTINFO[1], "%s", lines);
-		free(text);
-	}
+	collect_mount_lines(s, SETTING_MOUNTINFO, 4096, true);
+	/* PID 1's /dev: whether a tmpfs /dev is a container's or QEMU's own under libvirt */
+	collect_mount_lines(s, SETTING_PID1_MOUNTINFO, 1024, false);
 }
 
 /* Writes the snapshot into the new, empty directory dirfd (at path). */

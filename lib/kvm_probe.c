@@ -370,9 +370,14 @@ static int *capability_slot(struct kvm_probe *p, const char *key)
 	return NULL;
 }
 
+/* What the record's lines say besides the probe's own fields. */
+struct record_state {
+	int open_error, api_error, vm_error, guest_error;	/* the steps' errnos; 0 ok */
+	bool have_guest, have_native;				/* the two timings seen */
+};
+
 /* One "key=value" line of the record. */
-static int record_line(char *line, int *open_error, int *api_error, int *vm_error, int *guest_error,
-		       bool *have_guest, bool *have_native, struct kvm_probe *p)
+static int record_line(char *line, struct record_state *st, struct kvm_probe *p)
 {
 	char *eq = strchr(line, '='), *value;
 	double number;
@@ -385,13 +390,13 @@ static int record_line(char *line, int *open_error, int *api_error, int *vm_erro
 	*eq = '\0';
 	value = eq + 1;
 	if (strcmp(line, "open") == 0)
-		return record_errno(line, value, open_error, p);
+		return record_errno(line, value, &st->open_error, p);
 	if (strcmp(line, "api_version_error") == 0)
-		return record_errno(line, value, api_error, p);
+		return record_errno(line, value, &st->api_error, p);
 	if (strcmp(line, "create_vm") == 0)
-		return record_errno(line, value, vm_error, p);
+		return record_errno(line, value, &st->vm_error, p);
 	if (strcmp(line, "guest") == 0)
-		return record_errno(line, value, guest_error, p);
+		return record_errno(line, value, &st->guest_error, p);
 	if (strcmp(line, "deadline_ms") == 0) {
 		long v = strtol(value, &eq, 10);
 
@@ -436,17 +441,58 @@ static int record_line(char *line, int *open_error, int *api_error, int *vm_erro
 		if (record_number(line, value, &number, p) < 0)
 			return -1;
 		(guest ? &p->guest : &p->native)->ns_per_iteration = number;
-		*(guest ? have_guest : have_native) = true;
+		*(guest ? &st->have_guest : &st->have_native) = true;
 		return 0;
 	}
 	snprintf(p->record_error, sizeof(p->record_error), "unknown key \"%.40s\"", line);
 	return -1;
 }
 
+/* The step that failed, from the errnos the lines gave; 0, or -1 with
+ * p->record_error when a complete probe lacks its timings. */
+static int record_outcome(const struct record_state *st, struct kvm_probe *p)
+{
+	p->failed_step = PROBE_OPEN;
+	if (st->open_error > 0) {
+		p->error = st->open_error;
+		return 0;
+	}
+	p->failed_step = PROBE_API_VERSION;
+	if (p->api_version < 0) {
+		p->error = st->api_error > 0 ? st->api_error : ENOTTY;
+		return 0;
+	}
+	if (p->api_version != KVM_API_VERSION_EXPECTED)
+		return 0;
+	p->failed_step = PROBE_CREATE_VM;
+	if (st->vm_error) {
+		p->error = st->vm_error;
+		return 0;
+	}
+	p->failed_step = PROBE_GUEST;
+	if (st->guest_error) {
+		p->error = st->guest_error;
+		snprintf(p->detail, sizeof(p->detail), "recorded failure of the test guest");
+		return 0;
+	}
+	if (p->timed_out) {
+		snprintf(p->detail, sizeof(p->detail), "no answer within %d ms (recorded)%s", p->deadline_ms,
+			 p->host_busy ? ", the host too busy to tell" : "");
+		return 0;
+	}
+	if (!st->have_guest || !st->have_native) {
+		snprintf(p->record_error, sizeof(p->record_error),
+			 "guest_ns_per_iteration and native_ns_per_iteration are both needed");
+		return -1;
+	}
+	p->failed_step = PROBE_COMPLETE;
+	compute_slowdown(p);
+	return 0;
+}
+
 int kvm_probe_parse_record(const char *text, struct kvm_probe *p)
 {
-	int open_error = -1, api_error = 0, vm_error = 0, guest_error = 0;
-	bool have_guest = false, have_native = false;
+	struct record_state st = { .open_error = -1 };
 	char line[256];
 
 	p->api_version = KVM_API_VERSION_EXPECTED;
@@ -464,46 +510,10 @@ int kvm_probe_parse_record(const char *text, struct kvm_probe *p)
 		text += len + (text[len] == '\n');
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
-		if (record_line(line, &open_error, &api_error, &vm_error, &guest_error, &have_guest, &have_native, p) < 0)
+		if (record_line(line, &st, p) < 0)
 			return -1;
 	}
-
-	p->failed_step = PROBE_OPEN;
-	if (open_error > 0) {
-		p->error = open_error;
-		return 0;
-	}
-	p->failed_step = PROBE_API_VERSION;
-	if (p->api_version < 0) {
-		p->error = api_error > 0 ? api_error : ENOTTY;
-		return 0;
-	}
-	if (p->api_version != KVM_API_VERSION_EXPECTED)
-		return 0;
-	p->failed_step = PROBE_CREATE_VM;
-	if (vm_error) {
-		p->error = vm_error;
-		return 0;
-	}
-	p->failed_step = PROBE_GUEST;
-	if (guest_error) {
-		p->error = guest_error;
-		snprintf(p->detail, sizeof(p->detail), "recorded failure of the test guest");
-		return 0;
-	}
-	if (p->timed_out) {
-		snprintf(p->detail, sizeof(p->detail), "no answer within %d ms (recorded)%s", p->deadline_ms,
-			 p->host_busy ? ", the host too busy to tell" : "");
-		return 0;
-	}
-	if (!have_guest || !have_native) {
-		snprintf(p->record_error, sizeof(p->record_error),
-			 "guest_ns_per_iteration and native_ns_per_iteration are both needed");
-		return -1;
-	}
-	p->failed_step = PROBE_COMPLETE;
-	compute_slowdown(p);
-	return 0;
+	return record_outcome(&st, p);
 }
 
 /* A recorded device (DIR/dev/kvm.node) was opened, or refused, by whoever

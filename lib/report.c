@@ -212,6 +212,68 @@ void report_text(FILE *out, const struct host_facts *f, const struct diagnosis *
 
 /* ---- JSON ------------------------------------------------------------------ */
 
+static void json_smbios(FILE *out, const struct report_facts *r, bool *first)
+{
+	bool sub = true;
+
+	json_key(out, "smbios", first);
+	fputc('{', out);
+	json_kv_bool(out, "present", r->dmi.present, &sub);
+	json_kv_bool(out, "serials_included", r->dmi.serials_included, &sub);
+	for (int i = 0; i < DMI_FIELDS && r->dmi.present; i++)
+		if (i < DMI_FIRST_SERIAL || r->dmi.serials_included)
+			json_kv_string(out, dmi_sysfs_name(i), r->dmi.value[i][0] ? r->dmi.value[i] : NULL, &sub);
+	fputc('}', out);
+}
+
+static void json_kernel(FILE *out, const struct host_facts *f, const struct report_facts *r, bool *first)
+{
+	bool sub = true, mfirst = true;
+
+	json_key(out, "kernel", first);
+	fputc('{', out);
+	json_kv_string(out, "release", f->kernel.known ? f->kernel.release : NULL, &sub);
+	json_kv_string(out, "kvm_parameters", r->cmdline_kvm, &sub);
+	json_key(out, "modules", &sub);
+	fputc('{', out);
+	for (int i = 0; i < REPORT_MODULES; i++) {
+		bool m = true;
+
+		if (r->modules[i].info.state == MODULE_ABSENT)
+			continue;
+		json_key(out, r->modules[i].name, &mfirst);
+		fputc('{', out);
+		json_kv_string(out, "state", module_state_code(r->modules[i].info.state), &m);
+		json_kv_string(out, "parameters", r->modules[i].params, &m);
+		fputc('}', out);
+	}
+	fputs("}}", out);
+}
+
+static void json_pci(FILE *out, const struct report_facts *r, bool *first)
+{
+	char address[32];
+
+	json_key(out, "pci", first);
+	fputc('[', out);
+	for (int i = 0; i < r->pci.count; i++) {
+		const struct pci_entry *e = &r->pci.dev[i];
+		bool p = true;
+
+		snprintf(address, sizeof(address), "%04x:%02x:%02x.%u", e->domain, e->bus, e->dev, e->func);
+		fputs(i ? ",{" : "{", out);
+		json_kv_string(out, "address", address, &p);
+		json_kv_int(out, "class", e->class_code, &p);
+		json_kv_int(out, "vendor", e->vendor, &p);
+		json_kv_int(out, "device", e->device, &p);
+		json_kv_string(out, "name", e->name, &p);
+		json_kv_string(out, "class_name", e->class_name, &p);
+		fputc('}', out);
+	}
+	fputc(']', out);
+	json_kv_int(out, "pci_skipped", r->pci.skipped, first);
+}
+
 void report_json(FILE *out, const struct host_facts *f, const struct diagnosis *d, const struct report_facts *r,
 		 const char *version)
 {
@@ -223,43 +285,10 @@ void report_json(FILE *out, const struct host_facts *f, const struct diagnosis *
 	json_kv_string(out, "verdict", verdict_name(d->verdict), &first);
 	json_kv_string(out, "reason", reason_name(d->reason), &first);
 	json_kv_string(out, "summary", d->summary, &first);
-
-	json_key(out, "smbios", &first);
-	fputc('{', out);
-	sub = true;
-	json_kv_bool(out, "present", r->dmi.present, &sub);
-	json_kv_bool(out, "serials_included", r->dmi.serials_included, &sub);
-	for (int i = 0; i < DMI_FIELDS && r->dmi.present; i++)
-		if (i < DMI_FIRST_SERIAL || r->dmi.serials_included)
-			json_kv_string(out, dmi_sysfs_name(i), r->dmi.value[i][0] ? r->dmi.value[i] : NULL, &sub);
-	fputc('}', out);
-
+	json_smbios(out, r, &first);
 	output_json_setting(out, &f->setting, &first);
 	arch_ops_for(f->arch)->report_json(out, f, d, &first);
-
-	json_key(out, "kernel", &first);
-	fputc('{', out);
-	sub = true;
-	json_kv_string(out, "release", f->kernel.known ? f->kernel.release : NULL, &sub);
-	json_kv_string(out, "kvm_parameters", r->cmdline_kvm, &sub);
-	json_key(out, "modules", &sub);
-	fputc('{', out);
-	{
-		bool mfirst = true;
-
-		for (int i = 0; i < REPORT_MODULES; i++) {
-			bool m = true;
-
-			if (r->modules[i].info.state == MODULE_ABSENT)
-				continue;
-			json_key(out, r->modules[i].name, &mfirst);
-			fputc('{', out);
-			json_kv_string(out, "state", module_state_code(r->modules[i].info.state), &m);
-			json_kv_string(out, "parameters", r->modules[i].params, &m);
-			fputc('}', out);
-		}
-	}
-	fputs("}}", out);
+	json_kernel(out, f, r, &first);
 
 	json_key(out, "kvm", &first);
 	fputc('{', out);
@@ -270,24 +299,7 @@ void report_json(FILE *out, const struct host_facts *f, const struct diagnosis *
 	json_kv_string(out, "probe", buf, &sub);
 	fputc('}', out);
 
-	json_key(out, "pci", &first);
-	fputc('[', out);
-	for (int i = 0; i < r->pci.count; i++) {
-		const struct pci_entry *e = &r->pci.dev[i];
-		bool p = true;
-
-		snprintf(buf, sizeof(buf), "%04x:%02x:%02x.%u", e->domain, e->bus, e->dev, e->func);
-		fputs(i ? ",{" : "{", out);
-		json_kv_string(out, "address", buf, &p);
-		json_kv_int(out, "class", e->class_code, &p);
-		json_kv_int(out, "vendor", e->vendor, &p);
-		json_kv_int(out, "device", e->device, &p);
-		json_kv_string(out, "name", e->name, &p);
-		json_kv_string(out, "class_name", e->class_name, &p);
-		fputc('}', out);
-	}
-	fputc(']', out);
-	json_kv_int(out, "pci_skipped", r->pci.skipped, &first);
+	json_pci(out, r, &first);
 
 	json_key(out, "iommu", &first);
 	fputc('{', out);
