@@ -82,26 +82,68 @@ static void keep_fastest(struct loop_timing *t, double per, uint64_t count)
 }
 
 /* Runs the vCPU until it asks for the next count, finishes a chunk or halts. */
+/* Where the chunked loop is. */
+struct chunking {
+	uint64_t started, chunk_start, count, next, overhead, budget_ns;
+	struct loop_timing raw;	/* short chunks, overhead included: if none got long enough */
+	bool in_chunk;
+	int nulls, repeats;
+};
+
+/* KVM_RUN returned EINTR: the budget's alarm.  A chunk under way counts
+ * as a lower bound (not finished); else the best short chunk. */
+static void out_of_time(const struct chunking *c, struct loop_timing *t)
+{
+	if (c->in_chunk && t->ns_per_iteration == 0) {
+		t->ns_per_iteration = (double)(monotonic_ns() - c->chunk_start) / (double)c->count;
+		t->iterations = c->count;
+		t->finished = false;
+	} else if (t->ns_per_iteration == 0) {
+		*t = c->raw;
+	}
+}
+
+/* A chunk is done: the null chunks measure the round trip's overhead,
+ * then the chunks grow until the loop is long enough, which is timed
+ * REPEATS more times; c->next is the next chunk's count (0: stop). */
+static void chunk_done(struct chunking *c, struct loop_timing *t)
+{
+	uint64_t took = monotonic_ns() - c->chunk_start;
+	uint64_t loop_ns = took > c->overhead ? took - c->overhead : 0;
+
+	c->in_chunk = false;
+	if (c->nulls < NULL_CHUNKS) {
+		c->overhead = took < c->overhead ? took : c->overhead;
+		c->next = ++c->nulls < NULL_CHUNKS ? 1 : CHUNK_FIRST;
+		return;
+	}
+	/* the loop long enough (the target, and many round trips, so that one
+	 * noisy round trip cannot pass for the loop): REPEATS more chunks of
+	 * that size to see past preemption, then stop */
+	if ((loop_ns >= CHUNK_TARGET_NS && loop_ns >= KVM_CHUNK_ROUND_TRIPS * c->overhead) ||
+	    c->count >= CHUNK_MAX || c->repeats > 0) {
+		if (loop_ns > 0)
+			keep_fastest(t, (double)loop_ns / (double)c->count, c->count);
+		c->next = c->repeats++ < REPEATS ? c->count : 0;
+	} else {
+		keep_fastest(&c->raw, (double)took / (double)c->count, c->count);
+		c->next = c->count * 8 > CHUNK_MAX ? CHUNK_MAX : c->count * 8;
+	}
+	if (c->next && monotonic_ns() - c->started + took * (c->next / c->count) > c->budget_ns)
+		c->next = 0;
+}
+
 static int run_chunks(int vcpu_fd, struct kvm_run *run, uint64_t budget_ns, struct loop_timing *t,
 		      char *detail, size_t detail_size)
 {
-	uint64_t started = monotonic_ns(), chunk_start = 0, count = 0, next = 1, overhead = UINT64_MAX;
-	struct loop_timing raw = { 0 };	/* short chunks, overhead included: if none got long enough */
-	bool in_chunk = false;
-	int nulls = 0, repeats = 0;
+	struct chunking c = { .started = monotonic_ns(), .next = 1, .overhead = UINT64_MAX, .budget_ns = budget_ns };
 
 	for (;;) {
 		enum guest_exit what;
 
 		if (ioctl(vcpu_fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR) {	/* the budget's alarm */
-				if (in_chunk && t->ns_per_iteration == 0) {
-					t->ns_per_iteration = (double)(monotonic_ns() - chunk_start) / (double)count;
-					t->iterations = count;
-					t->finished = false;
-				} else if (t->ns_per_iteration == 0) {
-					*t = raw;
-				}
+			if (errno == EINTR) {
+				out_of_time(&c, t);
 				return 0;
 			}
 			snprintf(detail, detail_size, "KVM_RUN");
@@ -110,7 +152,7 @@ static int run_chunks(int vcpu_fd, struct kvm_run *run, uint64_t budget_ns, stru
 		what = guest_arch_exit(run);
 		if (what == GUEST_EXIT_HALT) {
 			if (t->ns_per_iteration == 0)
-				*t = raw;
+				*t = c.raw;
 			return 0;
 		}
 		if (what == GUEST_EXIT_OTHER) {
@@ -120,42 +162,42 @@ static int run_chunks(int vcpu_fd, struct kvm_run *run, uint64_t budget_ns, stru
 			return -1;
 		}
 		if (what == GUEST_EXIT_CHUNK_DONE) {
-			uint64_t took = monotonic_ns() - chunk_start;
-			uint64_t loop_ns = took > overhead ? took - overhead : 0;
-
-			in_chunk = false;
-			if (nulls < NULL_CHUNKS) {
-				overhead = took < overhead ? took : overhead;
-				next = ++nulls < NULL_CHUNKS ? 1 : CHUNK_FIRST;
-				continue;
-			}
-			/* the loop long enough (the target, and many round trips, so
-			 * that one noisy round trip cannot pass for the loop): REPEATS
-			 * more chunks of that size to see past preemption, then stop */
-			if ((loop_ns >= CHUNK_TARGET_NS && loop_ns >= KVM_CHUNK_ROUND_TRIPS * overhead) ||
-			    count >= CHUNK_MAX || repeats > 0) {
-				if (loop_ns > 0)
-					keep_fastest(t, (double)loop_ns / (double)count, count);
-				next = repeats++ < REPEATS ? count : 0;
-			} else {
-				keep_fastest(&raw, (double)took / (double)count, count);
-				next = count * 8 > CHUNK_MAX ? CHUNK_MAX : count * 8;
-			}
-			if (next && monotonic_ns() - started + took * (next / count) > budget_ns)
-				next = 0;
+			chunk_done(&c, t);
 			continue;
 		}
-		count = next;
-		guest_arch_give_count(run, (uint32_t)count);
-		in_chunk = count != 0;
-		chunk_start = monotonic_ns();
+		c.count = c.next;
+		guest_arch_give_count(run, (uint32_t)c.count);
+		c.in_chunk = c.count != 0;
+		c.chunk_start = monotonic_ns();
 	}
+}
+
+/* The guest's memory, slot 0 at guest address 0; MAP_FAILED with detail
+ * and errno when it cannot be had. */
+static uint8_t *guest_memory(int vm_fd, char *detail, size_t detail_size)
+{
+	struct kvm_userspace_memory_region region = { .slot = 0, .guest_phys_addr = 0, .memory_size = GUEST_MEM_SIZE };
+	uint8_t *mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (mem == MAP_FAILED) {
+		snprintf(detail, detail_size, "mmap of guest memory");
+		return MAP_FAILED;
+	}
+	region.userspace_addr = (uint64_t)(uintptr_t)mem;
+	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		int saved = errno;
+
+		snprintf(detail, detail_size, "KVM_SET_USER_MEMORY_REGION");
+		munmap(mem, GUEST_MEM_SIZE);
+		errno = saved;
+		return MAP_FAILED;
+	}
+	return mem;
 }
 
 int loop_time_guest(int kvm_fd, int vm_fd, uint64_t budget_ns, struct loop_timing *t,
 		    char *detail, size_t detail_size)
 {
-	struct kvm_userspace_memory_region region = { 0 };
 	struct kvm_run *run = MAP_FAILED;
 	struct guest_fds fds;
 	int vcpu_fd = -1, run_size, rc = -1, saved;
@@ -167,19 +209,9 @@ int loop_time_guest(int kvm_fd, int vm_fd, uint64_t budget_ns, struct loop_timin
 		errno = ENOSYS;
 		return -1;
 	}
-	mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED) {
-		snprintf(detail, detail_size, "mmap of guest memory");
+	mem = guest_memory(vm_fd, detail, detail_size);
+	if (mem == MAP_FAILED)
 		return -1;
-	}
-	region.slot = 0;
-	region.guest_phys_addr = 0;
-	region.memory_size = GUEST_MEM_SIZE;
-	region.userspace_addr = (uint64_t)(uintptr_t)mem;
-	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		snprintf(detail, detail_size, "KVM_SET_USER_MEMORY_REGION");
-		goto err_mem;
-	}
 	vcpu_fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
 	if (vcpu_fd < 0) {
 		snprintf(detail, detail_size, "KVM_CREATE_VCPU");

@@ -16,14 +16,17 @@
 #include "json.h"
 #include "text_line.h"
 
-const char *ready_state_name(enum ready_state s)
+const char *ready_state_name(enum check_state s)
 {
-	static const char *const names[] = { "PASS", "WARN", "FAIL", "UNKNOWN", "INFO" };
+	static const char *const names[] = {
+		[CHECK_PASS] = "PASS", [CHECK_FAIL] = "FAIL", [CHECK_WARN] = "WARN", [CHECK_INFO] = "INFO",
+		[CHECK_UNKNOWN] = "UNKNOWN", [CHECK_SKIP] = "SKIP",
+	};
 
 	return names[s];
 }
 
-struct ready_check *readiness_add(struct readiness *r, const char *name, enum ready_state state, const char *fmt, ...)
+struct ready_check *readiness_add(struct readiness *r, const char *name, enum check_state state, const char *fmt, ...)
 {
 	struct ready_check *c = &r->checks[r->n < READINESS_MAX ? r->n++ : READINESS_MAX - 1];
 	va_list ap;
@@ -72,7 +75,7 @@ static void hint_for(struct ready_check *c, const struct host_facts *f, enum sit
 
 /* A device node: present, a character device, openable read-write. */
 static void check_device(const struct host_facts *f, struct readiness *r, const char *name, const char *path,
-			 const char *module, const char *what, enum ready_state missing)
+			 const char *module, const char *what, enum check_state missing)
 {
 	struct kvm_node n;
 	struct ready_check *c;
@@ -85,7 +88,7 @@ static void check_device(const struct host_facts *f, struct readiness *r, const 
 		return;
 	}
 	if (n.kind != KVM_NODE_CHAR && n.kind != KVM_NODE_STANDIN) {
-		c = readiness_add(r, name, READY_FAIL, "%s is not a character device", path);
+		c = readiness_add(r, name, CHECK_FAIL, "%s is not a character device", path);
 		readiness_hint(c, "Remove it and let udev recreate it: modprobe %s", module);
 		return;
 	}
@@ -93,7 +96,7 @@ static void check_device(const struct host_facts *f, struct readiness *r, const 
 	if (fd < 0) {
 		int error = errno;
 
-		c = readiness_add(r, name, error == EACCES || error == EPERM ? READY_WARN : READY_FAIL,
+		c = readiness_add(r, name, error == EACCES || error == EPERM ? CHECK_WARN : CHECK_FAIL,
 			"%s: %s (group %s, mode %04o; %s %s a member)", path, strerror(error), n.group,
 			(unsigned int)n.mode, n.user, n.in_group ? "is" : "is not");
 		if (error == EPERM)
@@ -103,7 +106,7 @@ static void check_device(const struct host_facts *f, struct readiness *r, const 
 		return;
 	}
 	close(fd);
-	readiness_add(r, name, READY_PASS, "%s: character device, usable by %s (%s)", path, n.user, what);
+	readiness_add(r, name, CHECK_PASS, "%s: character device, usable by %s (%s)", path, n.user, what);
 }
 
 static void check_limits(const struct host_facts *f, struct readiness *r)
@@ -111,10 +114,10 @@ static void check_limits(const struct host_facts *f, struct readiness *r)
 	const struct kvm_probe *p = &f->probe;
 
 	if (!p->ran || p->failed_step < PROBE_CREATE_VM || p->nr_vcpus <= 0) {
-		readiness_add(r, "limits", READY_INFO, "KVM limits: not known (the device did not answer KVM_CHECK_EXTENSION)");
+		readiness_add(r, "limits", CHECK_INFO, "KVM limits: not known (the device did not answer KVM_CHECK_EXTENSION)");
 		return;
 	}
-	readiness_add(r, "limits", READY_INFO, "KVM limits: %d vCPUs recommended, %d at most; %d memory slots; in-kernel irqchip %s",
+	readiness_add(r, "limits", CHECK_INFO, "KVM limits: %d vCPUs recommended, %d at most; %d memory slots; in-kernel irqchip %s",
 	    p->nr_vcpus, p->max_vcpus, p->nr_memslots, p->irqchip > 0 ? "yes" : "no");
 }
 
@@ -149,7 +152,7 @@ static void check_cgroup_v1(const struct sysroot *root, struct readiness *r)
 
 	text = sysroot_read_all(root, "/proc/self/mountinfo", 4 << 20, &len);
 	if (!text) {
-		c = readiness_add(r, "cgroups", READY_UNKNOWN, "cgroups: /sys/fs/cgroup/cgroup.controllers is missing "
+		c = readiness_add(r, "cgroups", CHECK_UNKNOWN, "cgroups: /sys/fs/cgroup/cgroup.controllers is missing "
 			      "and /proc/self/mountinfo could not be read");
 		readiness_hint(c, "Debian 12 and 13 mount cgroup v2 at /sys/fs/cgroup at boot (systemd); check it is mounted.");
 		return;
@@ -167,7 +170,7 @@ static void check_cgroup_v1(const struct sysroot *root, struct readiness *r)
 	}
 	free(text);
 	if (!any_v1) {
-		c = readiness_add(r, "cgroups", READY_UNKNOWN, "cgroups: neither cgroup v2 (/sys/fs/cgroup/cgroup.controllers) "
+		c = readiness_add(r, "cgroups", CHECK_UNKNOWN, "cgroups: neither cgroup v2 (/sys/fs/cgroup/cgroup.controllers) "
 			      "nor a cgroup v1 controller is mounted");
 		readiness_hint(c, "Debian 12 and 13 mount cgroup v2 at /sys/fs/cgroup at boot (systemd); check it is mounted.");
 		return;
@@ -178,12 +181,12 @@ static void check_cgroup_v1(const struct sysroot *root, struct readiness *r)
 		snprintf(list + strlen(list), sizeof(have) - strlen(list), "%s%s", list[0] ? " " : "", cgroup_v1_wanted[i]);
 	}
 	if (missing[0]) {
-		c = readiness_add(r, "cgroups", READY_WARN, "cgroup v1 controllers mounted: %s; missing: %s",
+		c = readiness_add(r, "cgroups", CHECK_WARN, "cgroup v1 controllers mounted: %s; missing: %s",
 				  have[0] ? have : "none", missing);
 		readiness_hint(c, "libvirt limits guests through these: mount them, or boot with cgroup v2 "
 			       "(systemd.unified_cgroup_hierarchy=1, the default of Debian 12 and 13)");
 	} else {
-		readiness_add(r, "cgroups", READY_PASS, "cgroup v1 controllers mounted: %s", have);
+		readiness_add(r, "cgroups", CHECK_PASS, "cgroup v1 controllers mounted: %s", have);
 	}
 }
 
@@ -215,15 +218,15 @@ static void check_memory(const struct host_facts *f, struct readiness *r)
 		closedir(d);
 	}
 	if (any_free) {
-		readiness_add(r, "hugepages", READY_PASS, "huge pages: %s", list);
+		readiness_add(r, "hugepages", CHECK_PASS, "huge pages: %s", list);
 	} else {
-		c = readiness_add(r, "hugepages", READY_INFO, "huge pages: none free%s%s", list[0] ? " (" : "", list[0] ? list : "");
+		c = readiness_add(r, "hugepages", CHECK_INFO, "huge pages: none free%s%s", list[0] ? " (" : "", list[0] ? list : "");
 		if (list[0])
 			strncat(c->detail, ")", sizeof(c->detail) - strlen(c->detail) - 1);
 		readiness_hint(c, "Guests backed by huge pages (-mem-path /dev/hugepages) need some reserved: sysctl vm.nr_hugepages=N");
 	}
 	if (sysroot_read_text(root, "/sys/kernel/mm/transparent_hugepage/enabled", thp, sizeof(thp)) > 0)
-		readiness_add(r, "thp", READY_INFO, "transparent huge pages: %s", thp);
+		readiness_add(r, "thp", CHECK_INFO, "transparent huge pages: %s", thp);
 	if (sysroot_read_text(root, "/sys/fs/cgroup/cgroup.controllers", controllers, sizeof(controllers)) >= 0) {
 		static const char *const wanted[] = { "cpu", "memory", "io", "cpuset" };
 		char missing[64] = "";
@@ -238,10 +241,10 @@ static void check_memory(const struct host_facts *f, struct readiness *r)
 					 missing[0] ? " " : "", wanted[i]);
 		}
 		if (missing[0]) {
-			c = readiness_add(r, "cgroups", READY_WARN, "cgroup v2 controllers: %s; missing: %s", controllers, missing);
+			c = readiness_add(r, "cgroups", CHECK_WARN, "cgroup v2 controllers: %s; missing: %s", controllers, missing);
 			readiness_hint(c, "libvirt limits guests through these; enable them in the kernel or systemd (cgroup_enable=...)");
 		} else {
-			readiness_add(r, "cgroups", READY_PASS, "cgroup v2 controllers: %s", controllers);
+			readiness_add(r, "cgroups", CHECK_PASS, "cgroup v2 controllers: %s", controllers);
 		}
 	} else {
 		check_cgroup_v1(root, r);
@@ -251,9 +254,9 @@ static void check_memory(const struct host_facts *f, struct readiness *r)
 void readiness_gather(const struct host_facts *f, struct readiness *r)
 {
 	memset(r, 0, sizeof(*r));
-	check_device(f, r, "tun", "/dev/net/tun", "tun", "QEMU's user and tap networking", READY_FAIL);
-	check_device(f, r, "vhost-net", "/dev/vhost-net", "vhost_net", "in-kernel virtio-net", READY_WARN);
-	check_device(f, r, "vhost-vsock", "/dev/vhost-vsock", "vhost_vsock", "guest agents over vsock", READY_WARN);
+	check_device(f, r, "tun", "/dev/net/tun", "tun", "QEMU's user and tap networking", CHECK_FAIL);
+	check_device(f, r, "vhost-net", "/dev/vhost-net", "vhost_net", "in-kernel virtio-net", CHECK_WARN);
+	check_device(f, r, "vhost-vsock", "/dev/vhost-vsock", "vhost_vsock", "guest agents over vsock", CHECK_WARN);
 	arch_ops_for(f->arch)->readiness(f, r);
 	check_limits(f, r);
 	check_memory(f, r);
@@ -266,7 +269,7 @@ void readiness_text(FILE *out, const struct readiness *r)
 		const struct ready_check *c = &r->checks[i];
 
 		text_line(out, "INFO:   %-7s %s: %s", ready_state_name(c->state), c->name, c->detail);
-		if (c->state != READY_PASS && c->hint[0])
+		if (c->state != CHECK_PASS && c->hint[0])
 			text_line(out, "HINT:   %s: %s", c->name, c->hint);
 	}
 }
@@ -282,7 +285,7 @@ void readiness_json(FILE *out, const struct readiness *r)
 		json_kv_string(out, "name", c->name, &first);
 		json_kv_string(out, "state", ready_state_name(c->state), &first);
 		json_kv_string(out, "detail", c->detail, &first);
-		json_kv_string(out, "hint", c->state != READY_PASS && c->hint[0] ? c->hint : NULL, &first);
+		json_kv_string(out, "hint", c->state != CHECK_PASS && c->hint[0] ? c->hint : NULL, &first);
 		fputc('}', out);
 	}
 	fputc(']', out);

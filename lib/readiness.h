@@ -1,4 +1,7 @@
-/* readiness.h - host readiness beyond the CPU: what virt-host-validate checks, and more */
+/* readiness.h - host readiness beyond the CPU: what virt-host-validate checks, and more
+ *
+ * Its checks have the diagnosis's states (enum check_state, verdict.h), a
+ * name of their own and a hint each; they decide no verdict. */
 #ifndef KVMHOST_READINESS_H
 #define KVMHOST_READINESS_H
 
@@ -6,14 +9,13 @@
 #include <stdio.h>
 
 #include "host.h"
-
-enum ready_state { READY_PASS, READY_WARN, READY_FAIL, READY_UNKNOWN, READY_INFO };
+#include "verdict.h"
 
 #define READINESS_MAX 16
 
 struct ready_check {
 	const char *name;		/* stable: "tun", "vhost-net", "iommu", ... */
-	enum ready_state state;
+	enum check_state state;
 	char detail[320];
 	char hint[320];			/* the cause and the fix, for every non-PASS */
 };
@@ -26,13 +28,14 @@ struct readiness {
 /* Runs the checks on the host f describes (the same root). */
 void readiness_gather(const struct host_facts *f, struct readiness *r);
 
-const char *ready_state_name(enum ready_state s);	/* "PASS", "WARN", ... */
+/* A check state as the readiness section shows it: "PASS", "WARN", ... */
+const char *ready_state_name(enum check_state s);
 
 void readiness_text(FILE *out, const struct readiness *r);
 
 /* For the architectures' checks (lib/arch/ARCH/readiness.c). */
 __attribute__((format(printf, 4, 5)))
-struct ready_check *readiness_add(struct readiness *r, const char *name, enum ready_state state, const char *fmt, ...);
+struct ready_check *readiness_add(struct readiness *r, const char *name, enum check_state state, const char *fmt, ...);
 __attribute__((format(printf, 2, 3)))
 void readiness_hint(struct ready_check *c, const char *fmt, ...);
 bool readiness_module_loaded(const struct sysroot *root, const char *name);

@@ -176,68 +176,90 @@ static int write_file(const struct build *b, const char *rel, const char *text, 
 	return 0;
 }
 
-/* root's password: locked ("!") unless a file gives one, hashed here. */
-static int set_root_password(struct build *b)
+/* A whole file in a new NUL-terminated buffer (free it), its length in
+ * *len; NULL with errno. */
+static char *read_whole(const char *path, size_t *len)
 {
-	char path[4200], *shadow, *line;
-	const char *hash = "!";
-	FILE *f;
-	long len;
+	FILE *f = fopen(path, "r");
+	char *text;
+	long size;
 
-	if (b->o->root_password_file) {
-		char password[256] = "", salt[64];
-
-		f = fopen(b->o->root_password_file, "r");
-		if (!f || !fgets(password, sizeof(password), f)) {
-			if (f)
-				fclose(f);
-			return fail(b, "--root-password-file %s: %s", b->o->root_password_file,
-				    f ? "empty" : strerror(errno));
-		}
-		fclose(f);
-		password[strcspn(password, "\r\n")] = '\0';
-		if (!crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof(salt)) || !(hash = crypt(password, salt)) ||
-		    hash[0] == '*')
-			return fail(b, "could not hash the root password");
-		memset(password, 0, sizeof(password));
-	}
-	snprintf(path, sizeof(path), "%s/etc/shadow", b->root);
-	f = fopen(path, "r");
 	if (!f)
-		return fail(b, "%s: %s", path, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	shadow = calloc(1, (size_t)len + 512);
-	if (!shadow || fread(shadow, 1, (size_t)len, f) != (size_t)len) {
+		return NULL;
+	if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0 ||
+	    !(text = calloc(1, (size_t)size + 1))) {
 		fclose(f);
-		free(shadow);
-		return fail(b, "%s: could not read", path);
+		return NULL;
+	}
+	if (fread(text, 1, (size_t)size, f) != (size_t)size) {
+		fclose(f);
+		free(text);
+		errno = EIO;
+		return NULL;
 	}
 	fclose(f);
+	*len = (size_t)size;
+	return text;
+}
+
+/* The hash for root's entry: "!" (locked) unless --root-password-file
+ * gives a password, hashed here (yescrypt).  NULL after saying why. */
+static const char *root_password_hash(const struct build *b)
+{
+	char password[256] = "", salt[64];
+	const char *hash;
+	FILE *f;
+
+	if (!b->o->root_password_file)
+		return "!";
+	f = fopen(b->o->root_password_file, "r");
+	if (!f || !fgets(password, sizeof(password), f)) {
+		if (f)
+			fclose(f);
+		fail(b, "--root-password-file %s: %s", b->o->root_password_file, f ? "empty" : strerror(errno));
+		return NULL;
+	}
+	fclose(f);
+	password[strcspn(password, "\r\n")] = '\0';
+	if (!crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof(salt)) || !(hash = crypt(password, salt)) ||
+	    hash[0] == '*')
+		hash = NULL;
+	memset(password, 0, sizeof(password));
+	if (!hash)
+		fail(b, "could not hash the root password");
+	return hash;
+}
+
+/* root's password: its field of etc/shadow replaced by the hash. */
+static int set_root_password(struct build *b)
+{
+	const char *hash = root_password_hash(b), *field, *end;
+	char path[4200], *shadow, *line, *rebuilt;
+	size_t len;
+	int rc;
+
+	if (!hash)
+		return -1;
+	snprintf(path, sizeof(path), "%s/etc/shadow", b->root);
+	if (!(shadow = read_whole(path, &len)))
+		return fail(b, "%s: %s", path, strerror(errno));
 	line = strstr(shadow, "root:");
 	if (line != shadow && (!line || line[-1] != '\n')) {
 		free(shadow);
 		return fail(b, "%s: no root entry", path);
 	}
-	{
-		const char *field = line + 5, *end = strchr(field, ':');
-		char *rebuilt = calloc(1, (size_t)len + 512);
-
-		if (!end || !rebuilt) {
-			free(shadow);
-			free(rebuilt);
-			return fail(b, "%s: malformed root entry", path);
-		}
-		snprintf(rebuilt, (size_t)len + 512, "%.*s%s%s", (int)(field - shadow), shadow, hash, end);
+	field = line + 5;
+	end = strchr(field, ':');
+	rebuilt = end ? calloc(1, len + 512) : NULL;
+	if (!rebuilt) {
 		free(shadow);
-		if (write_file(b, "etc/shadow", rebuilt, 0640) < 0) {
-			free(rebuilt);
-			return -1;
-		}
-		free(rebuilt);
+		return fail(b, "%s: malformed root entry", path);
 	}
-	return 0;
+	snprintf(rebuilt, len + 512, "%.*s%s%s", (int)(field - shadow), shadow, hash, end);
+	free(shadow);
+	rc = write_file(b, "etc/shadow", rebuilt, 0640);
+	free(rebuilt);
+	return rc;
 }
 
 static int configure(struct build *b)

@@ -4,5 +4,5 @@
 
 void generic_readiness(const struct host_facts *f, struct readiness *r)
 {
-	readiness_add(r, "platform", READY_INFO, "the IOMMU and nested virtualization are not checked on %s", f->arch_name);
+	readiness_add(r, "platform", CHECK_INFO, "the IOMMU and nested virtualization are not checked on %s", f->arch_name);
 }

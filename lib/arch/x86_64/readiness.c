@@ -31,39 +31,39 @@ static void check_iommu(const struct host_facts *f, struct readiness *r)
 	dmar = sysroot_stat(root, "/sys/firmware/acpi/tables/DMAR", &st) == 0;
 	ivrs = sysroot_stat(root, "/sys/firmware/acpi/tables/IVRS", &st) == 0;
 	if (groups > 0) {
-		readiness_add(r, "iommu", READY_PASS, "device assignment ready: %d IOMMU groups, %d IOMMU unit%s (ACPI %s)", groups,
+		readiness_add(r, "iommu", CHECK_PASS, "device assignment ready: %d IOMMU groups, %d IOMMU unit%s (ACPI %s)", groups,
 			units, units == 1 ? "" : "s", dmar ? "DMAR" : ivrs ? "IVRS" : "table not seen");
 	} else if (!dmar && !ivrs) {
 		if (f->cpu.hypervisor_bit) {
-			c = readiness_add(r, "iommu", READY_WARN, "no IOMMU: this virtual machine has no virtual IOMMU (no ACPI DMAR/IVRS table)");
+			c = readiness_add(r, "iommu", CHECK_WARN, "no IOMMU: this virtual machine has no virtual IOMMU (no ACPI DMAR/IVRS table)");
 			readiness_hint(c, "Device assignment (VFIO) in a guest needs a virtual IOMMU from the outer hypervisor "
 				"(QEMU: -device intel-iommu or amd-iommu).");
 		} else {
-			c = readiness_add(r, "iommu", READY_WARN, "no IOMMU described: the firmware has no ACPI %s table",
+			c = readiness_add(r, "iommu", CHECK_WARN, "no IOMMU described: the firmware has no ACPI %s table",
 				intel ? "DMAR (VT-d)" : "IVRS (AMD-Vi)");
 			readiness_hint(c, "Enable %s in the firmware setup; if it has no such setting, this platform has no IOMMU.",
 			     intel ? "\"VT-d\"" : "\"IOMMU\" / AMD-Vi");
 		}
 	} else if (cmdline_has(cmdline, "intel_iommu=off") || cmdline_has(cmdline, "amd_iommu=off") ||
 		   cmdline_has(cmdline, "iommu=off")) {
-		c = readiness_add(r, "iommu", READY_FAIL, "the firmware describes an IOMMU (ACPI %s) but the kernel command line turns it off",
+		c = readiness_add(r, "iommu", CHECK_FAIL, "the firmware describes an IOMMU (ACPI %s) but the kernel command line turns it off",
 			dmar ? "DMAR" : "IVRS");
 		readiness_hint(c, "Remove intel_iommu=off / amd_iommu=off / iommu=off from GRUB_CMDLINE_LINUX in /etc/default/grub, "
 			"then update-grub and reboot.");
 	} else if (dmar && !cmdline_has(cmdline, "intel_iommu=on")) {
-		c = readiness_add(r, "iommu", READY_WARN, "the firmware describes VT-d (ACPI DMAR) but the kernel was not told to use it (no IOMMU groups)");
+		c = readiness_add(r, "iommu", CHECK_WARN, "the firmware describes VT-d (ACPI DMAR) but the kernel was not told to use it (no IOMMU groups)");
 		readiness_hint(c, "Add intel_iommu=on to GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub and reboot.");
 	} else {
-		c = readiness_add(r, "iommu", READY_WARN, "the firmware describes an IOMMU (ACPI %s) and the kernel has no IOMMU groups",
+		c = readiness_add(r, "iommu", CHECK_WARN, "the firmware describes an IOMMU (ACPI %s) and the kernel has no IOMMU groups",
 			dmar ? "DMAR" : "IVRS");
 		readiness_hint(c, "Look for the kernel's DMAR / AMD-Vi messages: dmesg | grep -iE 'dmar|amd-vi|iommu'");
 	}
 	if (readiness_module_loaded(root, "vfio_pci"))
-		readiness_add(r, "vfio", READY_INFO, "vfio-pci is loaded (device assignment driver)");
+		readiness_add(r, "vfio", CHECK_INFO, "vfio-pci is loaded (device assignment driver)");
 	else if (!modules_visible(root))
-		readiness_add(r, "vfio", READY_INFO, "vfio-pci: unknown here (/sys/module is not visible)");
+		readiness_add(r, "vfio", CHECK_INFO, "vfio-pci: unknown here (/sys/module is not visible)");
 	else
-		readiness_add(r, "vfio", READY_INFO, "vfio-pci is not loaded (modprobe vfio-pci when assigning devices)");
+		readiness_add(r, "vfio", CHECK_INFO, "vfio-pci is not loaded (modprobe vfio-pci when assigning devices)");
 }
 
 static bool param_on(const struct sysroot *root, const char *module, const char *param, bool *known)
@@ -85,12 +85,12 @@ static void check_confidential(const struct host_facts *f, struct readiness *r)
 		struct ready_check *c;
 
 		if (!f->cpu.sev) {
-			readiness_add(r, "sev", READY_INFO, "AMD SEV: the CPU has none (CPUID 0x8000001F)");
+			readiness_add(r, "sev", CHECK_INFO, "AMD SEV: the CPU has none (CPUID 0x8000001F)");
 			return;
 		}
 		sev_on = param_on(root, "kvm_amd", "sev", &known);
 		if (!known) {
-			c = readiness_add(r, "sev", READY_UNKNOWN, "AMD SEV: the CPU has SEV%s%s; kvm_amd is not loaded, so the kernel's side is unknown",
+			c = readiness_add(r, "sev", CHECK_UNKNOWN, "AMD SEV: the CPU has SEV%s%s; kvm_amd is not loaded, so the kernel's side is unknown",
 				f->cpu.sev_es ? ", SEV-ES" : "", f->cpu.sev_snp ? ", SEV-SNP" : "");
 			readiness_hint(c, "Load kvm_amd (modload) and run kvm-ok again.");
 			return;
@@ -99,23 +99,23 @@ static void check_confidential(const struct host_facts *f, struct readiness *r)
 		snp_on = param_on(root, "kvm_amd", "sev_snp", &known);
 		dev = sysroot_stat(root, "/dev/sev", &st) == 0;
 		if (!sev_on) {
-			c = readiness_add(r, "sev", READY_WARN, "AMD SEV: the CPU has it but kvm_amd has sev off");
+			c = readiness_add(r, "sev", CHECK_WARN, "AMD SEV: the CPU has it but kvm_amd has sev off");
 			readiness_hint(c, "Turn it on: options kvm_amd sev=1 in /etc/modprobe.d/kvm.conf (or kvm_amd.sev=1 on the kernel "
 				"command line), then reload kvm_amd.");
 		} else if (!dev) {
-			c = readiness_add(r, "sev", READY_WARN, "AMD SEV: kvm_amd has sev on but /dev/sev is missing: the firmware (PSP) did not enable it");
+			c = readiness_add(r, "sev", CHECK_WARN, "AMD SEV: kvm_amd has sev on but /dev/sev is missing: the firmware (PSP) did not enable it");
 			readiness_hint(c, "Enable SEV (and the SEV-ES ASID space) in the firmware setup; the ccp module provides /dev/sev.");
 		} else {
-			readiness_add(r, "sev", READY_PASS, "AMD %s usable (CPU, firmware and kvm_amd agree)",
+			readiness_add(r, "sev", CHECK_PASS, "AMD %s usable (CPU, firmware and kvm_amd agree)",
 			    f->cpu.sev_snp && snp_on ? "SEV-SNP" : f->cpu.sev_es && es_on ? "SEV-ES" : "SEV");
 		}
 	} else if (f->cpu.vt_kind == CPU_VT_VMX) {
 		if (param_on(root, "kvm_intel", "tdx", &known))
-			readiness_add(r, "tdx", READY_PASS, "Intel TDX usable (kvm_intel has tdx on)");
+			readiness_add(r, "tdx", CHECK_PASS, "Intel TDX usable (kvm_intel has tdx on)");
 		else if (known)
-			readiness_add(r, "tdx", READY_INFO, "Intel TDX: kvm_intel has tdx off (host support needs Linux 6.16 or later and TDX in firmware)");
+			readiness_add(r, "tdx", CHECK_INFO, "Intel TDX: kvm_intel has tdx off (host support needs Linux 6.16 or later and TDX in firmware)");
 		else
-			readiness_add(r, "tdx", READY_INFO, "Intel TDX: not offered by this kernel's kvm_intel");
+			readiness_add(r, "tdx", CHECK_INFO, "Intel TDX: not offered by this kernel's kvm_intel");
 	}
 }
 
@@ -125,16 +125,16 @@ static void check_nested(const struct host_facts *f, struct readiness *r)
 	struct ready_check *c;
 
 	if (m->state == MODULE_HIDDEN) {
-		readiness_add(r, "nested", READY_UNKNOWN, "nested virtualization: unknown here: /sys/module is not "
+		readiness_add(r, "nested", CHECK_UNKNOWN, "nested virtualization: unknown here: /sys/module is not "
 			      "visible (systemd-nspawn shows none); kvm-ok on the host says");
 	} else if (!m->name || !module_is_loaded(m)) {
-		c = readiness_add(r, "nested", READY_UNKNOWN, "nested virtualization: the vendor module is not loaded");
+		c = readiness_add(r, "nested", CHECK_UNKNOWN, "nested virtualization: the vendor module is not loaded");
 		readiness_hint(c, "Load it (modload) and run kvm-ok again.");
 	} else if (m->nested[0] == 'Y' || m->nested[0] == '1') {
-		readiness_add(r, "nested", READY_PASS, "nested virtualization on: guests may use %s (%s nested=%s)",
+		readiness_add(r, "nested", CHECK_PASS, "nested virtualization on: guests may use %s (%s nested=%s)",
 		    cpu_vt_name(f->cpu.vt_kind), m->name, m->nested);
 	} else {
-		c = readiness_add(r, "nested", READY_WARN, "nested virtualization off: guests cannot run their own KVM (%s nested=%s)", m->name,
+		c = readiness_add(r, "nested", CHECK_WARN, "nested virtualization off: guests cannot run their own KVM (%s nested=%s)", m->name,
 			m->nested[0] ? m->nested : "?");
 		readiness_hint(c, "modload --unload; modload --nested, or put \"options %s nested=1\" in /etc/modprobe.d/kvm.conf "
 			"and reload %s.", m->name, m->name);
