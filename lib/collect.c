@@ -186,14 +186,18 @@ static void collect_msrs(struct snapshot *s, const struct host_facts *f)
 	}
 }
 
+/* One module parameter, as the image holds it. */
+static void put_param(void *ctx, const char *path, const char *name, const char *value)
+{
+	(void)name;
+	put_text(ctx, path + 1, "%s\n", value);
+}
+
 static void collect_modules(struct snapshot *s, const struct report_facts *r)
 {
-
 	for (int i = 0; i < REPORT_MODULES; i++) {
 		const struct module_params *m = &r->modules[i];
-		char rel[256], dirpath[256];
-		const struct dirent *e;
-		DIR *d;
+		char rel[256];
 
 		if (m->info.state == MODULE_ABSENT)
 			continue;
@@ -204,19 +208,7 @@ static void collect_modules(struct snapshot *s, const struct report_facts *r)
 			put_text(s, rel, "%s\n", m->info.state == MODULE_LIVE ? "live" :
 				 m->info.state == MODULE_COMING ? "coming" : "going");
 		}
-		snprintf(dirpath, sizeof(dirpath), "/sys/module/%s/parameters", m->name);
-		if (!(d = sysroot_opendir(s->src, dirpath)))
-			continue;
-		while ((e = readdir(d)) != NULL) {
-			char abs[512], value[256];
-
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(abs, sizeof(abs), "%s/%s", dirpath, e->d_name);
-			if (sysroot_read_text(s->src, abs, value, sizeof(value)) >= 0)
-				put_text(s, abs + 1, "%s\n", value);
-		}
-		closedir(d);
+		module_params_each(s->src, m->name, put_param, s);
 	}
 }
 

@@ -74,7 +74,7 @@ void fleet_nfd(FILE *out, const struct host_facts *f, const struct diagnosis *d)
 		fprintf(out, "%s.usable=%s\n", prefix, d->verdict == VERDICT_USABLE ? "true" : "false");
 		fprintf(out, "%s.reason=%s\n", prefix, reason_name(d->reason));
 		fprintf(out, "%s.device=%s\n", prefix,
-			f->node.kind == KVM_NODE_CHAR || f->node.kind == KVM_NODE_STANDIN ? "true" : "false");
+			kvm_node_present(&f->node) ? "true" : "false");
 		fprintf(out, "%s.accelerated=%s\n", prefix, kvm_probe_accelerated(p) ? "true" : "false");
 	}
 	fprintf(out, "%s.cpu-has-vt=%s\n", prefix, f->cpu.known && f->cpu.has_vt ? "true" : "false");

@@ -42,6 +42,12 @@ struct kvm_node {
 /* Looks at /dev/kvm under the root without opening it. */
 void kvm_node_inspect(const struct sysroot *root, struct kvm_node *node);
 
+/* A device to open: the character device, or a snapshot's stand-in. */
+static inline bool kvm_node_present(const struct kvm_node *node)
+{
+	return node->kind == KVM_NODE_CHAR || node->kind == KVM_NODE_STANDIN;
+}
+
 /* The same for any device node (/dev/net/tun, /dev/vhost-net, ...). */
 void dev_node_inspect(const struct sysroot *root, const char *path, struct kvm_node *node);
 

@@ -561,7 +561,7 @@ void kvm_probe_begin(const struct sysroot *root, const struct kvm_node *node, in
 	p->deadline_ms = deadline_ms > 0 ? deadline_ms : KVM_PROBE_DEADLINE_MS;
 	p->api_version = -1;
 	p->failed_step = PROBE_OPEN;
-	if (node->kind != KVM_NODE_CHAR && node->kind != KVM_NODE_STANDIN)
+	if (!kvm_node_present(node))
 		return;
 	p->ran = true;
 	if (node->kind == KVM_NODE_STANDIN) {

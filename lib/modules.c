@@ -12,6 +12,8 @@
 #include <dlfcn.h>
 #include <libkmod.h>
 #include <stdio.h>
+#include <dirent.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -219,4 +221,35 @@ enum module_availability module_availability(const struct sysroot *root, const c
 	kmod.unref_list(list);
 	kmod.unref_ctx(ctx);
 	return result;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void module_params_each(const struct sysroot *root, const char *module,
+			void (*fn)(void *ctx, const char *path, const char *name, const char *value), void *ctx)
+{
+	char dir[4096], *names[256] = { NULL };
+	const struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/sys/module/%s/parameters", module);
+	if (!(d = sysroot_opendir(root, dir)))
+		return;
+	while ((e = readdir(d)) != NULL && n < 256)
+		if (e->d_name[0] != '.' && (names[n] = strdup(e->d_name)) != NULL)
+			n++;
+	closedir(d);
+	qsort(names, (size_t)n, sizeof(names[0]), by_name);
+	for (int i = 0; i < n; i++) {
+		char path[4400], value[256];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (sysroot_read_text(root, path, value, sizeof(value)) >= 0)
+			fn(ctx, path, names[i], value);
+		free(names[i]);
+	}
 }

@@ -53,4 +53,10 @@ enum module_availability module_availability(const struct sysroot *root, const c
 					     const char *name, char *path, size_t path_size,
 					     char *tree, size_t tree_size);
 
+/* Calls fn with each parameter of a module (/sys/module/NAME/parameters,
+ * at most 256, in name order) and its value as read (at most 255 bytes,
+ * trailing whitespace removed); path is the file's host path. */
+void module_params_each(const struct sysroot *root, const char *module,
+			void (*fn)(void *ctx, const char *path, const char *name, const char *value), void *ctx);
+
 #endif

@@ -87,7 +87,7 @@ static void check_device(const struct host_facts *f, struct readiness *r, const 
 		hint_for(c, f, SITUATION_AUX_MISSING, path, module, &n);
 		return;
 	}
-	if (n.kind != KVM_NODE_CHAR && n.kind != KVM_NODE_STANDIN) {
+	if (!kvm_node_present(&n)) {
 		c = readiness_add(r, name, CHECK_FAIL, "%s is not a character device", path);
 		readiness_hint(c, "Remove it and let udev recreate it: modprobe %s", module);
 		return;

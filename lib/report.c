@@ -15,39 +15,35 @@
 
 static const char *const report_modules[REPORT_MODULES] = { "kvm", "kvm_intel", "kvm_amd", "kvm_pvm", "msr" };
 
-static int by_name(const void *a, const void *b)
+
+/* The report's "name=value ..." line: values cut at 95 bytes, anything
+ * but printable ASCII shown as '?'. */
+struct params_line {
+	char *out;
+	size_t size, used;
+};
+
+static void add_param(void *ctx, const char *path, const char *name, const char *value)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	struct params_line *pl = ctx;
+	char shown[96];
+
+	(void)path;
+	snprintf(shown, sizeof(shown), "%s", value);
+	for (char *c = shown; *c; c++)
+		if (*c < 0x20 || *c > 0x7e || *c == ' ')
+			*c = '?';
+	if (pl->used < pl->size)
+		pl->used += (size_t)snprintf(pl->out + pl->used, pl->size - pl->used, "%s%s=%s", pl->used ? " " : "",
+					     name, shown);
 }
 
 void module_params_read(const struct sysroot *root, const char *module, char *out, size_t size)
 {
-	char dir[4096], *names[256] = { NULL };
-	const struct dirent *e;
-	size_t used = 0;
-	int n = 0;
-	DIR *d;
+	struct params_line pl = { out, size, 0 };
 
 	out[0] = '\0';
-	snprintf(dir, sizeof(dir), "/sys/module/%s/parameters", module);
-	if (!(d = sysroot_opendir(root, dir)))
-		return;
-	while ((e = readdir(d)) != NULL && n < 256)
-		if (e->d_name[0] != '.' && (names[n] = strdup(e->d_name)) != NULL)
-			n++;
-	closedir(d);
-	qsort(names, (size_t)n, sizeof(names[0]), by_name);
-	for (int i = 0; i < n; i++) {
-		char value[96];
-
-		if (sysroot_readf_text(root, value, sizeof(value), "%s/%s", dir, names[i]) >= 0 && used < size) {
-			for (char *c = value; *c; c++)
-				if (*c < 0x20 || *c > 0x7e || *c == ' ')
-					*c = '?';
-			used += (size_t)snprintf(out + used, size - used, "%s%s=%s", used ? " " : "", names[i], value);
-		}
-		free(names[i]);
-	}
+	module_params_each(root, module, add_param, &pl);
 }
 
 static bool matters_to_kvm(const char *param, size_t len)

@@ -446,7 +446,7 @@ bool diag_node_missing_registered(const struct host_facts *f, struct diagnosis *
 static void decide(const struct host_facts *f, const struct arch_ops *arch, struct diagnosis *d)
 {
 	const struct kvm_probe *p = &f->probe;
-	bool device_present = f->node.kind == KVM_NODE_CHAR || f->node.kind == KVM_NODE_STANDIN;
+	bool device_present = kvm_node_present(&f->node);
 	bool probe_complete = p->ran && !p->timed_out && p->failed_step == PROBE_COMPLETE;
 
 	diag_decisive(d, CHECK_ID_CPU);
@@ -513,4 +513,13 @@ void diagnose(const struct host_facts *f, struct diagnosis *d)
 	decide(f, arch, d);
 	if (d->verdict != VERDICT_USABLE && setting_matters(f))
 		diag_decisive(d, CHECK_ID_SETTING);
+}
+
+void diagnose_host(const struct sysroot *root, const struct host_options *opts, struct diagnosis *d)
+{
+	struct host_facts facts;
+
+	host_gather(root, opts, &facts);
+	diagnose(&facts, d);
+	host_release(&facts);
 }

@@ -92,6 +92,10 @@ struct diagnosis {
 
 void diagnose(const struct host_facts *f, struct diagnosis *d);
 
+/* host_gather, diagnose and host_release in one, for a tool that wants the
+ * diagnosis only (the runner's decision, modload's explanation). */
+void diagnose_host(const struct sysroot *root, const struct host_options *opts, struct diagnosis *d);
+
 const char *verdict_name(enum verdict v);	/* "usable", "unusable", "unknown" */
 const char *reason_name(enum reason r);		/* "not-accelerated", ... */
 const char *check_state_name(enum check_state s); /* "pass", "fail", ... */

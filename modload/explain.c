@@ -15,11 +15,8 @@
 bool kvm_ok_finds_cause(const struct sysroot *root, struct diagnosis *d)
 {
 	struct host_options opts = { .probe = false, .probe_deadline_ms = 0 };
-	struct host_facts facts;
 
-	host_gather(root, &opts, &facts);
-	diagnose(&facts, d);
-	host_release(&facts);
+	diagnose_host(root, &opts, d);
 	return d->reason == REASON_NO_CPU_SUPPORT || d->reason == REASON_DISABLED_BY_FIRMWARE;
 }
 

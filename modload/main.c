@@ -119,7 +119,7 @@ static void report_device(const struct sysroot *root, const char *mod)
 		node = ctx.node;	/* no udev adds a node to a container's /dev: no wait */
 	else
 		wait_for_device(root, &node);
-	if (node.kind == KVM_NODE_CHAR || node.kind == KVM_NODE_STANDIN) {
+	if (kvm_node_present(&node)) {
 		char desc[200];
 
 		kvm_node_describe(&node, desc, sizeof(desc));
@@ -333,7 +333,7 @@ static int built_in_kvm(const struct options *o, const struct sysroot *root, boo
 	snprintf(what, sizeof(what), arm64 ? "kvm is built into the kernel on %s" : "modload picks no module on %s", arch);
 	module_probe(root, "kvm", &kvm);
 	kvm_node_inspect(root, &node);
-	device = node.kind == KVM_NODE_CHAR || node.kind == KVM_NODE_STANDIN;
+	device = kvm_node_present(&node);
 	if (device)
 		open_error = device_open_error(root, &node);
 	switch (o->action) {

@@ -114,7 +114,7 @@ int do_status(const struct options *o, const struct sysroot *root, const char *m
 		module_probe(root, names[i], &info[i]);
 	kvm_node_inspect(root, &node);
 	loaded = module_is_loaded(&info[SLOT_VENDOR]) || module_is_loaded(&info[SLOT_PVM]);
-	device = node.kind == KVM_NODE_CHAR || node.kind == KVM_NODE_STANDIN;
+	device = kvm_node_present(&node);
 	if (device)
 		open_error = device_open_error(root, &node);
 	if (o->json)

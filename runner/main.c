@@ -88,11 +88,8 @@ static void judge_kvm(const struct options *o, struct decision *d)
 {
 	struct sysroot root = { o->sysroot };
 	struct host_options opts = { .probe = true, .probe_deadline_ms = o->probe_timeout_ms };
-	struct host_facts facts;
 
-	host_gather(&root, &opts, &facts);
-	diagnose(&facts, &d->diag);
-	host_release(&facts);
+	diagnose_host(&root, &opts, &d->diag);
 	d->judged = true;
 	/* QEMU must not inherit the probe's child (a zombie for the VM's whole
 	 * life), nor a supervised run find it: collect it now */

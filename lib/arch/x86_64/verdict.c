@@ -290,7 +290,7 @@ static bool x86_disabled(const struct host_facts *f, struct diagnosis *d)
 
 static bool x86_cannot_run(const struct host_facts *f, struct diagnosis *d)
 {
-	bool device_present = f->node.kind == KVM_NODE_CHAR || f->node.kind == KVM_NODE_STANDIN;
+	bool device_present = kvm_node_present(&f->node);
 
 	if (!f->cpu.known || f->cpu.has_vt || (device_present && host_may_have_pvm(f)))
 		return false;
