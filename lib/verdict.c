@@ -355,6 +355,13 @@ static void decide_open_failure(const struct host_facts *f, struct diagnosis *d)
 	}
 }
 
+/* A /dev/kvm that is not the KVM device: udev makes the right one. */
+static void hint_stray_node(const struct host_facts *f, struct diagnosis *d)
+{
+	diag_hint(d, "Remove the stray /dev/kvm (as root: rm /dev/kvm) and let udev recreate it: modprobe %s or udevadm trigger --subsystem-match=misc",
+		  f->vendor_module.name ? f->vendor_module.name : "kvm");
+}
+
 /* A step after the open failed. */
 static void decide_step_failure(const struct host_facts *f, struct diagnosis *d)
 {
@@ -373,8 +380,7 @@ static void decide_step_failure(const struct host_facts *f, struct diagnosis *d)
 		diag_decisive(d, CHECK_ID_DEVICE);
 		diag_conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_NOT_KVM, "/dev/kvm is not a working KVM device (%s)",
 			 p->api_version < 0 ? "KVM_GET_API_VERSION failed" : "wrong KVM API version");
-		diag_hint(d, "Remove the stray /dev/kvm (as root: rm /dev/kvm) and let udev recreate it: modprobe %s or udevadm trigger --subsystem-match=misc",
-		     f->vendor_module.name ? f->vendor_module.name : "kvm");
+		hint_stray_node(f, d);
 	} else if (p->failed_step == PROBE_GUEST && p->error == ENOSYS) {
 		diag_decisive(d, probe_step_check[PROBE_CREATE_VM]);
 		diag_conclude(d, VERDICT_UNKNOWN, REASON_NOT_PROBED,
@@ -484,8 +490,7 @@ static void decide(const struct host_facts *f, const struct arch_ops *arch, stru
 	diag_decisive(d, CHECK_ID_DEVICE);
 	if (!device_present) {
 		diag_conclude(d, VERDICT_UNUSABLE, REASON_DEVICE_NOT_KVM, "/dev/kvm is not a KVM device node");
-		diag_hint(d, "Remove the stray /dev/kvm (as root: rm /dev/kvm) and let udev recreate it: modprobe %s or udevadm trigger --subsystem-match=misc",
-		     f->vendor_module.name ? f->vendor_module.name : "kvm");
+		hint_stray_node(f, d);
 		return;
 	}
 	if (!p->ran) {

@@ -107,18 +107,40 @@ static bool named(const char *name, const char *a, const char *b)
 	return strcmp(name, a) == 0 || (b && strcmp(name, b) == 0);
 }
 
+/* One argument of QEMU's and, for an option, its value. */
+struct qemu_token {
+	const char *arg;	/* as given: "-accel", "--m", "disk.img" */
+	const char *name;	/* after "-" or "--"; NULL: not an option (a disk image without -hda, say) */
+	const char *value;	/* the next argument when the option takes one (never read as an option) */
+};
+
+/* The token at argv[i]; the index of the one after it. */
+static int next_token(int argc, char *const argv[], int i, struct qemu_token *t)
+{
+	t->arg = argv[i];
+	t->name = t->value = NULL;
+	if (t->arg[0] != '-' || t->arg[1] == '\0')
+		return i + 1;
+	t->name = t->arg + 1 + (t->arg[1] == '-');
+	if (!takes_value(t->name))
+		return i + 1;
+	t->value = i + 1 < argc ? argv[i + 1] : NULL;
+	return i + 2;
+}
+
 void qemu_args_scan(int argc, char *const argv[], struct qemu_choice *c)
 {
 	memset(c, 0, sizeof(*c));
-	for (int i = 0; i < argc; i++) {
-		const char *arg = argv[i], *name, *value;
+	for (int i = 0; i < argc;) {
+		struct qemu_token t;
+		const char *arg, *name, *value;
 
-		if (arg[0] != '-' || arg[1] == '\0')
-			continue;	/* a disk image given without -hda, say */
-		name = arg + 1 + (arg[1] == '-');
-		value = takes_value(name) && i + 1 < argc ? argv[i + 1] : NULL;
-		if (takes_value(name))
-			i++;	/* the value is never read as an option */
+		i = next_token(argc, argv, i, &t);
+		if (!t.name)
+			continue;
+		arg = t.arg;
+		name = t.name;
+		value = t.value;
 
 		if (value && is_listing(value) && (named(name, "machine", "M") || named(name, "cpu", NULL) ||
 						   named(name, "device", NULL) || named(name, "accel", NULL)))
@@ -179,31 +201,27 @@ static int add_machine_tcg(struct argv_builder *b, const char *value)
 
 int qemu_args_add(struct argv_builder *b, int argc, char *const argv[], bool tcg_only)
 {
-	for (int i = 0; i < argc; i++) {
-		const char *arg = argv[i], *name;
-		bool has_value;
+	for (int i = 0; i < argc;) {
+		struct qemu_token t;
 
-		if (arg[0] != '-' || arg[1] == '\0') {
-			if (argv_add(b, arg) < 0)
+		i = next_token(argc, argv, i, &t);
+		if (!t.name) {
+			if (argv_add(b, t.arg) < 0)
 				return -1;
 			continue;
 		}
-		name = arg + 1 + (arg[1] == '-');
-		has_value = takes_value(name) && i + 1 < argc;
-		if (named(name, "no-kvm", NULL))
+		if (named(t.name, "no-kvm", NULL))
 			continue;
-		if (tcg_only && named(name, "enable-kvm", NULL))
+		if (tcg_only && named(t.name, "enable-kvm", NULL))
 			continue;
-		if (tcg_only && has_value && named(name, "accel", NULL) && accel_option(argv[i + 1]) != USER_ACCEL_TCG) {
-			i++;
+		if (tcg_only && t.value && named(t.name, "accel", NULL) && accel_option(t.value) != USER_ACCEL_TCG)
 			continue;
-		}
-		if (tcg_only && has_value && named(name, "machine", "M") && machine_accels(argv[i + 1])) {
-			if (argv_add(b, arg) < 0 || add_machine_tcg(b, argv[++i]) < 0)
+		if (tcg_only && t.value && named(t.name, "machine", "M") && machine_accels(t.value)) {
+			if (argv_add(b, t.arg) < 0 || add_machine_tcg(b, t.value) < 0)
 				return -1;
 			continue;
 		}
-		if (argv_add(b, arg) < 0 || (has_value && argv_add(b, argv[++i]) < 0))
+		if (argv_add(b, t.arg) < 0 || (t.value && argv_add(b, t.value) < 0))
 			return -1;
 	}
 	return 0;
