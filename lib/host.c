@@ -55,12 +55,16 @@ void host_gather(const struct sysroot *root, const struct host_options *opts, st
 	f->is_root = geteuid() == 0;
 	kernel_release_read(root, &f->kernel);
 	arch_ops_for(f->arch)->gather(root, f);
-	kvm_node_inspect(root, &f->node);
 	f->probe_requested = opts->probe;
-	/* the timed probe runs in a process of its own while the setting is
-	 * read here (the CPU and the device decide its bound, so they come
-	 * first) */
-	if (opts->probe)
+	/* the timed probe of a device runs in a process of its own while the
+	 * names of its owner and group and the setting are read here (the CPU
+	 * and the device's kind decide its bound, so they come first); a
+	 * snapshot's stand-in is judged by its record, read with the names */
+	kvm_node_stat(root, &f->node);
+	if (opts->probe && f->node.kind == KVM_NODE_CHAR)
+		kvm_probe_begin(root, &f->node, probe_deadline(f, opts), &f->probe, &probe);
+	kvm_node_name(root, &f->node);
+	if (opts->probe && f->node.kind != KVM_NODE_CHAR)
 		kvm_probe_begin(root, &f->node, probe_deadline(f, opts), &f->probe, &probe);
 	setting_detect(root, &f->kernel, &f->setting);
 	if (opts->probe)

@@ -164,14 +164,40 @@ static void read_recorded_node(const struct sysroot *root, struct kvm_node *node
 	}
 }
 
+static void dev_node_stat(const struct sysroot *root, const char *dev_path, struct kvm_node *node);
+
 void kvm_node_inspect(const struct sysroot *root, struct kvm_node *node)
 {
-	dev_node_inspect(root, KVM_DEVICE_PATH, node);
+	kvm_node_stat(root, node);
+	kvm_node_name(root, node);
+}
+
+void kvm_node_stat(const struct sysroot *root, struct kvm_node *node)
+{
+	dev_node_stat(root, KVM_DEVICE_PATH, node);
+}
+
+void kvm_node_name(const struct sysroot *root, struct kvm_node *node)
+{
+	if (node->kind == KVM_NODE_ABSENT || node->kind == KVM_NODE_ERROR || node->kind == KVM_NODE_LOOP ||
+	    node->kind == KVM_NODE_DANGLING)
+		return;
+	names(node);
 	if (node->kind == KVM_NODE_STANDIN)
 		read_recorded_node(root, node);
 }
 
 void dev_node_inspect(const struct sysroot *root, const char *dev_path, struct kvm_node *node)
+{
+	dev_node_stat(root, dev_path, node);
+	if (node->kind != KVM_NODE_ABSENT && node->kind != KVM_NODE_ERROR && node->kind != KVM_NODE_LOOP &&
+	    node->kind != KVM_NODE_DANGLING)
+		names(node);
+}
+
+/* Everything but the owner's, the group's and the caller's names (which
+ * can take NSS modules to find). */
+static void dev_node_stat(const struct sysroot *root, const char *dev_path, struct kvm_node *node)
 {
 	struct stat st;
 
@@ -195,7 +221,6 @@ void dev_node_inspect(const struct sysroot *root, const char *dev_path, struct k
 	node->uid = st.st_uid;
 	node->gid = st.st_gid;
 	node->mode = st.st_mode & 07777;
-	names(node);
 	node->in_group = caller_in_group(st.st_gid);
 	node->euid = geteuid();
 	node->readwrite_by_mode = mode_grants_rw(st.st_mode, st.st_uid, node->euid, node->in_group);

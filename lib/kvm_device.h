@@ -42,6 +42,11 @@ struct kvm_node {
 /* Looks at /dev/kvm under the root without opening it. */
 void kvm_node_inspect(const struct sysroot *root, struct kvm_node *node);
 
+/* kvm_node_inspect in two halves: stat gives the kind, IDs and mode (all
+ * the probe needs); name adds the names (NSS) and a stand-in's record. */
+void kvm_node_stat(const struct sysroot *root, struct kvm_node *node);
+void kvm_node_name(const struct sysroot *root, struct kvm_node *node);
+
 /* A device to open: the character device, or a snapshot's stand-in. */
 static inline bool kvm_node_present(const struct kvm_node *node)
 {
