@@ -32,10 +32,8 @@ struct ready_check *readiness_add(struct readiness *r, const char *name, enum ch
 	va_list ap;
 
 	memset(c, 0, sizeof(*c));
-	c->name = name;
-	c->state = state;
 	va_start(ap, fmt);
-	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+	check_vset(&c->check, name, state, fmt, ap);
 	va_end(ap);
 	return c;
 }
@@ -222,7 +220,7 @@ static void check_memory(const struct host_facts *f, struct readiness *r)
 	} else {
 		c = readiness_add(r, "hugepages", CHECK_INFO, "huge pages: none free%s%s", list[0] ? " (" : "", list[0] ? list : "");
 		if (list[0])
-			strncat(c->detail, ")", sizeof(c->detail) - strlen(c->detail) - 1);
+			strncat(c->check.detail, ")", sizeof(c->check.detail) - strlen(c->check.detail) - 1);
 		readiness_hint(c, "Guests backed by huge pages (-mem-path /dev/hugepages) need some reserved: sysctl vm.nr_hugepages=N");
 	}
 	if (sysroot_read_text(root, "/sys/kernel/mm/transparent_hugepage/enabled", thp, sizeof(thp)) > 0)
@@ -268,9 +266,9 @@ void readiness_text(FILE *out, const struct readiness *r)
 	for (int i = 0; i < r->n; i++) {
 		const struct ready_check *c = &r->checks[i];
 
-		text_line(out, "INFO:   %-7s %s: %s", ready_state_name(c->state), c->name, c->detail);
-		if (c->state != CHECK_PASS && c->hint[0])
-			text_line(out, "HINT:   %s: %s", c->name, c->hint);
+		text_line(out, "INFO:   %-7s %s: %s", ready_state_name(c->check.state), c->check.name, c->check.detail);
+		if (c->check.state != CHECK_PASS && c->hint[0])
+			text_line(out, "HINT:   %s: %s", c->check.name, c->hint);
 	}
 }
 
@@ -282,10 +280,10 @@ void readiness_json(FILE *out, const struct readiness *r)
 		bool first = true;
 
 		fputs(i ? ",{" : "{", out);
-		json_kv_string(out, "name", c->name, &first);
-		json_kv_string(out, "state", ready_state_name(c->state), &first);
-		json_kv_string(out, "detail", c->detail, &first);
-		json_kv_string(out, "hint", c->state != CHECK_PASS && c->hint[0] ? c->hint : NULL, &first);
+		json_kv_string(out, "name", c->check.name, &first);
+		json_kv_string(out, "state", ready_state_name(c->check.state), &first);
+		json_kv_string(out, "detail", c->check.detail, &first);
+		json_kv_string(out, "hint", c->check.state != CHECK_PASS && c->hint[0] ? c->hint : NULL, &first);
 		fputc('}', out);
 	}
 	fputc(']', out);

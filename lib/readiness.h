@@ -14,9 +14,7 @@
 #define READINESS_MAX 16
 
 struct ready_check {
-	const char *name;		/* stable: "tun", "vhost-net", "iommu", ... */
-	enum check_state state;
-	char detail[320];
+	struct check check;		/* name (stable: "tun", "vhost-net", "iommu", ...), state, detail */
 	char hint[320];			/* the cause and the fix, for every non-PASS */
 };
 

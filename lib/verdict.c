@@ -81,14 +81,20 @@ struct check *diag_check(struct diagnosis *d, enum check_id id, enum check_state
 
 	if (!c)
 		c = &d->checks[d->nchecks++];
+	va_start(ap, fmt);
+	check_vset(c, check_id_name(id), state, fmt, ap);
+	va_end(ap);
 	c->id = id;
-	c->name = check_id_name(id);
+	return c;
+}
+
+void check_vset(struct check *c, const char *name, enum check_state state, const char *fmt, va_list ap)
+{
+	c->id = CHECK_ID_COUNT;
+	c->name = name;
 	c->state = state;
 	c->decisive = false;
-	va_start(ap, fmt);
 	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
-	va_end(ap);
-	return c;
 }
 
 /* Marks the check about id as one that decided the verdict (shown without

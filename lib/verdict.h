@@ -7,6 +7,7 @@
 #ifndef KVMHOST_VERDICT_H
 #define KVMHOST_VERDICT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 
 #include "host.h"
@@ -73,8 +74,8 @@ enum check_id {
 #define DIAGNOSIS_MAX_HINTS 6
 
 struct check {
-	enum check_id id;
-	const char *name;		/* check_id_name(id) */
+	enum check_id id;		/* CHECK_ID_COUNT: a readiness check */
+	const char *name;		/* check_id_name(id), or the readiness check's */
 	enum check_state state;
 	bool decisive;			/* shown without --verbose */
 	char detail[CHECK_DETAIL_MAX];
@@ -100,6 +101,10 @@ const char *verdict_name(enum verdict v);	/* "usable", "unusable", "unknown" */
 const char *reason_name(enum reason r);		/* "not-accelerated", ... */
 const char *check_state_name(enum check_state s); /* "pass", "fail", ... */
 const char *check_id_name(enum check_id id);	/* "cpuid-vt", "device", ... */
+
+/* Fills c: its name, state and the formatted detail (cut at
+ * CHECK_DETAIL_MAX), not decisive; for the diagnosis and readiness alike. */
+void check_vset(struct check *c, const char *name, enum check_state state, const char *fmt, va_list ap);
 
 /* The check made about id, or NULL. */
 const struct check *diag_find(const struct diagnosis *d, enum check_id id);
