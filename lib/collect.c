@@ -250,51 +250,6 @@ static void collect_cloud(struct snapshot *s, const struct sysroot *root, bool i
 	}
 }
 
-static const char *errno_or_ok(int error)
-{
-	return error ? errno_name(error) : "ok";
-}
-
-/* A KVM_CHECK_EXTENSION answer as the record keeps it: 0 when it failed */
-static int capability_or_0(int answer)
-{
-	return answer > 0 ? answer : 0;
-}
-
-/* The probe's outcome as DIR/kvm-probe holds it (kvm_probe_parse_record
- * reads it back); its length. */
-static int probe_record(const struct kvm_probe *p, char *record, size_t size)
-{
-	int len = 0;
-
-	len += snprintf(record + len, size - (size_t)len,
-			"# outcome of kvm-ok's functional and speed probe, see kvm-ok(1)\ndeadline_ms=%d\n", p->deadline_ms);
-	len += snprintf(record + len, size - (size_t)len, "open=%s\n",
-			p->failed_step == PROBE_OPEN && !p->timed_out ? errno_or_ok(p->error) : "ok");
-	if (p->failed_step > PROBE_OPEN || p->timed_out)
-		len += snprintf(record + len, size - (size_t)len, "api_version=%d\n", p->api_version);
-	if (p->failed_step == PROBE_API_VERSION && p->api_version < 0 && p->error && !p->timed_out)
-		len += snprintf(record + len, size - (size_t)len, "api_version_error=%s\n",
-				errno_or_ok(p->error));
-	if (p->failed_step > PROBE_API_VERSION)
-		len += snprintf(record + len, size - (size_t)len,
-				"nr_vcpus=%d\nmax_vcpus=%d\nnr_memslots=%d\nirqchip=%d\nipa_bits=%d\narm_el2=%d\n"
-				"create_vm=%s\n", capability_or_0(p->nr_vcpus), capability_or_0(p->max_vcpus), capability_or_0(p->nr_memslots),
-				capability_or_0(p->irqchip), capability_or_0(p->ipa_bits), capability_or_0(p->arm_el2),
-				p->failed_step == PROBE_CREATE_VM ? errno_or_ok(p->error) : "ok");
-	if (p->failed_step > PROBE_CREATE_VM)
-		len += snprintf(record + len, size - (size_t)len, "guest=%s\n",
-				p->failed_step == PROBE_GUEST ? errno_or_ok(p->error ? p->error : EIO) : "ok");
-	if (p->timed_out)
-		len += snprintf(record + len, size - (size_t)len, "timeout=yes\nhost_busy=%s\n",
-				p->host_busy ? "yes" : "no");
-	if (p->failed_step == PROBE_COMPLETE && !p->timed_out)
-		len += snprintf(record + len, size - (size_t)len,
-				"guest_ns_per_iteration=%.17g\nnative_ns_per_iteration=%.17g\nguest_finished=%s\n",
-				p->guest.ns_per_iteration, p->native.ns_per_iteration, p->guest.finished ? "yes" : "no");
-	return len;
-}
-
 static void collect_device(struct snapshot *s, const struct host_facts *f)
 {
 	const struct kvm_node *n = &f->node;
@@ -330,7 +285,7 @@ static void collect_device(struct snapshot *s, const struct host_facts *f)
 		 n->major, n->minor);
 	if (!f->probe.ran)
 		return;
-	len = probe_record(&f->probe, record, sizeof(record));
+	len = kvm_probe_format_record(&f->probe, record, sizeof(record));
 	put_at(s, "kvm-probe", record, (size_t)len, 0, 0600);
 }
 

@@ -49,7 +49,7 @@ bool kvm_probe_accelerated(const struct kvm_probe *p)
 	       p->guest.finished && p->slowdown <= KVM_SLOWDOWN_LIMIT;
 }
 
-static void compute_slowdown(struct kvm_probe *p)
+void kvm_probe_compute_slowdown(struct kvm_probe *p)
 {
 	if (p->guest.ns_per_iteration > 0 && p->native.ns_per_iteration > 0)
 		p->slowdown = p->guest.ns_per_iteration / p->native.ns_per_iteration;
@@ -282,7 +282,7 @@ static void try_end(struct kvm_probe *p, struct kvm_probe_try *t)
 	munmap(shared, sizeof(*shared));
 	t->shared = NULL;
 	p->elapsed_ms = (double)(monotonic_ns() - t->start_ns) / 1e6;
-	compute_slowdown(p);
+	kvm_probe_compute_slowdown(p);
 }
 
 /* A busy host is not a broken device: a try that runs out of time is
@@ -314,207 +314,6 @@ static void retry_if_timed_out(const struct sysroot *root, struct kvm_probe *p, 
 			 p->cpu_wait_ms >= 0 ? " (the probe process was not short of CPU)" : "");
 }
 
-static int record_errno(const char *key, const char *value, int *out, struct kvm_probe *p)
-{
-	if (strcmp(value, "ok") == 0) {
-		*out = 0;
-		return 0;
-	}
-	*out = errno_from_name(value);
-	if (*out == 0) {
-		snprintf(p->record_error, sizeof(p->record_error),
-			 "%.40s: \"%.40s\" is neither ok nor an errno name like EBUSY", key, value);
-		return -1;
-	}
-	return 0;
-}
-
-static int record_number(const char *key, const char *value, double *out, struct kvm_probe *p)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(value, &end);
-	if (errno || end == value || *end || !(*out > 0) || *out > 1e12) {
-		snprintf(p->record_error, sizeof(p->record_error),
-			 "%.40s: \"%.40s\" is not a positive number", key, value);
-		return -1;
-	}
-	return 0;
-}
-
-static int record_bool(const char *key, const char *value, bool *out, struct kvm_probe *p)
-{
-	if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0) {
-		*out = value[0] == 'y';
-		return 0;
-	}
-	snprintf(p->record_error, sizeof(p->record_error), "%.40s: \"%.40s\" is neither yes nor no", key, value);
-	return -1;
-}
-
-/* The KVM_CHECK_EXTENSION answer a record's key names, or NULL. */
-static int *capability_slot(struct kvm_probe *p, const char *key)
-{
-	const struct {
-		const char *key;
-		int *slot;
-	} caps[] = {
-		{ "nr_vcpus", &p->nr_vcpus }, { "max_vcpus", &p->max_vcpus }, { "nr_memslots", &p->nr_memslots },
-		{ "irqchip", &p->irqchip }, { "ipa_bits", &p->ipa_bits }, { "arm_el2", &p->arm_el2 },
-	};
-
-	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
-		if (strcmp(key, caps[i].key) == 0)
-			return caps[i].slot;
-	return NULL;
-}
-
-/* What the record's lines say besides the probe's own fields. */
-struct record_state {
-	int open_error, api_error, vm_error, guest_error;	/* the steps' errnos; 0 ok */
-	bool have_guest, have_native;				/* the two timings seen */
-};
-
-/* One "key=value" line of the record. */
-static int record_line(char *line, struct record_state *st, struct kvm_probe *p)
-{
-	char *eq = strchr(line, '='), *value;
-	double number;
-	int *slot;
-
-	if (!eq) {
-		snprintf(p->record_error, sizeof(p->record_error), "\"%.60s\" is not key=value", line);
-		return -1;
-	}
-	*eq = '\0';
-	value = eq + 1;
-	if (strcmp(line, "open") == 0)
-		return record_errno(line, value, &st->open_error, p);
-	if (strcmp(line, "api_version_error") == 0)
-		return record_errno(line, value, &st->api_error, p);
-	if (strcmp(line, "create_vm") == 0)
-		return record_errno(line, value, &st->vm_error, p);
-	if (strcmp(line, "guest") == 0)
-		return record_errno(line, value, &st->guest_error, p);
-	if (strcmp(line, "deadline_ms") == 0) {
-		long v = strtol(value, &eq, 10);
-
-		if (eq == value || *eq || v < 10 || v > 60000) {
-			snprintf(p->record_error, sizeof(p->record_error), "deadline_ms: \"%.40s\" is not 10 to 60000", value);
-			return -1;
-		}
-		p->deadline_ms = (int)v;
-		return 0;
-	}
-	if (strcmp(line, "timeout") == 0)
-		return record_bool(line, value, &p->timed_out, p);
-	if (strcmp(line, "host_busy") == 0)
-		return record_bool(line, value, &p->host_busy, p);
-	if (strcmp(line, "guest_finished") == 0)
-		return record_bool(line, value, &p->guest.finished, p);
-	if ((slot = capability_slot(p, line)) != NULL) {
-		long v = strtol(value, &eq, 10);
-
-		if (eq == value || *eq || v < 0 || v > 1000000) {
-			snprintf(p->record_error, sizeof(p->record_error), "%.20s: \"%.40s\" is not a count", line, value);
-			return -1;
-		}
-		*slot = (int)v;
-		return 0;
-	}
-	if (strcmp(line, "api_version") == 0) {
-		char *end;
-		long v = strtol(value, &end, 10);
-
-		if (end == value || *end || v < -1 || v > 1000000) {
-			snprintf(p->record_error, sizeof(p->record_error),
-				 "api_version: \"%.40s\" is not a number", value);
-			return -1;
-		}
-		p->api_version = (int)v;
-		return 0;
-	}
-	if (strcmp(line, "guest_ns_per_iteration") == 0 || strcmp(line, "native_ns_per_iteration") == 0) {
-		bool guest = line[0] == 'g';
-
-		if (record_number(line, value, &number, p) < 0)
-			return -1;
-		(guest ? &p->guest : &p->native)->ns_per_iteration = number;
-		*(guest ? &st->have_guest : &st->have_native) = true;
-		return 0;
-	}
-	snprintf(p->record_error, sizeof(p->record_error), "unknown key \"%.40s\"", line);
-	return -1;
-}
-
-/* The step that failed, from the errnos the lines gave; 0, or -1 with
- * p->record_error when a complete probe lacks its timings. */
-static int record_outcome(const struct record_state *st, struct kvm_probe *p)
-{
-	p->failed_step = PROBE_OPEN;
-	if (st->open_error > 0) {
-		p->error = st->open_error;
-		return 0;
-	}
-	p->failed_step = PROBE_API_VERSION;
-	if (p->api_version < 0) {
-		p->error = st->api_error > 0 ? st->api_error : ENOTTY;
-		return 0;
-	}
-	if (p->api_version != KVM_API_VERSION_EXPECTED)
-		return 0;
-	p->failed_step = PROBE_CREATE_VM;
-	if (st->vm_error) {
-		p->error = st->vm_error;
-		return 0;
-	}
-	p->failed_step = PROBE_GUEST;
-	if (st->guest_error) {
-		p->error = st->guest_error;
-		snprintf(p->detail, sizeof(p->detail), "recorded failure of the test guest");
-		return 0;
-	}
-	if (p->timed_out) {
-		snprintf(p->detail, sizeof(p->detail), "no answer within %d ms (recorded)%s", p->deadline_ms,
-			 p->host_busy ? ", the host too busy to tell" : "");
-		return 0;
-	}
-	if (!st->have_guest || !st->have_native) {
-		snprintf(p->record_error, sizeof(p->record_error),
-			 "guest_ns_per_iteration and native_ns_per_iteration are both needed");
-		return -1;
-	}
-	p->failed_step = PROBE_COMPLETE;
-	compute_slowdown(p);
-	return 0;
-}
-
-int kvm_probe_parse_record(const char *text, struct kvm_probe *p)
-{
-	struct record_state st = { .open_error = -1 };
-	char line[256];
-
-	p->api_version = KVM_API_VERSION_EXPECTED;
-	p->guest.finished = true;
-	while (*text) {
-		size_t len = strcspn(text, "\n");
-
-		if (len >= sizeof(line)) {
-			snprintf(p->record_error, sizeof(p->record_error), "a line is longer than %zu bytes",
-				 sizeof(line) - 1);
-			return -1;
-		}
-		memcpy(line, text, len);
-		line[len] = '\0';
-		text += len + (text[len] == '\n');
-		if (line[0] == '#' || line[0] == '\0')
-			continue;
-		if (record_line(line, &st, p) < 0)
-			return -1;
-	}
-	return record_outcome(&st, p);
-}
 
 /* A recorded device (DIR/dev/kvm.node) was opened, or refused, by whoever
  * collected it: the record's open= line says which.  A hand-made stand-in

@@ -84,6 +84,13 @@ void kvm_probe_end(struct kvm_probe *p, struct kvm_probe_try *t);
  * Returns 0, or -1 with p->record_error set. */
 int kvm_probe_parse_record(const char *text, struct kvm_probe *p);
 
+/* The record of p as kvm_probe_parse_record reads it, into record (at
+ * most size bytes); its length. */
+int kvm_probe_format_record(const struct kvm_probe *p, char *record, size_t size);
+
+/* p->slowdown from the guest's and the native loop's timings. */
+void kvm_probe_compute_slowdown(struct kvm_probe *p);
+
 bool kvm_probe_accelerated(const struct kvm_probe *p);
 
 /* Reaps the probe's child processes that were not gone when the probe
