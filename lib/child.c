@@ -156,9 +156,9 @@ enum child_watched child_watch(struct child *c, const struct child_watch *w)
 			}
 		if (n == 0)
 			return CHILD_END;
-		if (slice < 0)
-			return CHILD_DEADLINE;
-		rc = poll(pfd, (nfds_t)n, slice);
+		/* past the deadline, what has arrived is still read (the caller
+		 * may have been busy meanwhile), without waiting for more */
+		rc = poll(pfd, (nfds_t)n, slice < 0 ? 0 : slice);
 		if (w->on_tick)
 			w->on_tick(w->ctx, c);
 		if (rc < 0 && errno != EINTR) {
@@ -168,6 +168,9 @@ enum child_watched child_watch(struct child *c, const struct child_watch *w)
 		for (int i = 0; rc > 0 && i < n; i++)
 			if ((pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) && read_stream(c, which[i], w))
 				return CHILD_STOPPED;
+		if (slice < 0)	/* one look only: a child that writes on and on cannot hold us */
+			return c->fd[CHILD_STDOUT] < 0 && c->fd[CHILD_STDERR] < 0 && c->fd[CHILD_REPORT] < 0
+			       ? CHILD_END : CHILD_DEADLINE;
 	}
 }
 

@@ -74,7 +74,8 @@ struct child_output {
 
 bool child_collect(void *ctx, enum child_stream stream, const char *buf, size_t n);
 
-/* Reads the child's pipes until they end, on_data stops, or the deadline. */
+/* Reads the child's pipes until they end, on_data stops, or the deadline
+ * (what has arrived by then is read first). */
 enum child_watched child_watch(struct child *c, const struct child_watch *w);
 
 /* Waits for the child to exit until w->deadline_ms (0: as long as it takes),
