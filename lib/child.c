@@ -177,13 +177,16 @@ enum child_watched child_watch(struct child *c, const struct child_watch *w)
 bool child_collect(void *ctx, enum child_stream stream, const char *buf, size_t n)
 {
 	struct child_output *o = ctx;
-	size_t take = n < o->size - o->used ? n : o->size - o->used;
+	size_t room = o->size - o->used;
 
 	(void)stream;
-	if (take > 0)
-		memcpy(o->buf + o->used, buf, take);
-	o->used += take;
-	o->overflow |= take < n;
+	if (n > room) {
+		o->overflow = true;
+		n = room;
+	}
+	if (n > 0)
+		memcpy(o->buf + o->used, buf, n);
+	o->used += n;
 	return false;
 }
 

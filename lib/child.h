@@ -54,7 +54,7 @@ struct child_watch {
 	/* a chunk of one stream; returning true stops the watch */
 	bool (*on_data)(void *ctx, enum child_stream stream, const char *buf, size_t n);
 	/* at least every 100 ms and after every signal, while waiting */
-	void (*on_tick)(void *ctx, struct child *c);
+	void (*on_tick)(void *ctx, const struct child *c);
 	void *ctx;
 };
 

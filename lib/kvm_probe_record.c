@@ -2,6 +2,7 @@
  * (DIR/kvm-probe, "key=value" lines): written by kvm-ok --collect, read back
  * under --sysroot; both here, so that the two cannot drift apart */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,30 +50,26 @@ static int record_bool(const char *key, const char *value, bool *out, struct kvm
 }
 
 /* The KVM_CHECK_EXTENSION answers a record keeps, in its order. */
-#define RECORD_CAPS 6
+static const struct {
+	const char *key;
+	size_t offset;		/* of its int in struct kvm_probe */
+} record_caps[] = {
+	{ "nr_vcpus", offsetof(struct kvm_probe, nr_vcpus) },
+	{ "max_vcpus", offsetof(struct kvm_probe, max_vcpus) },
+	{ "nr_memslots", offsetof(struct kvm_probe, nr_memslots) },
+	{ "irqchip", offsetof(struct kvm_probe, irqchip) },
+	{ "ipa_bits", offsetof(struct kvm_probe, ipa_bits) },
+	{ "arm_el2", offsetof(struct kvm_probe, arm_el2) },
+};
 
-static void capability_slots(struct kvm_probe *p, const char *keys[RECORD_CAPS], int *slots[RECORD_CAPS])
-{
-	const char *const names[RECORD_CAPS] = { "nr_vcpus", "max_vcpus", "nr_memslots", "irqchip", "ipa_bits", "arm_el2" };
-	int *const where[RECORD_CAPS] = { &p->nr_vcpus, &p->max_vcpus, &p->nr_memslots, &p->irqchip, &p->ipa_bits,
-					  &p->arm_el2 };
-
-	for (int i = 0; i < RECORD_CAPS; i++) {
-		keys[i] = names[i];
-		slots[i] = where[i];
-	}
-}
+#define RECORD_CAPS (sizeof(record_caps) / sizeof(record_caps[0]))
 
 /* The KVM_CHECK_EXTENSION answer a record's key names, or NULL. */
 static int *capability_slot(struct kvm_probe *p, const char *key)
 {
-	const char *keys[RECORD_CAPS];
-	int *slots[RECORD_CAPS];
-
-	capability_slots(p, keys, slots);
-	for (int i = 0; i < RECORD_CAPS; i++)
-		if (strcmp(key, keys[i]) == 0)
-			return slots[i];
+	for (size_t i = 0; i < RECORD_CAPS; i++)
+		if (strcmp(key, record_caps[i].key) == 0)
+			return (int *)((char *)p + record_caps[i].offset);
 	return NULL;
 }
 
@@ -240,14 +237,13 @@ int kvm_probe_format_record(const struct kvm_probe *p, char *record, size_t size
 	if (p->failed_step == PROBE_API_VERSION && p->api_version < 0 && p->error && !p->timed_out)
 		len += snprintf(record + len, size - (size_t)len, "api_version_error=%s\n", errno_or_ok(p->error));
 	if (p->failed_step > PROBE_API_VERSION) {
-		struct kvm_probe caps = *p;
-		const char *keys[RECORD_CAPS];
-		int *slots[RECORD_CAPS];
-
 		/* an answer that failed (-1) is kept as 0, unknown */
-		capability_slots(&caps, keys, slots);
-		for (int i = 0; i < RECORD_CAPS; i++)
-			len += snprintf(record + len, size - (size_t)len, "%s=%d\n", keys[i], *slots[i] > 0 ? *slots[i] : 0);
+		for (size_t i = 0; i < RECORD_CAPS; i++) {
+			int answer = *(const int *)((const char *)p + record_caps[i].offset);
+
+			len += snprintf(record + len, size - (size_t)len, "%s=%d\n", record_caps[i].key,
+					answer > 0 ? answer : 0);
+		}
 		len += snprintf(record + len, size - (size_t)len, "create_vm=%s\n",
 				p->failed_step == PROBE_CREATE_VM ? errno_or_ok(p->error) : "ok");
 	}

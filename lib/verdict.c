@@ -64,7 +64,7 @@ const char *check_id_name(enum check_id id)
 	return (unsigned int)id < CHECK_ID_COUNT ? names[id] : "unknown";
 }
 
-const struct check *diag_find(const struct diagnosis *d, enum check_id id)
+static struct check *find_check(struct diagnosis *d, enum check_id id)
 {
 	for (int i = 0; i < d->nchecks; i++)
 		if (d->checks[i].id == id)
@@ -72,11 +72,16 @@ const struct check *diag_find(const struct diagnosis *d, enum check_id id)
 	return NULL;
 }
 
+const struct check *diag_find(const struct diagnosis *d, enum check_id id)
+{
+	return find_check((struct diagnosis *)d, id);	/* it changes nothing */
+}
+
 /* A check is made once: made again, it replaces the first in its place
  * (so the list never holds more than CHECK_ID_COUNT). */
 struct check *diag_check(struct diagnosis *d, enum check_id id, enum check_state state, const char *fmt, ...)
 {
-	struct check *c = (struct check *)diag_find(d, id);
+	struct check *c = find_check(d, id);
 	va_list ap;
 
 	if (!c)
@@ -101,7 +106,7 @@ void check_vset(struct check *c, const char *name, enum check_state state, const
  * --verbose); no such check: nothing to mark. */
 void diag_decisive(struct diagnosis *d, enum check_id id)
 {
-	struct check *c = (struct check *)diag_find(d, id);
+	struct check *c = find_check(d, id);
 
 	if (c)
 		c->decisive = true;

@@ -108,7 +108,7 @@ struct stopping {
 	double since;		/* when SIGTERM was sent; 0: not yet */
 };
 
-static void stop_on_signal(void *ctx, struct child *c)
+static void stop_on_signal(void *ctx, const struct child *c)
 {
 	const struct timespec now = { 0, 0 };
 	struct stopping *st = ctx;
@@ -231,7 +231,7 @@ static const char *root_password_hash(const struct build *b)
 }
 
 /* root's password: its field of etc/shadow replaced by the hash. */
-static int set_root_password(struct build *b)
+static int set_root_password(const struct build *b)
 {
 	const char *hash = root_password_hash(b), *field, *end;
 	char path[4200], *shadow, *line, *rebuilt;

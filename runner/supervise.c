@@ -101,7 +101,7 @@ static bool take_output(void *ctx, enum child_stream stream, const char *buf, si
 	return false;
 }
 
-static void pass_signal_on(void *ctx, struct child *c)
+static void pass_signal_on(void *ctx, const struct child *c)
 {
 	(void)ctx;
 	if (pending_signal) {
