@@ -2,6 +2,7 @@
 #include "host.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -44,9 +45,18 @@ enum host_arch host_arch_read(const struct sysroot *root, char *name, size_t siz
 	return HOST_ARCH_OTHER;
 }
 
+/* The CPUs this process may run on (taskset, a container's cpuset). */
+static int cpus_to_run_on(void)
+{
+	cpu_set_t set;
+
+	return sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
+}
+
 void host_gather(const struct sysroot *root, const struct host_options *opts, struct host_facts *f)
 {
 	static struct kvm_probe_try probe;
+	bool alongside;
 
 	memset(f, 0, sizeof(*f));
 	f->root = *root;
@@ -58,15 +68,18 @@ void host_gather(const struct sysroot *root, const struct host_options *opts, st
 	f->probe_requested = opts->probe;
 	/* the timed probe of a device runs in a process of its own while the
 	 * names of its owner and group and the setting are read here (the CPU
-	 * and the device's kind decide its bound, so they come first); a
-	 * snapshot's stand-in is judged by its record, read with the names */
+	 * and the device's kind decide its bound, so they come first), where
+	 * there is a CPU for each: on a host with one, what is read here would
+	 * be timed as the guest's.  A snapshot's stand-in is judged by its
+	 * record, read with the names. */
 	kvm_node_stat(root, &f->node);
-	if (opts->probe && f->node.kind == KVM_NODE_CHAR)
+	alongside = opts->probe && f->node.kind == KVM_NODE_CHAR && cpus_to_run_on() > 1;
+	if (alongside)
 		kvm_probe_begin(root, &f->node, probe_deadline(f, opts), &f->probe, &probe);
 	kvm_node_name(root, &f->node);
-	if (opts->probe && f->node.kind != KVM_NODE_CHAR)
-		kvm_probe_begin(root, &f->node, probe_deadline(f, opts), &f->probe, &probe);
 	setting_detect(root, &f->kernel, &f->setting);
+	if (opts->probe && !alongside)
+		kvm_probe_begin(root, &f->node, probe_deadline(f, opts), &f->probe, &probe);
 	if (opts->probe)
 		kvm_probe_end(&f->probe, &probe);
 }

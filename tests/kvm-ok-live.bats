@@ -40,3 +40,24 @@ load helpers/common
 	assert_line --partial "INFO: reason not-accelerated: /dev/kvm works but guest code runs"
 	assert_equal "${lines[-1]}" "KVM acceleration can NOT be used"
 }
+
+# the line number in an strace log of the first probe fork and of the first
+# read of /etc/group (the device's group name)
+first_line() { grep -n -m 1 -E "$2" "$1" | cut -d: -f1; }
+
+@test "live: the probe runs alongside the reading of names only where there is a CPU for each" {
+	command -v strace >/dev/null || skip "no strace"
+	command -v taskset >/dev/null || skip "no taskset"
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || skip "/dev/kvm is not usable by $(id -un) here"
+	[ "$(nproc)" -gt 1 ] || skip "one CPU to run on here"
+	strace -f -e trace=clone,clone3,openat -o "$BATS_TEST_TMPDIR/two" "$KVM_OK" -q || true
+	fork=$(first_line "$BATS_TEST_TMPDIR/two" '^[0-9]+ +clone')
+	group=$(first_line "$BATS_TEST_TMPDIR/two" '"/etc/group"')
+	[ -n "$fork" ] && [ -n "$group" ] || fail "no fork or no /etc/group read in the trace"
+	[ "$fork" -lt "$group" ] || fail "with $(nproc) CPUs the probe started after the names (line $fork, $group)"
+	# one CPU to run on: what the parent reads would be timed as the guest's
+	taskset -c 0 strace -f -e trace=clone,clone3,openat -o "$BATS_TEST_TMPDIR/one" "$KVM_OK" -q || true
+	fork=$(first_line "$BATS_TEST_TMPDIR/one" '^[0-9]+ +clone')
+	group=$(first_line "$BATS_TEST_TMPDIR/one" '"/etc/group"')
+	[ "$group" -lt "$fork" ] || fail "on one CPU the probe started before the names were read (line $fork, $group)"
+}
