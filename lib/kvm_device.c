@@ -166,6 +166,13 @@ static void read_recorded_node(const struct sysroot *root, struct kvm_node *node
 
 static void dev_node_stat(const struct sysroot *root, const char *dev_path, struct kvm_node *node);
 
+/* Whether stat found a file whose owner and group have names to look up. */
+static bool has_owner(const struct kvm_node *node)
+{
+	return node->kind != KVM_NODE_ABSENT && node->kind != KVM_NODE_ERROR && node->kind != KVM_NODE_LOOP &&
+	       node->kind != KVM_NODE_DANGLING;
+}
+
 void kvm_node_inspect(const struct sysroot *root, struct kvm_node *node)
 {
 	kvm_node_stat(root, node);
@@ -179,8 +186,7 @@ void kvm_node_stat(const struct sysroot *root, struct kvm_node *node)
 
 void kvm_node_name(const struct sysroot *root, struct kvm_node *node)
 {
-	if (node->kind == KVM_NODE_ABSENT || node->kind == KVM_NODE_ERROR || node->kind == KVM_NODE_LOOP ||
-	    node->kind == KVM_NODE_DANGLING)
+	if (!has_owner(node))
 		return;
 	names(node);
 	if (node->kind == KVM_NODE_STANDIN)
@@ -190,8 +196,7 @@ void kvm_node_name(const struct sysroot *root, struct kvm_node *node)
 void dev_node_inspect(const struct sysroot *root, const char *dev_path, struct kvm_node *node)
 {
 	dev_node_stat(root, dev_path, node);
-	if (node->kind != KVM_NODE_ABSENT && node->kind != KVM_NODE_ERROR && node->kind != KVM_NODE_LOOP &&
-	    node->kind != KVM_NODE_DANGLING)
+	if (has_owner(node))
 		names(node);
 }
 
