@@ -73,6 +73,8 @@ static _Noreturn void run_child(const struct child_spec *s, int pipes[CHILD_STRE
 	place_stream(s->in, STDIN_FILENO, null, -1);
 	place_stream(s->out, STDOUT_FILENO, null, pipes[CHILD_STDOUT][1]);
 	place_stream(s->err, STDERR_FILENO, null, pipes[CHILD_STDERR][1]);
+	if (s->own_group)
+		setpgid(0, 0);
 	if (s->fn)
 		_exit(s->fn(s->arg, pipes[CHILD_REPORT][1]));
 	sigemptyset(&none);
@@ -94,6 +96,7 @@ int child_start(struct child *c, const struct child_spec *s)
 
 	c->pid = -1;
 	c->reaped = false;
+	c->group = false;
 	c->status = 0;
 	for (int k = 0; k < CHILD_STREAMS; k++)
 		c->fd[k] = -1;
@@ -110,6 +113,9 @@ int child_start(struct child *c, const struct child_spec *s)
 		goto fail;
 	if (c->pid == 0)
 		run_child(s, pipes);
+	c->group = s->own_group;
+	if (c->group)
+		setpgid(c->pid, c->pid);	/* either side may come first */
 	for (int k = 0; k < CHILD_STREAMS; k++)
 		if (wanted[k]) {
 			close(pipes[k][1]);
@@ -246,7 +252,15 @@ int child_reap(struct child *c, const struct child_watch *w)
 void child_signal(const struct child *c, int sig)
 {
 	if (c->pid > 0 && !c->reaped)
-		kill(c->pid, sig);
+		kill(c->group ? -c->pid : c->pid, sig);
+}
+
+/* Right after the reap: the kernel does not give the ID to a new process
+ * while the group has a member, and nothing runs here in between. */
+void child_kill_group(const struct child *c)
+{
+	if (c->pid > 0 && c->group)
+		kill(-c->pid, SIGKILL);
 }
 
 int child_exit_code(const struct child *c)

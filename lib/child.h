@@ -32,6 +32,7 @@ struct child_spec {
 	bool report;		/* fn gets the write end of a pipe child_watch reads */
 	bool empty_env;		/* the program starts with no environment */
 	bool default_signals;	/* SIGINT, SIGTERM, SIGHUP at their defaults (not ignored) */
+	bool own_group;		/* a process group of its own: child_signal reaches what it starts */
 	int in, out, err;	/* a descriptor, CHILD_NULL, CHILD_PIPE (out, err) or CHILD_KEEP */
 };
 
@@ -40,6 +41,7 @@ struct child {
 	int fd[CHILD_STREAMS];	/* read ends of its pipes, -1 when none or closed */
 	int status;		/* its wait status, once reaped */
 	bool reaped;
+	bool group;		/* it leads a process group of its own */
 };
 
 /* Starts the child.  0, or -1 with errno (nothing is left open or running).
@@ -83,8 +85,14 @@ enum child_watched child_watch(struct child *c, const struct child_watch *w);
  * deadline came first. */
 int child_reap(struct child *c, const struct child_watch *w);
 
-/* Sends sig unless it was reaped. */
+/* Sends sig unless it was reaped (to its whole process group when it
+ * has one of its own). */
 void child_signal(const struct child *c, int sig);
+
+/* SIGKILL to what is left of its process group once it was reaped (a
+ * stopped tool's own children, which could go on writing); nothing
+ * without a group of its own. */
+void child_kill_group(const struct child *c);
 
 /* The exit status, or 128 + the signal that ended it. */
 int child_exit_code(const struct child *c);

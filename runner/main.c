@@ -495,6 +495,11 @@ static int make_image(struct options *o)
 		}
 		o->debian.suite = running_suite;
 	}
+	if (o->debian.bootstrap && strcmp(o->debian.bootstrap, "mmdebstrap") != 0 &&
+	    strcmp(o->debian.bootstrap, "debootstrap") != 0) {
+		fprintf(stderr, "%s: --bootstrap %s: give mmdebstrap or debootstrap\n", prog, cli_shown(o->debian.bootstrap));
+		return EXIT_USAGE;
+	}
 	if (!o->debian.size)
 		o->debian.size = "2G";
 	if (!image_size_ok(o->debian.size)) {

@@ -33,8 +33,9 @@ void usage(FILE *out)
 		"  --append STRING      more kernel arguments\n"
 		"  --selftest           boot the bundled micro guest and report speeds\n"
 		"  --disk IMAGE         boot a disk made by --make-debian-root (its kernel beside it)\n"
-		"  --make-debian-root IMAGE  debootstrap a bootable Debian disk image (root; see runner(1)):\n"
-		"       [--suite SUITE (the running release)] [--size 2G] [--packages a,b] [--mirror URL]\n"
+		"  --make-debian-root IMAGE  a bootable Debian disk image (mmdebstrap as root or a user,\n"
+		"       else debootstrap as root; see runner(1)): [--suite SUITE (the running release)]\n"
+		"       [--size 2G] [--packages a,b] [--mirror URL] [--bootstrap mmdebstrap|debootstrap]\n"
 		"       [--root-password-file FILE] [--first-boot SCRIPT]; IMAGE.qcow2 gives qcow2\n"
 		"  --probe-timeout MS   bound of the /dev/kvm probe (as kvm-ok)\n"
 		"  --sysroot DIR        judge KVM on the host image under DIR (tests)\n"
@@ -72,6 +73,7 @@ static const struct {
 	{ "mirror", offsetof(struct options, debian.mirror) },
 	{ "root-password-file", offsetof(struct options, debian.root_password_file) },
 	{ "first-boot", offsetof(struct options, debian.first_boot) },
+	{ "bootstrap", offsetof(struct options, debian.bootstrap) },
 };
 
 #define STRING_OPTIONS (sizeof(string_options) / sizeof(string_options[0]))
@@ -185,8 +187,8 @@ static int take_option(struct options *o, int c, const char *value)
 static int check_combinations(const struct options *o)
 {
 	if ((o->debian.suite || o->debian.size || o->debian.packages || o->debian.mirror ||
-	     o->debian.root_password_file || o->debian.first_boot) && !o->debian.image) {
-		fprintf(stderr, "%s: --suite, --size, --packages, --mirror, --root-password-file and --first-boot "
+	     o->debian.root_password_file || o->debian.first_boot || o->debian.bootstrap) && !o->debian.image) {
+		fprintf(stderr, "%s: --suite, --size, --packages, --mirror, --root-password-file, --first-boot and --bootstrap "
 			"go with --make-debian-root\n", prog);
 		return -1;
 	}

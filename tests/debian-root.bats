@@ -1,10 +1,15 @@
 #!/usr/bin/env bats
-# runner --make-debian-root and --disk: a Debian disk built with debootstrap,
-# then booted under TCG; its first-boot script reports the Debian version
-# and powers the guest off.  Slow (a few minutes); skipped where the Debian
-# archive cannot be reached or without root.
+# runner --make-debian-root and --disk: Debian disks built with mmdebstrap,
+# one as root, one as a normal user (--mode=unshare, in a user namespace of
+# its subordinate IDs), at the same time; then each booted under TCG (the
+# user's by the user), where its first-boot script reports the Debian
+# version and powers the guest off.  Slow (two or three minutes); skipped
+# where the Debian archive cannot be reached or without root; the user's
+# build is skipped where the kernel gives that user no namespace (a chroot).
 
 load helpers/common
+
+MM_USER=kvmhost-mm	# the normal user of the unprivileged build, made (and removed) here
 
 setup_file() {
 	local top dir
@@ -13,44 +18,114 @@ setup_file() {
 	# the guests run build/'s tools (not sanitized: the guest has no ASan
 	# runtime); the sanitizer pass (BUILD=build-san) does not repeat them
 	if [ "${BUILD:-$top/build}" != "$top/build" ]; then echo "the sanitizer pass does not repeat the VM guests" > "$BATS_FILE_TMPDIR/skip"; return; fi
-	if [ "$(id -u)" -ne 0 ]; then echo "needs root (debootstrap)" > "$dir/skip"; return; fi
-	for t in /usr/sbin/debootstrap /sbin/mkfs.ext4 /usr/bin/qemu-system-x86_64 /sbin/debugfs; do
+	if [ "$(id -u)" -ne 0 ]; then echo "needs root (debootstrap, and a user to add)" > "$dir/skip"; return; fi
+	for t in /usr/bin/mmdebstrap /usr/sbin/debootstrap /sbin/mkfs.ext4 /usr/bin/qemu-system-x86_64 /usr/bin/qemu-img /sbin/debugfs; do
 		[ -x "$t" ] || { echo "$t is missing" > "$dir/skip"; return; }
 	done
 	# one write, starting on a line of its own: systemd writes its status
 	# lines to the same console meanwhile, and may be mid-line
 	printf '#!/bin/sh\nprintf "\\n@@@ DEBIAN %%s %%s\\n" "$(cat /etc/debian_version)" "$(uname -r)" > /dev/console\nsystemctl poweroff\n' > "$dir/first-boot"
+	chmod 644 "$dir/first-boot"
+	user_ready > "$dir/user-skip" 2>&1 && rm "$dir/user-skip"
+	if [ ! -f "$dir/user-skip" ]; then
+		cp "$dir/first-boot" "$USER_DIR/first-boot"
+		record_status "$dir/user-make.status" runuser -u "$MM_USER" -- "$top/build/runner" --make-debian-root \
+			"$USER_DIR/debian.qcow2" --size 1500M --first-boot "$USER_DIR/first-boot" > "$dir/user-make.log" 2>&1 &
+	fi
 	record_status "$dir/make.status" "$top/build/runner" --make-debian-root "$dir/debian.img" --size 1500M \
 		--first-boot "$dir/first-boot" > "$dir/make.log" 2>&1
-	if [ "$(cat "$dir/make.status")" != 0 ] && grep -qE "Failed getting release file|Couldn't download|Could not resolve|unable to fetch" "$dir/make.log"; then
+	wait
+	if [ "$(cat "$dir/make.status")" != 0 ] && grep -qE "Failed to fetch|Failed getting release file|Couldn't download|Could not resolve|unable to fetch" "$dir/make.log"; then
 		echo "the Debian archive cannot be reached: $(grep -m1 -E 'Failed|download|resolve|fetch' "$dir/make.log")" > "$dir/skip"
 		return
 	fi
-	[ -f "$dir/debian.img" ] || { echo "no image made" > "$dir/boot.log"; echo none > "$dir/boot.status"; return 0; }
+	# the two boots side by side too (each QEMU is one TCG thread)
+	[ -f "$dir/user-skip" ] || boot "$USER_DIR/debian.qcow2" "$dir/user-boot" runuser -u "$MM_USER" -- &
+	boot "$dir/debian.img" "$dir/boot"
+	wait
+}
+
+# The normal user, its subordinate IDs and a directory of its own; says why
+# not (and fails) where its build cannot run here.
+user_ready() {
+	if ! id "$MM_USER" >/dev/null 2>&1; then
+		useradd -m -s /bin/sh "$MM_USER" || { echo "cannot add the user $MM_USER"; return 1; }
+	fi
+	if ! grep -q "^$MM_USER:" /etc/subuid; then
+		usermod --add-subuids 300000-365535 --add-subgids 300000-365535 "$MM_USER" || { echo "cannot give $MM_USER subordinate IDs"; return 1; }
+	fi
+	[ -x /usr/bin/newuidmap ] || { echo "newuidmap is missing (uidmap)"; return 1; }
+	runuser -u "$MM_USER" -- unshare --user true 2>/dev/null ||
+		{ echo "the kernel gives $MM_USER no user namespace here (in a chroot it never does)"; return 1; }
+	USER_DIR=$(mktemp -d /tmp/kvmhost-mm.XXXXXX)
+	chmod 755 "$USER_DIR"
+	chown "$MM_USER:" "$USER_DIR"
+	echo "$USER_DIR" > "$BATS_FILE_TMPDIR/user-dir"
+}
+
+# boot IMAGE PREFIX [COMMAND...]: runner --disk under TCG, its status and output
+boot() {
+	local image=$1 prefix=$2 top
+	shift 2
+	top=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	[ -f "$image" ] || { echo "no image made" > "$prefix.log"; echo none > "$prefix.status"; return 0; }
 	# systemd's status lines show where a boot that does not finish stopped
-	record_status "$dir/boot.status" env XDG_CACHE_HOME="$dir/cache" timeout 400 "$top/build/runner" --accel=tcg \
-		--disk "$dir/debian.img" --append systemd.show_status=1 > "$dir/boot.log" 2>&1 < /dev/null
+	record_status "$prefix.status" "$@" env XDG_CACHE_HOME="$(dirname "$image")/cache" timeout 400 "$top/build/runner" \
+		--accel=tcg --disk "$image" --append systemd.show_status=1 > "$prefix.log" 2>&1 < /dev/null
+}
+
+teardown_file() {
+	if [ -f "$BATS_FILE_TMPDIR/user-dir" ]; then rm -rf "$(cat "$BATS_FILE_TMPDIR/user-dir")"; fi
+	if id "$MM_USER" >/dev/null 2>&1; then userdel -r "$MM_USER" 2>/dev/null || true; fi
+	sed -i "/^$MM_USER:/d" /etc/subuid /etc/subgid 2>/dev/null || true
 }
 
 setup() {
 	if [ -f "$BATS_FILE_TMPDIR/skip" ]; then skip "$(cat "$BATS_FILE_TMPDIR/skip")"; fi
+	if [ -f "$BATS_FILE_TMPDIR/user-dir" ]; then USER_DIR=$(cat "$BATS_FILE_TMPDIR/user-dir"); fi
 }
 
-@test "make-debian-root: the image, its kernel and initramfs, step by step, nothing partial left" {
+user_build_ready() {
+	if [ -f "$BATS_FILE_TMPDIR/user-skip" ]; then skip "$(cat "$BATS_FILE_TMPDIR/user-skip")"; fi
+}
+
+# A boot's report: the running release's Debian and a kernel (Debian 12:
+# 12.x with 6.1, 13: 13.x with 6.12)
+assert_booted() {
+	local prefix=$1 major
+	[ "$(cat "$prefix.status")" = 0 ] || fail "runner --disk exit status $(cat "$prefix.status") (124: stopped after 400 s); its last lines: $(tr -d '\r' < "$prefix.log" | tail -n 30)"
+	major=$(cut -d. -f1 /etc/debian_version)
+	grep -qE "^@@@ DEBIAN $major\.[0-9]+ [0-9]+\.[0-9]+\." <(tr -d '\r' < "$prefix.log") || fail "no Debian $major report from the guest: $(tail -n 30 "$prefix.log")"
+	grep -qE "^runner: first guest output [0-9]+ ms after QEMU started$" "$prefix.log"
+}
+
+# Nothing of a build left: no private directory beside IMAGE, no work
+# directory or log in /var/tmp, no bootstrapper still running.
+assert_nothing_left() {
+	local image=$1
+	[ -z "$(ls -a "$(dirname "$image")" | grep -F ".$(basename "$image").runner-")" ] || fail "private directory left: $(ls -a "$(dirname "$image")")"
+	[ -z "$(ls /var/tmp | grep '^runner-debian-root\.')" ] || fail "work directory left in /var/tmp: $(ls -l /var/tmp)"
+	! pgrep -f "(mmdebstrap|debootstrap).*runner-debian-root" >/dev/null || fail "the bootstrapper still runs: $(pgrep -af 'mmdebstrap|debootstrap')"
+}
+
+@test "make-debian-root as root: mmdebstrap --mode=root, the image, its kernel and initramfs, step by step, nothing partial left" {
 	dir=$BATS_FILE_TMPDIR
 	[ "$(cat "$dir/make.status")" = 0 ] || fail "make-debian-root exit status $(cat "$dir/make.status"): $(tail -n 30 "$dir/make.log")"
-	for step in 1 2 3 4 5; do
+	grep -q "^runner: \[1/5\] mmdebstrap --mode=root: a minimal Debian with its kernel and systemd (0 s)$" "$dir/make.log" || fail "$(cat "$dir/make.log")"
+	for step in 2 3 4 5; do
 		grep -q "^runner: \[$step/5\] " "$dir/make.log" || fail "no step $step: $(cat "$dir/make.log")"
 	done
 	[ -f "$dir/debian.img" ] && [ -f "$dir/debian.img.vmlinuz" ] && [ -f "$dir/debian.img.initrd" ] || fail "files missing"
-	[ ! -e "$dir/debian.img.partial" ] || fail "a partial image was left"
 	grep -q "^runner: $dir/debian.img made in [0-9]* s; boot it with: runner --disk $dir/debian.img$" "$dir/make.log"
+	assert_nothing_left "$dir/debian.img"
 }
 
-@test "make-debian-root: root is locked, the hostname and fstab are set (read without mounting)" {
+@test "make-debian-root: root is locked, the hostname and fstab are set, etc/shadow stays root:shadow (read without mounting)" {
 	img=$BATS_FILE_TMPDIR/debian.img
 	run /sbin/debugfs -R "cat /etc/shadow" "$img"
 	assert_line --regexp '^root:!:'
+	run /sbin/debugfs -R "stat /etc/shadow" "$img"
+	assert_line --regexp '^User: +0 +Group: +42 '
 	run /sbin/debugfs -R "cat /etc/hostname" "$img"
 	assert_line debian
 	run /sbin/debugfs -R "cat /etc/fstab" "$img"
@@ -58,12 +133,49 @@ setup() {
 }
 
 @test "runner --disk: the image boots under TCG, reports its Debian version, and powers off cleanly" {
+	assert_booted "$BATS_FILE_TMPDIR/boot"
+}
+
+@test "make-debian-root as a normal user: mmdebstrap --mode=unshare, the files the user's, the tree owned by root inside, nothing left" {
+	user_build_ready
 	dir=$BATS_FILE_TMPDIR
-	[ "$(cat "$dir/boot.status")" = 0 ] || fail "runner --disk exit status $(cat "$dir/boot.status") (124: stopped after 400 s); its last lines: $(tr -d '\r' < "$dir/boot.log" | tail -n 30)"
-	# the running release by default (Debian 12: 12.x with 6.1, 13: 13.x with 6.12)
-	major=$(cut -d. -f1 /etc/debian_version)
-	grep -qE "^@@@ DEBIAN $major\.[0-9]+ [0-9]+\.[0-9]+\." <(tr -d '\r' < "$dir/boot.log") || fail "no Debian $major report from the guest: $(tail -n 30 "$dir/boot.log")"
-	grep -qE "^runner: first guest output [0-9]+ ms after QEMU started$" "$dir/boot.log"
+	[ "$(cat "$dir/user-make.status")" = 0 ] || fail "exit status $(cat "$dir/user-make.status"): $(tail -n 30 "$dir/user-make.log")"
+	range=$(grep "^$MM_USER:" /etc/subuid | head -n 1 | awk -F: '{ print $2 "-" $2 + $3 - 1 }')
+	grep -q "^runner: \[1/6\] mmdebstrap --mode=unshare, as $MM_USER in a user namespace of IDs $range: a minimal Debian with its kernel and systemd (0 s)$" "$dir/user-make.log" || fail "$(cat "$dir/user-make.log")"
+	grep -q "^runner: \[5/6\] qemu-img convert: to qcow2" "$dir/user-make.log"
+	grep -q "^runner: $USER_DIR/debian.qcow2 made in [0-9]* s; boot it with: runner --disk $USER_DIR/debian.qcow2$" "$dir/user-make.log"
+	for f in debian.qcow2 debian.qcow2.vmlinuz debian.qcow2.initrd; do
+		assert_equal "$(stat -c %U "$USER_DIR/$f")" "$MM_USER"
+	done
+	assert_nothing_left "$USER_DIR/debian.qcow2"
+	qemu-img convert -O raw "$USER_DIR/debian.qcow2" "$dir/user.raw"
+	run /sbin/debugfs -R "stat /etc/shadow" "$dir/user.raw"
+	assert_line --regexp '^User: +0 +Group: +42 '
+	run /sbin/debugfs -R "cat /etc/shadow" "$dir/user.raw"
+	assert_line --regexp '^root:!:'
+	run /sbin/debugfs -R "stat /usr/local/sbin/first-boot" "$dir/user.raw"
+	assert_line --regexp '^User: +0 +Group: +0 '
+	rm -f "$dir/user.raw"
+}
+
+@test "runner --disk as that user: its image boots under TCG and reports its Debian version" {
+	user_build_ready
+	assert_booted "$BATS_FILE_TMPDIR/user-boot"
+}
+
+@test "make-debian-root as a normal user: no subordinate IDs, debootstrap, a refused user namespace: each says what to do, nothing made" {
+	user_build_ready
+	run runuser -u nobody -- "$BUILD/runner" --make-debian-root "$USER_DIR/n.img"
+	assert_failure 1
+	assert_output "runner: as a normal user, the Debian tree is made in a user namespace mapped to subordinate IDs, but /etc/subuid has no line for nobody: as root, usermod --add-subuids 100000-165535 --add-subgids 100000-165535 nobody (a range no other user has); or run --make-debian-root as root"
+	run runuser -u "$MM_USER" -- "$BUILD/runner" --make-debian-root "$USER_DIR/n.img" --bootstrap debootstrap
+	assert_failure 1
+	assert_output "runner: --make-debian-root $USER_DIR/n.img: debootstrap needs root: sudo runner --make-debian-root ...; or, as a normal user, mmdebstrap --mode=unshare: apt-get install mmdebstrap uidmap"
+	# as Docker's default seccomp profile does
+	run runuser -u "$MM_USER" -- "$BUILD/test/deny-ioctl" unshare "$BUILD/runner" --make-debian-root "$USER_DIR/n.img"
+	assert_failure 1
+	assert_output --regexp "^runner: the kernel refused an unprivileged user namespace \(unshare: Operation not permitted\); .*; or run --make-debian-root as root$"
+	[ -z "$(ls -a "$USER_DIR" | grep 'n\.img')" ] || fail "left: $(ls -a "$USER_DIR")"
 }
 
 @test "make-debian-root: --size is checked before anything starts (1G to 16T, K/M/G/T)" {
@@ -93,10 +205,9 @@ setup() {
 	# SIGPIPE ended the run where it stood: IMAGE.partial and the work
 	# directory in /var/tmp stayed
 	run bash -c '"$1" --make-debian-root "$2" --size 1G 2>&1 | head -n 1' _ "$BUILD/runner" "$BATS_FILE_TMPDIR/pipe.img"
-	assert_output --partial "runner: [1/5] debootstrap"
+	assert_output --partial "runner: [1/5] mmdebstrap --mode=root"
 	[ -z "$(ls "$BATS_FILE_TMPDIR" | grep '^pipe\.img')" ] || fail "left behind: $(ls "$BATS_FILE_TMPDIR")"
-	[ -z "$(ls /var/tmp | grep '^runner-debian-root\.')" ] || fail "work directory left in /var/tmp"
-	[ -z "$(pgrep -f "debootstrap.*$BATS_FILE_TMPDIR")" ] || fail "debootstrap still runs"
+	assert_nothing_left "$BATS_FILE_TMPDIR/pipe.img"
 }
 
 @test "make-debian-root: an existing image is refused" {
@@ -105,32 +216,56 @@ setup() {
 	assert_output "runner: $BATS_FILE_TMPDIR/debian.img exists already: give a new image name"
 }
 
-@test "make-debian-root: a failing step says which, shows debootstrap's lines, and leaves nothing behind" {
-	run "$BUILD/runner" --make-debian-root "$BATS_FILE_TMPDIR/bad.img" --mirror http://127.0.0.1:9/debian
+@test "make-debian-root: a failing step says which, shows the bootstrapper's lines, and leaves nothing behind (mmdebstrap, debootstrap, a normal user's)" {
+	suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
+	for tool in mmdebstrap debootstrap; do
+		run "$BUILD/runner" --make-debian-root "$BATS_FILE_TMPDIR/bad.img" --mirror http://127.0.0.1:9/debian --bootstrap $tool
+		assert_failure 1
+		assert_line --index 0 --partial "runner: [1/5] $tool"
+		assert_line "runner: step 1 failed: $tool of $suite did not succeed; its last lines:"
+		assert_line --regexp "^  \| "
+		[ -z "$(ls -a "$BATS_FILE_TMPDIR" | grep 'bad\.img')" ] || fail "left behind: $(ls -a "$BATS_FILE_TMPDIR")"
+		assert_nothing_left "$BATS_FILE_TMPDIR/bad.img"
+	done
+	[ ! -f "$BATS_FILE_TMPDIR/user-skip" ] || return 0
+	# the user's tree is owned by its subordinate IDs: removed from the namespace
+	run runuser -u "$MM_USER" -- "$BUILD/runner" --make-debian-root "$USER_DIR/bad.img" --mirror http://127.0.0.1:9/debian
 	assert_failure 1
-	assert_line --partial "runner: step 1 failed: debootstrap of $(. /etc/os-release && echo "$VERSION_CODENAME") did not succeed; its last lines:"
-	assert_line --regexp "^  \| "
-	[ -z "$(ls "$BATS_FILE_TMPDIR" | grep '^bad\.img')" ] || fail "left behind: $(ls "$BATS_FILE_TMPDIR")"
-	[ -z "$(ls /var/tmp | grep '^runner-debian-root\.')" ] || fail "work directory left in /var/tmp"
+	assert_line "runner: step 1 failed: mmdebstrap of $suite did not succeed; its last lines:"
+	[ -z "$(ls -a "$USER_DIR" | grep 'bad\.img')" ] || fail "left behind: $(ls -a "$USER_DIR")"
+	assert_nothing_left "$USER_DIR/bad.img"
 }
 
-@test "make-debian-root stopped by SIGTERM or SIGINT: debootstrap stopped, the work directory and partial files removed, the signal's status" {
-	dir=$BATS_FILE_TMPDIR/stopped
-	mkdir -p "$dir"
-	for sig in TERM INT; do
-		before=$(ls -d /var/tmp/runner-debian-root.* 2>/dev/null | wc -l)
-		env --default-signal=INT "$BUILD/runner" --make-debian-root "$dir/img-$sig" --size 1500M > "$dir/log-$sig" 2>&1 &
-		pid=$!
-		for _ in $(seq 100); do grep -q '^runner: \[1/5\]' "$dir/log-$sig" && break; sleep 0.1; done
-		sleep 2	# debootstrap is at work
-		kill -s "$sig" "$pid"
-		status=0
-		wait "$pid" || status=$?
-		assert_equal "$status" "$((128 + $(kill -l "$sig")))"
-		grep -q "^runner: stopped by signal $(kill -l "$sig") at step 1; its work directory and partial files are removed" \
-			"$dir/log-$sig" || fail "$(cat "$dir/log-$sig")"
-		assert_equal "$(ls -d /var/tmp/runner-debian-root.* 2>/dev/null | wc -l)" "$before"
-		[ -z "$(ls "$dir" | grep "img-$sig")" ] || fail "left: $(ls "$dir")"
-		! pgrep -f "debootstrap.*runner-debian-root" >/dev/null || fail "debootstrap still runs"
-	done
+# stop NAME SIGNAL [COMMAND...]: starts a build in $STOP_DIR, sends SIGNAL
+# while the bootstrapper is at work, and checks the run ended as the signal
+# would have, with nothing of it left
+stop_build() {
+	local name=$1 sig=$2 pid status private
+	shift 2
+	"$@" env --default-signal=INT "$BUILD/runner" --make-debian-root "$STOP_DIR/$name" --size 1500M > "$BATS_FILE_TMPDIR/log-$name" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do grep -q '^runner: \[1/5\]' "$BATS_FILE_TMPDIR/log-$name" && break; sleep 0.1; done
+	sleep 3	# the bootstrapper is at work
+	# meanwhile the partial files are in a directory no one else can enter
+	private=$(ls -d "$STOP_DIR/.$name.runner-"*)
+	assert_equal "$(stat -c %a "$private")" 700
+	assert_equal "$(ls "$private" | tr '\n' ' ')" "image initrd vmlinuz "
+	kill -s "$sig" "$(pgrep -f -n "^$BUILD/runner --make-debian-root $STOP_DIR/$name")"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" = "$((128 + $(kill -l "$sig")))" ] || fail "status $status: $(cat "$BATS_FILE_TMPDIR/log-$name")"
+	grep -q "^runner: stopped by signal $(kill -l "$sig") at step 1; its work directory and partial files are removed" \
+		"$BATS_FILE_TMPDIR/log-$name" || fail "$(cat "$BATS_FILE_TMPDIR/log-$name")"
+	[ -z "$(ls -a "$STOP_DIR" | grep -F "$name")" ] || fail "left: $(ls -a "$STOP_DIR")"
+	assert_nothing_left "$STOP_DIR/$name"
+}
+
+@test "make-debian-root stopped by SIGTERM or SIGINT (as root and as a normal user): the bootstrapper stopped, the work directory and partial files removed, the signal's status" {
+	STOP_DIR=$BATS_FILE_TMPDIR/stopped
+	mkdir -p "$STOP_DIR"
+	stop_build img-TERM TERM
+	stop_build img-INT INT
+	[ ! -f "$BATS_FILE_TMPDIR/user-skip" ] || return 0
+	STOP_DIR=$USER_DIR
+	stop_build img-user TERM runuser -u "$MM_USER" --
 }

@@ -126,8 +126,8 @@ with_running_cmdline() {
 	printf 'kvm_amd.avic=1\n' > "$HOST/proc/cmdline"
 	cp "$BUILD/modload" "$HOST_TMP/modload"
 	chmod -R a+rX "$HOST_TMP"
-	# the kernel refuses a user namespace to a process in a chroot (as CI's
-	# Debian 13 runs the suite): there the honest note is the answer
+	# the kernel refuses a user namespace to a process in a chroot: there the
+	# honest note is the answer
 	if ! setpriv --reuid=nobody --regid=nogroup --clear-groups -- unshare --user true 2>/dev/null; then
 		with_running_cmdline "quiet kvm_amd.npt=0" \
 			setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$HOST_TMP/modload" --sysroot "$HOST" --dry-run

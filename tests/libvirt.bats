@@ -116,7 +116,7 @@ setup() {
 
 # In the holder's mount namespace, with its root and working directory:
 # entering a mount namespace alone resets the root to the namespace's own,
-# which in a chroot (Debian 13's CI run) is the machine's, not the chroot's.
+# which in a chroot is the machine's, not the chroot's.
 in_ns() {
 	local holder
 	holder=$(cat "$BATS_FILE_TMPDIR/holder")
