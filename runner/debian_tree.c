@@ -152,6 +152,9 @@ int configure_tree(void *arg)
 		close(in);
 		if (n < 0)
 			return fail(b, "--first-boot %s: %s", b->o->first_boot, strerror(errno));
+		if ((size_t)n == sizeof(buf) - 1)
+			return fail(b, "--first-boot %s: over %zu bytes; give a shorter script (it may run a longer one)",
+				    b->o->first_boot, sizeof(buf) - 2);
 		buf[n] = '\0';
 		snprintf(path, sizeof(path), "%s/usr/local/sbin", b->root);
 		mkdir(path, 0755);

@@ -29,8 +29,13 @@ setup_file() {
 	user_ready > "$dir/user-skip" 2>&1 && rm "$dir/user-skip"
 	if [ ! -f "$dir/user-skip" ]; then
 		cp "$dir/first-boot" "$USER_DIR/first-boot"
+		# a root password too: hashed in the user's namespace
+		echo "kvmhost test password" > "$USER_DIR/root-password"
+		chown "$MM_USER:" "$USER_DIR/root-password"
+		chmod 600 "$USER_DIR/root-password"
 		record_status "$dir/user-make.status" runuser -u "$MM_USER" -- "$top/build/runner" --make-debian-root \
-			"$USER_DIR/debian.qcow2" --size 1500M --first-boot "$USER_DIR/first-boot" > "$dir/user-make.log" 2>&1 &
+			"$USER_DIR/debian.qcow2" --size 1500M --first-boot "$USER_DIR/first-boot" \
+			--root-password-file "$USER_DIR/root-password" > "$dir/user-make.log" 2>&1 &
 	fi
 	record_status "$dir/make.status" "$top/build/runner" --make-debian-root "$dir/debian.img" --size 1500M \
 		--first-boot "$dir/first-boot" > "$dir/make.log" 2>&1
@@ -136,7 +141,7 @@ assert_nothing_left() {
 	assert_booted "$BATS_FILE_TMPDIR/boot"
 }
 
-@test "make-debian-root as a normal user: mmdebstrap --mode=unshare, the files the user's, the tree owned by root inside, nothing left" {
+@test "make-debian-root as a normal user: mmdebstrap --mode=unshare, the files the user's, the tree owned by root inside, its root password hashed, nothing left" {
 	user_build_ready
 	dir=$BATS_FILE_TMPDIR
 	[ "$(cat "$dir/user-make.status")" = 0 ] || fail "exit status $(cat "$dir/user-make.status"): $(tail -n 30 "$dir/user-make.log")"
@@ -151,8 +156,12 @@ assert_nothing_left() {
 	qemu-img convert -O raw "$USER_DIR/debian.qcow2" "$dir/user.raw"
 	run /sbin/debugfs -R "stat /etc/shadow" "$dir/user.raw"
 	assert_line --regexp '^User: +0 +Group: +42 '
+	# --root-password-file: a yescrypt hash, not the password
 	run /sbin/debugfs -R "cat /etc/shadow" "$dir/user.raw"
-	assert_line --regexp '^root:!:'
+	assert_line --regexp '^root:\$y\$[^:]+:[0-9]+:'
+	refute_output --partial "kvmhost test password"
+	hash=$(printf '%s\n' "$output" | sed -n 's/^root:\([^:]*\):.*/\1/p')
+	assert_equal "$(perl -e 'print crypt($ARGV[0], $ARGV[1]) eq $ARGV[1] ? "matches" : "differs"' "kvmhost test password" "$hash")" matches
 	run /sbin/debugfs -R "stat /usr/local/sbin/first-boot" "$dir/user.raw"
 	assert_line --regexp '^User: +0 +Group: +0 '
 	rm -f "$dir/user.raw"
