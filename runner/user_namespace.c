@@ -108,7 +108,7 @@ int user_namespace_for_caller(struct user_namespace *ns, const char *prog)
 
 struct ns_start {
 	const struct namespace_job *job;
-	int go;			/* read end: a byte once the maps are written */
+	int go, go_write;	/* a byte on go once the maps are written */
 };
 
 /* In the child: unshare, report, wait for the maps, become root there. */
@@ -118,6 +118,7 @@ static int ns_child(void *arg, int report_fd)
 	unsigned char said = 0;	/* 0: unshared; else its errno */
 	char byte = 0;
 
+	close(s->go_write);	/* or a parent that gives up would leave us waiting */
 	if (unshare(CLONE_NEWUSER) < 0)
 		said = errno > 0 && errno < 256 ? (unsigned char)errno : 255;
 	if (write(report_fd, &said, 1) != 1 || said != 0)
@@ -202,7 +203,7 @@ int user_namespace_run(const struct user_namespace *ns, const struct namespace_j
 		       const struct child_watch *watch, const char *prog)
 {
 	int go[2];
-	struct ns_start s = { job, -1 };
+	struct ns_start s = { job, -1, -1 };
 	struct child c;
 	unsigned char reported = 0;	/* the child's errno, 0 once unshared */
 	bool mapped = false;
@@ -213,6 +214,7 @@ int user_namespace_run(const struct user_namespace *ns, const struct namespace_j
 		return -1;
 	}
 	s.go = go[0];
+	s.go_write = go[1];
 	if (child_start(&c, &(const struct child_spec){ .fn = ns_child, .arg = &s, .report = true, .in = CHILD_NULL,
 							 .out = job->log_fd >= 0 ? job->log_fd : CHILD_KEEP,
 							 .err = job->log_fd >= 0 ? job->log_fd : CHILD_KEEP }) < 0) {

@@ -172,7 +172,7 @@ assert_nothing_left() {
 	assert_booted "$BATS_FILE_TMPDIR/user-boot"
 }
 
-@test "make-debian-root as a normal user: no subordinate IDs, debootstrap, a refused user namespace: each says what to do, nothing made" {
+@test "make-debian-root as a normal user: no subordinate IDs, debootstrap, a refused user namespace, a range newuidmap refuses: each says what to do, nothing made" {
 	user_build_ready
 	run runuser -u nobody -- "$BUILD/runner" --make-debian-root "$USER_DIR/n.img"
 	assert_failure 1
@@ -184,6 +184,15 @@ assert_nothing_left() {
 	run runuser -u "$MM_USER" -- "$BUILD/test/deny-ioctl" unshare "$BUILD/runner" --make-debian-root "$USER_DIR/n.img"
 	assert_failure 1
 	assert_output --regexp "^runner: the kernel refused an unprivileged user namespace \(unshare: Operation not permitted\); .*; or run --make-debian-root as root$"
+	# a range newuidmap refuses (it holds the user's own ID): its words, and
+	# no child left waiting for maps that never come
+	cp /etc/subuid "$BATS_FILE_TMPDIR/subuid"
+	uid=$(id -u "$MM_USER")
+	sed -i "s/^$MM_USER:.*/$MM_USER:$((uid - 1)):65536/" /etc/subuid
+	run timeout 60 runuser -u "$MM_USER" -- "$BUILD/runner" --make-debian-root "$USER_DIR/n.img"
+	cp "$BATS_FILE_TMPDIR/subuid" /etc/subuid
+	assert_failure 1
+	assert_output --regexp "^runner: /usr/bin/newuidmap [0-9]+ 0 $((uid - 1)) 65536 65536 $uid 1 failed \(exit status 1\): newuidmap: .+; it checks /etc/subuid$"
 	[ -z "$(ls -a "$USER_DIR" | grep 'n\.img')" ] || fail "left: $(ls -a "$USER_DIR")"
 }
 
