@@ -138,10 +138,9 @@ int run_tool(struct build *b, char *const argv[], bool namespace)
 		return fail(b, "could not run %s: %s", argv[0], strerror(errno));
 	if (child_reap(&c, &watch) < 0)
 		return -1;
-	if (b->interrupted) {
-		child_kill_group(&c);
+	child_kill_group(&c);	/* nothing it started outlives it */
+	if (b->interrupted)
 		return -1;
-	}
 	return child_exit_code(&c) == 0 ? 0 : -1;
 }
 
