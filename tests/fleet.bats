@@ -135,7 +135,7 @@ exit 134
 		modload) assert_line --dry-run; assert_line --unload; assert_line --status ;;
 		runner) assert_line --accel=kvm; assert_line --selftest; assert_line --explain
 			assert_line --disk; assert_line --make-debian-root; assert_line --suite
-			assert_line --root-password-file; assert_line --first-boot ;;
+			assert_line --root-password-file; assert_line --first-boot; assert_line --bootstrap ;;
 		esac
 	done
 	run bash -c 'source "$1"; COMP_WORDS=(kvm-ok --format ""); COMP_CWORD=2; _kvm_ok; printf "%s\n" "${COMPREPLY[@]}"' _ "$TOP/completions/kvm-ok"
