@@ -76,7 +76,7 @@ static char *read_whole(const char *path, size_t *len)
  * gives a password, hashed here (yescrypt).  NULL after saying why. */
 static const char *root_password_hash(const struct build *b)
 {
-	char password[256] = "", salt[64];
+	char password[256] = "", salt[CRYPT_GENSALT_OUTPUT_SIZE];
 	const char *hash;
 	FILE *f;
 
@@ -91,12 +91,14 @@ static const char *root_password_hash(const struct build *b)
 	}
 	fclose(f);
 	password[strcspn(password, "\r\n")] = '\0';
+	errno = 0;
 	if (!crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof(salt)) || !(hash = crypt(password, salt)) ||
 	    hash[0] == '*')
 		hash = NULL;
-	memset(password, 0, sizeof(password));
+	explicit_bzero(password, sizeof(password));
 	if (!hash)
-		fail(b, "could not hash the root password");
+		fail(b, "could not hash the root password with yescrypt (libcrypt: %s)",
+		     errno ? strerror(errno) : "no hash");
 	return hash;
 }
 
