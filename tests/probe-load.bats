@@ -69,7 +69,10 @@ teardown() {
 	assert_equal "$(jq -r .verdict <<<"$output")" unknown
 	assert_equal "$(jq -r .probe.host_busy <<<"$output")" true
 	assert_equal "$(jq -r .probe.retry_ms <<<"$output")" 500
-	jq -e '.probe.cpu_wait_ms >= 125' <<<"$output" >/dev/null || fail "cpu_wait_ms: $(jq .probe.cpu_wait_ms <<<"$output")"
+	# the wait it measured, as a number (how long is the scheduler's: on
+	# CI's Debian 13 stage 107 ms once, so no bound is asserted here; what
+	# decides is short_of_cpu, by the wait or by too little time on a CPU)
+	jq -e '.probe.cpu_wait_ms > 0' <<<"$output" >/dev/null || fail "cpu_wait_ms: $(jq .probe.cpu_wait_ms <<<"$output")"
 }
 
 @test "a probe busy on an idle CPU that never answers: device-broken (not the host's load)" {
