@@ -21,7 +21,7 @@ enum { OUT_IMAGE, OUT_KERNEL, OUT_INITRD, OUT_RAW, OUTPUTS };
 struct output {
 	char final[4200];	/* "" for OUT_RAW */
 	char partial[4300];	/* in the private directory */
-	bool created, placed;
+	bool placed;
 };
 
 struct build {

@@ -72,7 +72,6 @@ int claim_outputs(struct build *b, bool qcow2)
 			return -1;
 		}
 		close(fd);
-		out->created = true;
 	}
 	return 0;
 }
@@ -108,16 +107,13 @@ int place_outputs(struct build *b)
 	return 0;
 }
 
+/* The private directory goes with whatever partial files are left in it;
+ * on failure, what was already placed goes too. */
 void discard_outputs(struct build *b, bool failed)
 {
-	for (int k = 0; k < OUTPUTS; k++) {
-		struct output *out = &b->out[k];
-
-		if (out->created && !out->placed)
-			unlink(out->partial);
-		if (failed && out->placed)
-			unlink(out->final);
-	}
+	for (int k = 0; failed && k < OUTPUTS; k++)
+		if (b->out[k].placed)
+			unlink(b->out[k].final);
 	if (b->private_dir[0] && remove_tree(b->private_dir, true) < 0)
 		fprintf(stderr, "%s: %s: could not remove it: %s\n", b->o->prog, b->private_dir, strerror(errno));
 }
