@@ -59,7 +59,7 @@ LIB_OBJ    := $(LIB_SRC:%.c=$(B)/obj/%.o)
 RUNNER     := $(filter x86_64 arm64,$(ARCH_DIR))
 TOOLS      := $(B)/kvm-ok $(B)/modload $(if $(RUNNER),$(B)/runner $(B)/microguest.elf)
 LIBDIR     ?= $(PREFIX)/lib/kvm-host-toolkit
-RUNNER_SRC := runner/main.c runner/options.c runner/boot_profile.c runner/qemu_args.c runner/supervise.c runner/debian_root.c runner/debian_build.c runner/debian_tree.c runner/debian_outputs.c runner/user_namespace.c runner/os_release.c \
+RUNNER_SRC := runner/main.c runner/options.c runner/boot_profile.c runner/qemu_args.c runner/supervise.c runner/debian_root.c runner/debian_kernel.c runner/debian_build.c runner/debian_tree.c runner/debian_outputs.c runner/user_namespace.c runner/os_release.c \
               $(wildcard runner/arch/$(ARCH_DIR)/*.c)
 RUNNER_H   := $(wildcard runner/*.h runner/arch/*/*.h)
 # crypt for --make-debian-root's password; lzma, zstd and z for x86-64's
@@ -161,8 +161,9 @@ lint:
 	  if [ -n "$$out" ]; then echo "$$page: $$out"; exit 1; fi; \
 	done
 
+# TESTS: some suites only (make test TESTS="runner.bats debian-root.bats")
 test: all $(TEST_TOOLS)
-	tests/run
+	tests/run $(TESTS)
 
 check: deps-check
 	@$(MAKE) --no-print-directory all

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 
 #include "child.h"
 #include "debian_build.h"
+#include "debian_kernel.h"
 #include "remove_tree.h"
 
 static bool ends_with(const char *s, const char *suffix)
@@ -28,16 +30,37 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Step 1: the Debian tree in b->root. */
+/* The words of step 1: which bootstrapper, and how the kernel comes. */
+static void say_bootstrap(struct build *b, const char *kernel_how)
+{
+	const struct debian_root_options *o = b->o;
+	char what[PATH_MAX + 1024];
+
+	if (b->ns)
+		snprintf(what, sizeof(what), "mmdebstrap --mode=unshare, as %s in a user namespace of IDs %lu-%lu: "
+			 "a minimal Debian with systemd%s", b->ns->name, b->ns->subuid.start,
+			 b->ns->subuid.start + b->ns->subuid.count - 1, kernel_how);
+	else
+		snprintf(what, sizeof(what), "%s%s: a minimal Debian with systemd%s",
+			 b->mmdebstrap ? "mmdebstrap --mode=root" : "debootstrap",
+			 b->mmdebstrap || o->bootstrap ? "" : " (mmdebstrap is not installed)", kernel_how);
+	begin(b, what);
+}
+
+/* Step 1: the Debian tree in b->root.  mmdebstrap installs the kernel
+ * apart, in its customize hook (debian_kernel.h), where it can run this
+ * program; debootstrap, which has no hooks, with the rest. */
 static int bootstrap(struct build *b)
 {
 	const struct debian_root_options *o = b->o;
-	char include[1024], arch[48], what[512];
-	char *argv[10] = { NULL };
-	int n = 0;
+	char include[1024], arch[48], hook[PATH_MAX + 32], self[PATH_MAX], why[PATH_MAX + 64], how[PATH_MAX + 160];
+	char *argv[12] = { NULL };
+	bool apart;
+	int n = 0, rc;
 
-	snprintf(include, sizeof(include), "--include=%s,systemd-sysv,udev%s%s", o->kernel_package,
-		 o->packages ? "," : "", o->packages ? o->packages : "");
+	apart = b->mmdebstrap && kernel_hook_path(b->ns != NULL, self, sizeof(self), why, sizeof(why)) == 0;
+	snprintf(include, sizeof(include), "--include=%s,systemd-sysv,udev%s%s",
+		 apart ? KERNEL_FIRST : o->kernel_package, o->packages ? "," : "", o->packages ? o->packages : "");
 	/* the guest's architecture, said outright (with binfmt_misc and
 	 * qemu-user-static either can then make it on another host) */
 	if (b->mmdebstrap) {
@@ -51,21 +74,28 @@ static int bootstrap(struct build *b)
 	argv[n++] = "--variant=minbase";
 	argv[n++] = arch;
 	argv[n++] = include;
+	if (apart) {
+		snprintf(hook, sizeof(hook), "--customize-hook=%s", self);
+		argv[n++] = hook;
+	}
 	argv[n++] = (char *)o->suite;
 	argv[n++] = b->root;
 	if (o->mirror)
 		argv[n++] = (char *)o->mirror;
-	if (b->ns)
-		snprintf(what, sizeof(what), "mmdebstrap --mode=unshare, as %s in a user namespace of IDs %lu-%lu: "
-			 "a minimal Debian with its kernel and systemd", b->ns->name, b->ns->subuid.start,
-			 b->ns->subuid.start + b->ns->subuid.count - 1);
+	if (apart)
+		snprintf(how, sizeof(how), ", then its kernel apart (its initramfs made once)");
+	else if (b->mmdebstrap)
+		snprintf(how, sizeof(how), " and its kernel in one pass (its initramfs made twice: %s)", why);
 	else
-		snprintf(what, sizeof(what), "%s%s: a minimal Debian with its kernel and systemd",
-			 b->mmdebstrap ? "mmdebstrap --mode=root" : "debootstrap",
-			 b->mmdebstrap || o->bootstrap ? "" : " (mmdebstrap is not installed)");
-	begin(b, what);
+		snprintf(how, sizeof(how), " and its kernel");
+	say_bootstrap(b, how);
 	b->root_filled = true;
-	if (run_tool(b, argv, false) < 0) {
+	/* for mmdebstrap's hook only: set while it runs */
+	if (apart && setenv(KERNEL_HOOK_ENV, KERNEL_HOOK_VALUE, 1) < 0)
+		return fail(b, "the environment of mmdebstrap: %s", strerror(errno));
+	rc = run_tool(b, argv, false);
+	unsetenv(KERNEL_HOOK_ENV);
+	if (rc < 0) {
 		char tool[64];
 
 		snprintf(tool, sizeof(tool), "%s of %s", b->mmdebstrap ? "mmdebstrap" : "debootstrap", o->suite);

@@ -16,6 +16,7 @@
 
 #include "boot_profile.h"
 #include "cli.h"
+#include "debian_kernel.h"
 #include "debian_root.h"
 #include "host.h"
 #include "kvm_probe.h"
@@ -582,6 +583,8 @@ int main(int argc, char **argv)
 
 	if (argv[0] && strcmp(basename(argv[0]), "kvm") == 0)
 		prog = "kvm";
+	if (kernel_hook_called(argc, argv))	/* --make-debian-root's own, run by mmdebstrap */
+		return kernel_hook_run(prog, argv[1], machine.kernel_package);
 	if (parse_options(argc, argv, &o) < 0) {
 		usage(stderr);
 		return EXIT_USAGE;

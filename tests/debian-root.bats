@@ -116,7 +116,7 @@ assert_nothing_left() {
 @test "make-debian-root as root: mmdebstrap --mode=root, the image, its kernel and initramfs, step by step, nothing partial left" {
 	dir=$BATS_FILE_TMPDIR
 	[ "$(cat "$dir/make.status")" = 0 ] || fail "make-debian-root exit status $(cat "$dir/make.status"): $(tail -n 30 "$dir/make.log")"
-	grep -q "^runner: \[1/5\] mmdebstrap --mode=root: a minimal Debian with its kernel and systemd (0 s)$" "$dir/make.log" || fail "$(cat "$dir/make.log")"
+	grep -q "^runner: \[1/5\] mmdebstrap --mode=root: a minimal Debian with systemd, then its kernel apart (its initramfs made once) (0 s)$" "$dir/make.log" || fail "$(cat "$dir/make.log")"
 	for step in 2 3 4 5; do
 		grep -q "^runner: \[$step/5\] " "$dir/make.log" || fail "no step $step: $(cat "$dir/make.log")"
 	done
@@ -137,6 +137,22 @@ assert_nothing_left() {
 	assert_line --regexp '^/dev/vda[[:space:]]+/[[:space:]]+ext4'
 }
 
+@test "make-debian-root: the kernel, installed apart, is the one package asked for; what it needs is marked installed for it, as one apt run marks it" {
+	img=$BATS_FILE_TMPDIR/debian.img
+	kernel=linux-image-amd64
+	run /sbin/debugfs -R "cat /var/lib/dpkg/status" "$img"
+	assert_line "Package: $kernel"
+	# apt's marks: what was installed only for another package is "auto"
+	auto=$(/sbin/debugfs -R "cat /var/lib/apt/extended_states" "$img" 2>/dev/null |
+		awk '/^Package:/ { p = $2 } /^Auto-Installed: 1/ { print p }' | sort | tr '\n' ' ')
+	# initramfs-tools was asked for before the kernel, linux-base (Debian
+	# 12) came with it: each is marked installed for another package
+	for pkg in initramfs-tools kmod $(/sbin/debugfs -R "ls /usr/share/doc/linux-base" "$img" 2>/dev/null | grep -q copyright && echo linux-base); do
+		[[ " $auto" == *" $pkg "* ]] || fail "$pkg is not marked automatically installed: $auto"
+	done
+	[[ " $auto" != *" $kernel "* ]] || fail "$kernel is marked automatically installed: $auto"
+}
+
 @test "runner --disk: the image boots under TCG, reports its Debian version, and powers off cleanly" {
 	assert_booted "$BATS_FILE_TMPDIR/boot"
 }
@@ -146,7 +162,7 @@ assert_nothing_left() {
 	dir=$BATS_FILE_TMPDIR
 	[ "$(cat "$dir/user-make.status")" = 0 ] || fail "exit status $(cat "$dir/user-make.status"): $(tail -n 30 "$dir/user-make.log")"
 	range=$(grep "^$MM_USER:" /etc/subuid | head -n 1 | awk -F: '{ print $2 "-" $2 + $3 - 1 }')
-	grep -q "^runner: \[1/6\] mmdebstrap --mode=unshare, as $MM_USER in a user namespace of IDs $range: a minimal Debian with its kernel and systemd (0 s)$" "$dir/user-make.log" || fail "$(cat "$dir/user-make.log")"
+	grep -q "^runner: \[1/6\] mmdebstrap --mode=unshare, as $MM_USER in a user namespace of IDs $range: a minimal Debian with systemd, then its kernel apart (its initramfs made once) (0 s)$" "$dir/user-make.log" || fail "$(cat "$dir/user-make.log")"
 	grep -q "^runner: \[5/6\] qemu-img convert: to qcow2" "$dir/user-make.log"
 	grep -q "^runner: $USER_DIR/debian.qcow2 made in [0-9]* s; boot it with: runner --disk $USER_DIR/debian.qcow2$" "$dir/user-make.log"
 	for f in debian.qcow2 debian.qcow2.vmlinuz debian.qcow2.initrd; do
@@ -251,6 +267,17 @@ assert_nothing_left() {
 	assert_failure 1
 	assert_line "runner: step 1 failed: mmdebstrap of $suite did not succeed; its last lines:"
 	[ -z "$(ls -a "$USER_DIR" | grep 'bad\.img')" ] || fail "left behind: $(ls -a "$USER_DIR")"
+	assert_nothing_left "$USER_DIR/bad.img"
+	# run from a directory closed to others, the runner cannot be the hook
+	# of mmdebstrap's namespace (its root is not the user): one pass, said
+	mkdir -m 700 "$USER_DIR/closed"
+	cp "$BUILD/runner" "$USER_DIR/closed/runner"
+	chown -R "$MM_USER:" "$USER_DIR/closed"
+	run runuser -u "$MM_USER" -- "$USER_DIR/closed/runner" --make-debian-root "$USER_DIR/bad.img" --mirror http://127.0.0.1:9/debian
+	rm -rf "$USER_DIR/closed"
+	assert_failure 1
+	assert_line --index 0 --regexp "^runner: \[1/5\] mmdebstrap --mode=unshare, as $MM_USER in a user namespace of IDs [0-9]+-[0-9]+: a minimal Debian with systemd and its kernel in one pass \(its initramfs made twice: $USER_DIR/closed is mode 700, closed to others\) \(0 s\)$"
+	assert_line "runner: step 1 failed: mmdebstrap of $suite did not succeed; its last lines:"
 	assert_nothing_left "$USER_DIR/bad.img"
 }
 

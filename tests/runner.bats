@@ -563,3 +563,35 @@ make_debian_root_ready() {
 	[ -z "$(ls -a "$RECORD_DIR" | grep new)" ]
 }
 
+
+@test "runner as mmdebstrap's customize hook: in the tree, apt-get install the kernel, then apt-mark auto initramfs-tools; only with both variables and the tree" {
+	[ "$(id -u)" = 0 ] || skip "needs root (chroot)"
+	case $(uname -m) in aarch64) kernel=linux-image-arm64 ;; *) kernel=linux-image-amd64 ;; esac
+	tree=$BATS_TEST_TMPDIR/tree
+	mkdir -p "$tree/bin" "$tree/usr/bin"
+	cp /bin/busybox "$tree/bin/sh"
+	# each tool says how it was run, and the variables it was given
+	printf '#!/bin/sh\necho "$0 $* DEBIAN_FRONTEND=$DEBIAN_FRONTEND hook=${RUNNER_MMDEBSTRAP_HOOK-unset}"\nexit ${FAIL:-0}\n' > "$tree/usr/bin/apt-get"
+	cp "$tree/usr/bin/apt-get" "$tree/usr/bin/apt-mark"
+	chmod 755 "$tree/usr/bin/apt-get" "$tree/usr/bin/apt-mark"
+	run env RUNNER_MMDEBSTRAP_HOOK=kernel MMDEBSTRAP_HOOK=customize "$RUNNER" "$tree"
+	assert_success
+	assert_output "runner: in the tree: apt-get install $kernel (its initramfs made once)
+/usr/bin/apt-get install --yes --no-install-recommends $kernel DEBIAN_FRONTEND=noninteractive hook=unset
+/usr/bin/apt-mark auto initramfs-tools DEBIAN_FRONTEND=noninteractive hook=unset"
+	# apt-get failing: said, and nothing marked
+	run env FAIL=100 RUNNER_MMDEBSTRAP_HOOK=kernel MMDEBSTRAP_HOOK=customize "$RUNNER" "$tree"
+	assert_failure 1
+	assert_line --index 1 --partial "/usr/bin/apt-get install"
+	assert_line --index 2 "runner: mmdebstrap's customize hook: apt-get install $kernel in the tree failed (exit status 100)"
+	refute_output --partial apt-mark
+	run env RUNNER_MMDEBSTRAP_HOOK=kernel MMDEBSTRAP_HOOK=customize "$RUNNER" "$tree/none"
+	assert_failure 1
+	assert_output "runner: mmdebstrap's customize hook: into the tree $tree/none: No such file or directory"
+	# without mmdebstrap's variable the argument is QEMU's, as always
+	run env RUNNER_MMDEBSTRAP_HOOK=kernel RUNNER_QEMU=/bin/echo "$RUNNER" --accel=tcg "$tree"
+	refute_output --partial "in the tree"
+	run env RUNNER_MMDEBSTRAP_HOOK=kernel RUNNER_QEMU=/bin/echo "$RUNNER" "$tree"
+	refute_output --partial "in the tree"
+	assert_output --partial "$tree"
+}
