@@ -66,12 +66,12 @@ int kernel_hook_path(bool others, char *path, size_t size, char *why, size_t why
 	return others ? open_to_others(path, why, why_size) : 0;
 }
 
-bool kernel_hook_called(int argc, char *const argv[])
+bool kernel_hook_called(int argc, const char *tree)
 {
 	const char *mine = getenv(KERNEL_HOOK_ENV), *stage = getenv("MMDEBSTRAP_HOOK");
 
 	return argc == 2 && mine && strcmp(mine, KERNEL_HOOK_VALUE) == 0 && stage &&
-	       strcmp(stage, "customize") == 0 && argv[1][0] == '/';
+	       strcmp(stage, "customize") == 0 && tree && tree[0] == '/';
 }
 
 /* package, in the tree (the working directory is its root). */

@@ -33,8 +33,8 @@
 int kernel_hook_path(bool others, char *path, size_t size, char *why, size_t why_size);
 
 /* Started by mmdebstrap as the hook: the variable, MMDEBSTRAP_HOOK=customize
- * and one argument, the tree. */
-bool kernel_hook_called(int argc, char *const argv[]);
+ * and one argument (argc 2), the tree, an absolute path. */
+bool kernel_hook_called(int argc, const char *tree);
 
 /* chroot ROOT; apt-get install --yes --no-install-recommends PACKAGE;
  * then apt-mark auto KERNEL_FIRST in this process's place.  Returns (1)

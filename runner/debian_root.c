@@ -33,7 +33,6 @@ static bool ends_with(const char *s, const char *suffix)
 /* The words of step 1: which bootstrapper, and how the kernel comes. */
 static void say_bootstrap(struct build *b, const char *kernel_how)
 {
-	const struct debian_root_options *o = b->o;
 	char what[PATH_MAX + 1024];
 
 	if (b->ns)
@@ -43,7 +42,7 @@ static void say_bootstrap(struct build *b, const char *kernel_how)
 	else
 		snprintf(what, sizeof(what), "%s%s: a minimal Debian with systemd%s",
 			 b->mmdebstrap ? "mmdebstrap --mode=root" : "debootstrap",
-			 b->mmdebstrap || o->bootstrap ? "" : " (mmdebstrap is not installed)", kernel_how);
+			 b->mmdebstrap || b->o->bootstrap ? "" : " (mmdebstrap is not installed)", kernel_how);
 	begin(b, what);
 }
 

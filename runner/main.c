@@ -583,7 +583,7 @@ int main(int argc, char **argv)
 
 	if (argv[0] && strcmp(basename(argv[0]), "kvm") == 0)
 		prog = "kvm";
-	if (kernel_hook_called(argc, argv))	/* --make-debian-root's own, run by mmdebstrap */
+	if (kernel_hook_called(argc, argc > 1 ? argv[1] : NULL))	/* --make-debian-root's own, run by mmdebstrap */
 		return kernel_hook_run(prog, argv[1], machine.kernel_package);
 	if (parse_options(argc, argv, &o) < 0) {
 		usage(stderr);

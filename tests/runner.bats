@@ -568,8 +568,10 @@ make_debian_root_ready() {
 	[ "$(id -u)" = 0 ] || skip "needs root (chroot)"
 	case $(uname -m) in aarch64) kernel=linux-image-arm64 ;; *) kernel=linux-image-amd64 ;; esac
 	tree=$BATS_TEST_TMPDIR/tree
-	mkdir -p "$tree/bin" "$tree/usr/bin"
-	cp /bin/busybox "$tree/bin/sh"
+	mkdir -p "$tree/usr/bin"
+	# a shell in the tree: dash and the libraries it loads
+	for f in /bin/dash $(ldd /bin/dash | grep -o '/[^ ]*'); do cp -L --parents "$f" "$tree"; done
+	ln -s dash "$tree/bin/sh"
 	# each tool says how it was run, and the variables it was given
 	printf '#!/bin/sh\necho "$0 $* DEBIAN_FRONTEND=$DEBIAN_FRONTEND hook=${RUNNER_MMDEBSTRAP_HOOK-unset}"\nexit ${FAIL:-0}\n' > "$tree/usr/bin/apt-get"
 	cp "$tree/usr/bin/apt-get" "$tree/usr/bin/apt-mark"
