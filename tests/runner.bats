@@ -568,7 +568,7 @@ make_debian_root_ready() {
 	[ "$(id -u)" = 0 ] || skip "needs root (chroot)"
 	case $(uname -m) in aarch64) kernel=linux-image-arm64 ;; *) kernel=linux-image-amd64 ;; esac
 	tree=$BATS_TEST_TMPDIR/tree
-	mkdir -p "$tree/usr/bin"
+	mkdir -p "$tree/usr/bin" "$tree/proc"
 	# a shell in the tree: dash and the libraries it loads
 	for f in /bin/dash $(ldd /bin/dash | grep -o '/[^ ]*'); do cp -L --parents "$f" "$tree"; done
 	ln -s dash "$tree/bin/sh"
@@ -576,13 +576,16 @@ make_debian_root_ready() {
 	printf '#!/bin/sh\necho "$0 $* DEBIAN_FRONTEND=$DEBIAN_FRONTEND hook=${RUNNER_MMDEBSTRAP_HOOK-unset}"\nexit ${FAIL:-0}\n' > "$tree/usr/bin/apt-get"
 	cp "$tree/usr/bin/apt-get" "$tree/usr/bin/apt-mark"
 	chmod 755 "$tree/usr/bin/apt-get" "$tree/usr/bin/apt-mark"
-	run env RUNNER_MMDEBSTRAP_HOOK=kernel MMDEBSTRAP_HOOK=customize "$RUNNER" "$tree"
+	# the tree's /proc mounted, as mmdebstrap mounts it for its hooks (a
+	# sanitizer build's leak check at exit reads it)
+	hook() { unshare -m --propagation private sh -c 'mount -t proc proc "$1/proc" && shift && exec "$@"' _ "$tree" "$@"; }
+	run hook env RUNNER_MMDEBSTRAP_HOOK=kernel MMDEBSTRAP_HOOK=customize "$RUNNER" "$tree"
 	assert_success
 	assert_output "runner: in the tree: apt-get install $kernel (its initramfs made once)
 /usr/bin/apt-get install --yes --no-install-recommends $kernel DEBIAN_FRONTEND=noninteractive hook=unset
 /usr/bin/apt-mark auto initramfs-tools DEBIAN_FRONTEND=noninteractive hook=unset"
 	# apt-get failing: said, and nothing marked
-	run env FAIL=100 RUNNER_MMDEBSTRAP_HOOK=kernel MMDEBSTRAP_HOOK=customize "$RUNNER" "$tree"
+	run hook env FAIL=100 RUNNER_MMDEBSTRAP_HOOK=kernel MMDEBSTRAP_HOOK=customize "$RUNNER" "$tree"
 	assert_failure 1
 	assert_line --index 1 --partial "/usr/bin/apt-get install"
 	assert_line --index 2 "runner: mmdebstrap's customize hook: apt-get install $kernel in the tree failed (exit status 100)"
