@@ -563,7 +563,6 @@ make_debian_root_ready() {
 	[ -z "$(ls -a "$RECORD_DIR" | grep new)" ]
 }
 
-
 @test "runner as mmdebstrap's customize hook: in the tree, apt-get install the kernel, then apt-mark auto initramfs-tools; only with both variables and the tree" {
 	[ "$(id -u)" = 0 ] || skip "needs root (chroot)"
 	case $(uname -m) in aarch64) kernel=linux-image-arm64 ;; *) kernel=linux-image-amd64 ;; esac
