@@ -24,29 +24,26 @@
  * with the first one that is not in why. */
 static int open_to_others(char *path, char *why, size_t why_size)
 {
-	struct stat st;
 	char *slash = path;
+	int rc = 0;
 
-	for (;;) {
+	while (rc == 0 && slash) {
+		struct stat st;
+
 		slash = strchr(slash + 1, '/');
 		if (slash)
-			*slash = '\0';
+			*slash = '\0';	/* path is the prefix up to it, for now */
 		if (stat(path, &st) < 0) {
 			snprintf(why, why_size, "%s: %s", path, strerror(errno));
-			if (slash)
-				*slash = '/';
-			return -1;
-		}
-		if (!(st.st_mode & S_IXOTH)) {
+			rc = -1;
+		} else if (!(st.st_mode & S_IXOTH)) {
 			snprintf(why, why_size, "%s is mode %03o, closed to others", path, (unsigned)(st.st_mode & 0777));
-			if (slash)
-				*slash = '/';
-			return -1;
+			rc = -1;
 		}
-		if (!slash)
-			return 0;
-		*slash = '/';
+		if (slash)
+			*slash = '/';
 	}
+	return rc;
 }
 
 int kernel_hook_path(bool others, char *path, size_t size, char *why, size_t why_size)
