@@ -23,6 +23,14 @@
 #include "debian_kernel.h"
 #include "remove_tree.h"
 
+/* Installed with the kernel, either way: systemd as init, udev, and zstd,
+ * which initramfs.conf's COMPRESS=zstd asks for (initramfs-tools-core
+ * recommends it; neither bootstrapper installs recommendations): without
+ * it every update-initramfs warns "No zstd" and falls back to gzip, which
+ * is slower to make (9.4 s against 5.4 here), to boot and larger (36 MB
+ * against 30). */
+#define WITH_THE_KERNEL "systemd-sysv,udev,zstd"
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -58,7 +66,7 @@ static int bootstrap(struct build *b)
 	int n = 0, rc;
 
 	apart = b->mmdebstrap && kernel_hook_path(b->ns != NULL, self, sizeof(self), why, sizeof(why)) == 0;
-	snprintf(include, sizeof(include), "--include=%s,systemd-sysv,udev%s%s",
+	snprintf(include, sizeof(include), "--include=%s," WITH_THE_KERNEL "%s%s",
 		 apart ? KERNEL_FIRST : o->kernel_package, o->packages ? "," : "", o->packages ? o->packages : "");
 	/* the guest's architecture, said outright (with binfmt_misc and
 	 * qemu-user-static either can then make it on another host) */

@@ -153,6 +153,21 @@ assert_nothing_left() {
 	[[ " $auto" != *" $kernel "* ]] || fail "$kernel is marked automatically installed: $auto"
 }
 
+@test "make-debian-root: the initramfs is compressed as initramfs.conf says (COMPRESS=zstd), zstd installed for it, no fallback to gzip" {
+	img=$BATS_FILE_TMPDIR/debian.img
+	run /sbin/debugfs -R "cat /etc/initramfs-tools/initramfs.conf" "$img"
+	assert_line COMPRESS=zstd
+	run /sbin/debugfs -R "cat /var/lib/dpkg/status" "$img"
+	assert_line "Package: zstd"
+	# a zstd frame's magic number, 28 b5 2f fd (gzip's is 1f 8b), in the
+	# copy beside the image and in the image's /boot
+	assert_equal "$(head -c 4 "$img.initrd" | od -An -tx1 | tr -d ' ')" 28b52ffd
+	run /sbin/debugfs -R "ls -p /boot" "$img"
+	initrd=$(printf '%s\n' "${lines[@]}" | awk -F/ '$6 ~ /^initrd\.img-/ { print $6 }')
+	[ -n "$initrd" ] || fail "no initrd.img in the image's /boot: $output"
+	assert_equal "$(/sbin/debugfs -R "cat /boot/$initrd" "$img" 2>/dev/null | head -c 4 | od -An -tx1 | tr -d ' ')" 28b52ffd
+}
+
 @test "runner --disk: the image boots under TCG, reports its Debian version, and powers off cleanly" {
 	assert_booted "$BATS_FILE_TMPDIR/boot"
 }
