@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
@@ -84,6 +85,10 @@ static _Noreturn void run_child(const struct child_spec *s, int pipes[CHILD_STRE
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 	}
+	/* this process is the child's alone now: ours changes nothing else */
+	for (char *const *v = s->env_add; v && *v; v++)
+		if (putenv(*v) != 0)
+			_exit(126);
 	execve(s->argv[0], s->argv, s->empty_env ? empty_env : environ);
 	_exit(errno == ENOENT ? 127 : 126);
 }
@@ -100,7 +105,7 @@ int child_start(struct child *c, const struct child_spec *s)
 	c->status = 0;
 	for (int k = 0; k < CHILD_STREAMS; k++)
 		c->fd[k] = -1;
-	if (!s->fn && (!s->argv || !s->argv[0] || s->argv[0][0] != '/')) {
+	if ((!s->fn && (!s->argv || !s->argv[0] || s->argv[0][0] != '/')) || (s->empty_env && s->env_add)) {
 		errno = EINVAL;
 		return -1;
 	}

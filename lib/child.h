@@ -31,6 +31,7 @@ struct child_spec {
 	void *arg;
 	bool report;		/* fn gets the write end of a pipe child_watch reads */
 	bool empty_env;		/* the program starts with no environment */
+	char *const *env_add;	/* or ours with these NAME=value strings (NULL-ended) */
 	bool default_signals;	/* SIGINT, SIGTERM, SIGHUP at their defaults (not ignored) */
 	bool own_group;		/* a process group of its own: child_signal reaches what it starts */
 	int in, out, err;	/* a descriptor, CHILD_NULL, CHILD_PIPE (out, err) or CHILD_KEEP */

@@ -119,7 +119,7 @@ static int in_namespace(struct build *b, const struct namespace_job *job)
 
 /* Runs argv with output to the step's log; 0 when it exited 0.  The tool
  * starts with no signal blocked (a Ctrl-C reaches it as usual). */
-int run_tool(struct build *b, char *const argv[], bool namespace)
+int run_tool(struct build *b, char *const argv[], char *const env_add[], bool namespace)
 {
 	struct stopping st = { b, 0 };
 	const struct child_watch watch = { .on_tick = stop_on_signal, .ctx = &st };
@@ -133,8 +133,8 @@ int run_tool(struct build *b, char *const argv[], bool namespace)
 		return in_namespace(b, &(const struct namespace_job){ .argv = argv, .log_fd = b->log_fd }) == 0 ? 0 : -1;
 	/* its own process group: a signal stops what it started too (dpkg,
 	 * apt, tar), before the tree is removed */
-	if (child_start(&c, &(const struct child_spec){ .argv = argv, .in = CHILD_NULL, .out = b->log_fd,
-							 .err = b->log_fd, .own_group = true }) < 0)
+	if (child_start(&c, &(const struct child_spec){ .argv = argv, .env_add = env_add, .in = CHILD_NULL,
+							 .out = b->log_fd, .err = b->log_fd, .own_group = true }) < 0)
 		return fail(b, "could not run %s: %s", argv[0], strerror(errno));
 	if (child_reap(&c, &watch) < 0)
 		return -1;

@@ -47,8 +47,9 @@ void begin(struct build *b, const char *what);
 __attribute__((format(printf, 2, 3)))
 int fail(const struct build *b, const char *fmt, ...);
 /* Runs argv with its output in the step's log (in the build's namespace
- * when in_namespace and a normal user builds); 0 when it exited 0. */
-int run_tool(struct build *b, char *const argv[], bool in_namespace);
+ * when in_namespace and a normal user builds; else with env_add, NAME=value
+ * strings or NULL, added to its environment); 0 when it exited 0. */
+int run_tool(struct build *b, char *const argv[], char *const env_add[], bool in_namespace);
 /* The tool failed: says so with the log's last lines; -1. */
 int tool_failed(const struct build *b, const char *what);
 /* fn(b) here as root, or as root of the build's namespace; 0 or -1. */

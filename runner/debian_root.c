@@ -61,9 +61,9 @@ static int bootstrap(struct build *b)
 {
 	const struct debian_root_options *o = b->o;
 	char include[1024], arch[48], hook[PATH_MAX + 32], self[PATH_MAX], why[PATH_MAX + 64], how[PATH_MAX + 160];
-	char *argv[12] = { NULL };
+	char *argv[12] = { NULL }, *hook_env[] = { KERNEL_HOOK_ENV "=" KERNEL_HOOK_VALUE, NULL };
 	bool apart;
-	int n = 0, rc;
+	int n = 0;
 
 	apart = b->mmdebstrap && kernel_hook_path(b->ns != NULL, self, sizeof(self), why, sizeof(why)) == 0;
 	snprintf(include, sizeof(include), "--include=%s," WITH_THE_KERNEL "%s%s",
@@ -97,12 +97,8 @@ static int bootstrap(struct build *b)
 		snprintf(how, sizeof(how), " and its kernel");
 	say_bootstrap(b, how);
 	b->root_filled = true;
-	/* for mmdebstrap's hook only: set while it runs */
-	if (apart && setenv(KERNEL_HOOK_ENV, KERNEL_HOOK_VALUE, 1) < 0)
-		return fail(b, "the environment of mmdebstrap: %s", strerror(errno));
-	rc = run_tool(b, argv, false);
-	unsetenv(KERNEL_HOOK_ENV);
-	if (rc < 0) {
+	/* for mmdebstrap's hook: in mmdebstrap's environment only */
+	if (run_tool(b, argv, apart ? hook_env : NULL, false) < 0) {
 		char tool[64];
 
 		snprintf(tool, sizeof(tool), "%s of %s", b->mmdebstrap ? "mmdebstrap" : "debootstrap", o->suite);
@@ -127,14 +123,14 @@ static int build_image(struct build *b, bool qcow2)
 	if (in_tree(b, copy_boot_files) < 0)
 		return -1;
 	begin(b, "mkfs.ext4 -d: the file system, populated without mounting");
-	if (run_tool(b, mkfs, true) < 0)
+	if (run_tool(b, mkfs, NULL, true) < 0)
 		return tool_failed(b, "mkfs.ext4");
 	if (qcow2) {
 		char *convert[] = { QEMU_IMG_PATH, "convert", "-q", "-O", "qcow2", b->out[OUT_RAW].partial,
 				    b->out[OUT_IMAGE].partial, NULL };
 
 		begin(b, "qemu-img convert: to qcow2");
-		if (run_tool(b, convert, false) < 0)
+		if (run_tool(b, convert, NULL, false) < 0)
 			return tool_failed(b, "qemu-img convert");
 	}
 	if (interrupted(b))
