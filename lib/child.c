@@ -87,8 +87,10 @@ static _Noreturn void run_child(const struct child_spec *s, int pipes[CHILD_STRE
 	}
 	/* this process is the child's alone now: ours changes nothing else */
 	for (char *const *v = s->env_add; v && *v; v++)
-		if (putenv(*v) != 0)
+		if (putenv(*v) != 0) {
+			dprintf(STDERR_FILENO, "%s: its environment (%s): %s\n", s->argv[0], *v, strerror(errno));
 			_exit(126);
+		}
 	execve(s->argv[0], s->argv, s->empty_env ? empty_env : environ);
 	_exit(errno == ENOENT ? 127 : 126);
 }
