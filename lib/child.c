@@ -266,8 +266,15 @@ void child_signal(const struct child *c, int sig)
  * while the group has a member, and nothing runs here in between. */
 void child_kill_group(const struct child *c)
 {
-	if (c->pid > 0 && c->group)
-		kill(-c->pid, SIGKILL);
+	if (c->pid <= 0 || !c->group)
+		return;
+	kill(-c->pid, SIGKILL);
+	/* SIGKILL takes a process on its way out of the kernel: one in a
+	 * system call (a mkdir, a write) finishes it first.  What the caller
+	 * does next (removing what they wrote) waits until none is left, at
+	 * most about two seconds */
+	for (int naps = 0; naps < 200 && kill(-c->pid, 0) == 0; naps++)
+		nanosleep(&(const struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
 }
 
 int child_exit_code(const struct child *c)

@@ -91,8 +91,9 @@ int child_reap(struct child *c, const struct child_watch *w);
 void child_signal(const struct child *c, int sig);
 
 /* SIGKILL to what is left of its process group once it was reaped (a
- * stopped tool's own children, which could go on writing); nothing
- * without a group of its own. */
+ * stopped tool's own children, which could go on writing), and a wait
+ * (at most about 2 s) until none of them is left; nothing without a
+ * group of its own. */
 void child_kill_group(const struct child *c);
 
 /* The exit status, or 128 + the signal that ended it. */
