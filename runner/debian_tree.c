@@ -17,7 +17,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fd_io.h"
 #include "remove_tree.h"
+#include "sysroot.h"
+
+/* etc/shadow of a new tree has a few dozen lines */
+#define SHADOW_MAX (1 << 20)
 
 /* rel in the tree, replaced by text (the owner and group of a regular file
  * it replaces are kept: etc/shadow stays root:shadow). */
@@ -36,7 +41,7 @@ static int write_file(const struct build *b, const char *rel, const char *text, 
 		close(fd);
 		return fail(b, "%s: %s", path, strerror(errno));
 	}
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+	if (fd < 0 || fd_write_all(fd, text, strlen(text)) < 0) {
 		if (fd >= 0)
 			close(fd);
 		return fail(b, "%s: %s", path, strerror(errno));
@@ -44,32 +49,6 @@ static int write_file(const struct build *b, const char *rel, const char *text, 
 	if (close(fd) < 0)
 		return fail(b, "%s: %s", path, strerror(errno));
 	return 0;
-}
-
-/* A whole file in a new NUL-terminated buffer (free it), its length in
- * *len; NULL with errno. */
-static char *read_whole(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	char *text;
-	long size;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0 ||
-	    !(text = calloc(1, (size_t)size + 1))) {
-		fclose(f);
-		return NULL;
-	}
-	if (fread(text, 1, (size_t)size, f) != (size_t)size) {
-		fclose(f);
-		free(text);
-		errno = EIO;
-		return NULL;
-	}
-	fclose(f);
-	*len = (size_t)size;
-	return text;
 }
 
 /* The hash for root's entry: "!" (locked) unless --root-password-file
@@ -106,6 +85,7 @@ static const char *root_password_hash(const struct build *b)
 static int set_root_password(const struct build *b)
 {
 	const char *hash = root_password_hash(b), *field, *end;
+	const struct sysroot tree = { b->root };
 	char path[4200], *shadow, *line, *rebuilt;
 	size_t len;
 	int rc;
@@ -113,7 +93,8 @@ static int set_root_password(const struct build *b)
 	if (!hash)
 		return -1;
 	snprintf(path, sizeof(path), "%s/etc/shadow", b->root);
-	if (!(shadow = read_whole(path, &len)))
+	/* read inside the tree: a link there resolves in it, not on this host */
+	if (!(shadow = sysroot_read_all(&tree, "/etc/shadow", SHADOW_MAX, &len)))
 		return fail(b, "%s: %s", path, strerror(errno));
 	line = strstr(shadow, "root:");
 	if (line != shadow && (!line || line[-1] != '\n')) {
