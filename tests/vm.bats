@@ -288,7 +288,11 @@ other_release_or_skip() {
 
 @test "vm nested: a failed TCG comparison is reported with QEMU's message and exit 3, not 'selftest passed'" {
 	guest_run nested "runner --selftest" 2
-	assert_equal "$guest_status" 3
+	if [ "$guest_status" = 1 ]; then	# its first guest did not finish: the guest ran it once more
+		echo "# run 2 exited 1, its output: $(tr '\n' '|' <<<"$output")" >&3
+		guest_run nested "runner --selftest" 3
+	fi
+	[ "$guest_status" = 3 ] || fail "exit $guest_status, not 3: $output"
 	# Debian 12's QEMU without its TCG module; Debian 13's with TCG refused
 	assert_line --regexp "^runner: selftest passed on kvm, but the TCG comparison failed: qemu-system-x86_64: (fatal: could not load module for type 'tcg-accel-ops'|-accel tcg: invalid accelerator tcg)$"
 	refute_line "runner: selftest passed"
