@@ -198,7 +198,7 @@ int copy_boot_files(void *arg)
 			return fail(b, "%s -> %s: %s", src, dst, strerror(err));
 		}
 		while ((n = read(in, buf, sizeof(buf))) > 0)
-			if (write(out, buf, (size_t)n) != n) {
+			if (fd_write_all(out, buf, (size_t)n) < 0) {
 				n = -1;
 				break;
 			}
