@@ -116,6 +116,17 @@ static int record_line(char *line, struct record_state *st, struct kvm_probe *p)
 		return record_bool(line, value, &p->host_busy, p);
 	if (strcmp(line, "guest_finished") == 0)
 		return record_bool(line, value, &p->guest.finished, p);
+	if (strcmp(line, "guest_measurements") == 0) {
+		long v = strtol(value, &eq, 10);
+
+		if (eq == value || *eq || v < 1 || v > 3) {
+			snprintf(p->record_error, sizeof(p->record_error), "guest_measurements: \"%.40s\" is not 1 to 3",
+				 value);
+			return -1;
+		}
+		p->guest.measurements = (unsigned)v;
+		return 0;
+	}
 	if ((slot = capability_slot(p, line)) != NULL) {
 		long v = strtol(value, &eq, 10);
 
@@ -189,6 +200,8 @@ static int record_outcome(const struct record_state *st, struct kvm_probe *p)
 		return -1;
 	}
 	p->failed_step = PROBE_COMPLETE;
+	if (p->guest.measurements == 0)	/* a record from before the key */
+		p->guest.measurements = 1;
 	kvm_probe_compute_slowdown(p);
 	return 0;
 }
@@ -255,7 +268,9 @@ int kvm_probe_format_record(const struct kvm_probe *p, char *record, size_t size
 				p->host_busy ? "yes" : "no");
 	if (p->failed_step == PROBE_COMPLETE && !p->timed_out)
 		len += snprintf(record + len, size - (size_t)len,
-				"guest_ns_per_iteration=%.17g\nnative_ns_per_iteration=%.17g\nguest_finished=%s\n",
-				p->guest.ns_per_iteration, p->native.ns_per_iteration, p->guest.finished ? "yes" : "no");
+				"guest_ns_per_iteration=%.17g\nnative_ns_per_iteration=%.17g\nguest_finished=%s\n"
+				"guest_measurements=%u\n",
+				p->guest.ns_per_iteration, p->native.ns_per_iteration, p->guest.finished ? "yes" : "no",
+				p->guest.measurements ? p->guest.measurements : 1);
 	return len;
 }

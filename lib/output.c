@@ -78,6 +78,7 @@ static void json_probe(FILE *out, const struct kvm_probe *p)
 	json_kv_number(out, "guest_ns_per_iteration", complete ? p->guest.ns_per_iteration : NAN, &first);
 	json_kv_number(out, "native_ns_per_iteration", complete ? p->native.ns_per_iteration : NAN, &first);
 	json_kv_maybe_bool(out, "guest_finished", complete, p->guest.finished, &first);
+	json_kv_number(out, "guest_measurements", complete ? (double)p->guest.measurements : NAN, &first);
 	json_kv_number(out, "slowdown", complete ? p->slowdown : NAN, &first);
 	json_kv_number(out, "slowdown_limit", KVM_SLOWDOWN_LIMIT, &first);
 	json_kv_number(out, "elapsed_ms", ran && !p->from_record ? p->elapsed_ms : NAN, &first);

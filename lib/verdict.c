@@ -213,6 +213,7 @@ static void check_failed_step(const struct host_facts *f, struct diagnosis *d)
 	const struct kvm_probe *p = &f->probe;
 	const enum check_id check = probe_step_check[p->failed_step];
 	const char *src = p->from_record ? " (recorded)" : "";
+	char measured[48] = "";
 
 	switch (p->failed_step) {
 	case PROBE_OPEN:
@@ -251,10 +252,12 @@ static void check_failed_step(const struct host_facts *f, struct diagnosis *d)
 				   p->error ? strerror(p->error) : "error", src);
 		return;
 	case PROBE_COMPLETE:
+		if (p->guest.measurements > 1)
+			snprintf(measured, sizeof(measured), " (the fastest of %u measurements)", p->guest.measurements);
 		diag_check(d, check, kvm_probe_accelerated(p) ? CHECK_PASS : CHECK_FAIL,
-			  "test loop: %s%.*f ns per iteration in a KVM guest, %.2f ns natively: %s%.*fx%s%s",
+			  "test loop: %s%.*f ns per iteration in a KVM guest%s, %.2f ns natively: %s%.*fx%s%s",
 			  p->guest.finished ? "" : "more than ", p->guest.ns_per_iteration >= 100 ? 0 : 2,
-			  p->guest.ns_per_iteration, p->native.ns_per_iteration,
+			  p->guest.ns_per_iteration, measured, p->native.ns_per_iteration,
 			  p->guest.finished ? "" : "over ", p->slowdown >= 100 ? 0 : 1, p->slowdown,
 			  kvm_probe_accelerated(p) ? " (accelerated)" : " slower than native: NOT accelerated", src);
 		return;

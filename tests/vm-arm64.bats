@@ -66,7 +66,7 @@ setup() {
 
 @test "vm arm64 at EL2: kvm-ok: KVM in VHE mode, the arm64 guest timed on KVM: usable" {
 	guest_run el2 "kvm-ok -v"
-	[ "$guest_status" = 0 ] || fail "kvm-ok exited $guest_status: $output"
+	assert_guest_status 0
 	assert_line "INFO: [pass] el2: KVM runs at EL2 in VHE mode (kernel log: kvm [1]: VHE mode initialized successfully)"
 	assert_line "INFO: [pass] misc: /proc/misc lists kvm (10:232)"
 	assert_line --partial "INFO: [info] cpu: CPU: QEMU max (QEMU (TCG's -cpu max); MIDR implementer 0x00, part 0x051"
@@ -89,26 +89,26 @@ setup() {
 	grep -q "^@@@ BEGIN arm64 $other_release" <(tr -d '\r' < "$BATS_FILE_TMPDIR/other-el2.log") ||
 		fail "not the $other_release kernel: $(head -c 2000 "$BATS_FILE_TMPDIR/other-el2.log")"
 	guest_run other-el2 "kvm-ok -v"
-	[ "$guest_status" = 0 ] || fail "kvm-ok exited $guest_status: $output"
+	assert_guest_status 0
 	assert_line --regexp "^INFO: \[pass\] el2: KVM runs at EL2 in VHE mode "
 	assert_line --regexp "^INFO: \[pass\] acceleration: test loop: .* \(accelerated\)$"
 	assert_equal "${lines[-1]}" "KVM acceleration can be used"
 	guest_run other-el2 "modload"
-	[ "$guest_status" = 0 ] || fail "exit $guest_status: $output"
+	assert_guest_status 0
 }
 
 @test "vm arm64 at EL2: modload says KVM is built in and works, exit 0; --status follows the device" {
 	guest_run el2 "modload"
-	[ "$guest_status" = 0 ] || fail "exit $guest_status: $output"
+	assert_guest_status 0
 	assert_output "modload: kvm is built into the kernel on aarch64 and /dev/kvm works: nothing to load"
 	guest_run el2 "modload --status"
-	[ "$guest_status" = 0 ] || fail "exit $guest_status: $output"
+	assert_guest_status 0
 	assert_line "kvm: built into the kernel"
 }
 
 @test "vm arm64 at EL1: kvm-ok exit 1: no EL2 (HYP mode not available), a VM without nesting (PSCI via hvc)" {
 	guest_run el1 "kvm-ok -v"
-	[ "$guest_status" = 1 ] || fail "kvm-ok exited $guest_status: $output"
+	assert_guest_status 1
 	assert_line "INFO: [fail] el2: no EL2 for KVM: the kernel started at EL1 (kernel log: kvm [1]: HYP mode not available)"
 	assert_line "INFO: [fail] misc: /proc/misc does not list kvm (10:232): KVM did not initialize"
 	assert_line "INFO: [info] hypervisor: a virtual machine: PSCI calls go through hvc: a hypervisor owns EL2"
@@ -118,11 +118,11 @@ setup() {
 
 @test "vm arm64 at EL1: modload exit 1 with the EL2 diagnosis, not 'loaded', not 'needs no module'; --status 3" {
 	guest_run el1 "modload"
-	[ "$guest_status" = 1 ] || fail "exit $guest_status: $output"
+	assert_guest_status 1
 	assert_line "modload: kvm is built into the kernel on aarch64, so nothing can be loaded, and KVM is not usable: the kernel has no EL2: this is a virtual machine without nested virtualization (no-cpu-support)"
 	refute_output --partial "needs no"
 	guest_run el1 "modload --status"
-	[ "$guest_status" = 3 ] || fail "exit $guest_status: $output"
+	assert_guest_status 3
 	assert_line "/dev/kvm: absent"
 }
 
@@ -133,7 +133,7 @@ runner_in_guest() {
 @test "vm arm64 at EL2: the runner picks KVM; its micro guest runs on KVM nested under TCG, faster than on TCG" {
 	runner_in_guest
 	guest_run el2 "runner --selftest"
-	[ "$guest_status" = 0 ] || fail "runner --selftest exited $guest_status: $output"
+	assert_guest_status 0
 	assert_line "runner: accelerator: kvm (auto: KVM is usable and accelerates)"
 	assert_line --regexp "^runner: command: /usr/bin/qemu-system-aarch64 -M virt,gic-version=host -nodefaults -no-user-config -display none -serial stdio -accel kvm -cpu host -m 64 -kernel /usr/bin/microguest.elf$"
 	assert_line "microguest: hello from the runner's test guest"
@@ -149,7 +149,7 @@ runner_in_guest() {
 @test "vm arm64 at EL2: runner --require-kvm execs QEMU on KVM with the user's arguments (PSCI SYSTEM_OFF: exit 0)" {
 	runner_in_guest
 	guest_run el2 "runner --require-kvm -- -nodefaults -no-user-config -display none -serial stdio -m 64 -kernel /usr/bin/microguest.elf"
-	[ "$guest_status" = 0 ] || fail "exit $guest_status: $output"
+	assert_guest_status 0
 	assert_line "microguest: hello from the runner's test guest"
 	assert_line --regexp "^microguest: loop done [0-9]+$"
 }
@@ -157,12 +157,12 @@ runner_in_guest() {
 @test "vm arm64 at EL1: the runner falls back to TCG with the EL2 diagnosis; --require-kvm refuses (exit 4)" {
 	runner_in_guest
 	guest_run el1 "runner --selftest"
-	[ "$guest_status" = 0 ] || fail "runner --selftest exited $guest_status: $output"
+	assert_guest_status 0
 	assert_line --regexp "^runner: accelerator: tcg \(auto: KVM is not usable: .*EL2.*\)$"
 	assert_line --regexp "^runner: command: /usr/bin/qemu-system-aarch64 -M virt -nodefaults -no-user-config -display none -serial stdio -accel tcg,thread=multi -cpu max -m 64 -kernel /usr/bin/microguest.elf$"
 	assert_line "runner: selftest passed"
 	guest_run el1 "runner --require-kvm -- -nodefaults -no-user-config -display none -serial stdio -m 64 -kernel /usr/bin/microguest.elf"
-	[ "$guest_status" = 4 ] || fail "exit $guest_status, expected 4 (refused): $output"
+	assert_guest_status 4
 	assert_line "runner: refusing to start QEMU: --accel=kvm asks for KVM, which is not usable here:"
 	refute_line "microguest: hello from the runner's test guest"
 }

@@ -92,7 +92,7 @@ guest_modules() {
 @test "vm svm: modload --dry-run shows the insmod sequence of Debian's kernel" {
 	release=$(cat "$BATS_FILE_TMPDIR/release")
 	guest_run svm "modload --dry-run"
-	assert_equal "$guest_status" 0
+	assert_guest_status 0
 	# Debian 13's modules are xz-compressed (.ko.xz)
 	ext=$(cat "$BATS_FILE_TMPDIR/module-ext")
 	assert_equal "$output" "insmod /lib/modules/$release/kernel/virt/lib/irqbypass$ext
@@ -103,7 +103,7 @@ insmod /lib/modules/$release/kernel/arch/x86/kvm/kvm-amd$ext"
 
 @test "vm svm: modload loads kvm_amd, kvm, ccp, irqbypass into the real kernel and /dev/kvm appears" {
 	guest_run svm modload
-	assert_equal "$guest_status" 0
+	assert_guest_status 0
 	assert_line "modload: kvm_amd loaded with irqbypass, kvm, ccp"
 	assert_line "modload: /dev/kvm: character device, owner root, group root, mode 0600 (rw-------)"
 	assert_equal "$(guest_modules svm 1)" "ccp irqbypass kvm kvm_amd "
@@ -111,63 +111,78 @@ insmod /lib/modules/$release/kernel/arch/x86/kvm/kvm-amd$ext"
 
 @test "vm svm: modload --status reports what is loaded" {
 	guest_run svm "modload --status"
-	assert_equal "$guest_status" 0
+	assert_guest_status 0
 	assert_line "kvm: loaded"
 	assert_line --regexp "^kvm_amd: loaded, nested=[01]$"
 }
 
 @test "vm svm: kvm-ok in the guest: KVM acceleration can be used" {
 	guest_run svm "kvm-ok -v"
-	[ "$guest_status" = 0 ] || fail "kvm-ok -v exited $guest_status: $output"
+	assert_guest_status 0
 	assert_line "INFO: [pass] cpuid-vt: CPUID: the CPU supports SVM, with nested paging (NPT)"
 	assert_line "INFO: [pass] create-vm: KVM_CREATE_VM succeeded"
 	assert_line --regexp "^INFO: \[pass\] acceleration: test loop: .* \(accelerated\)$"
 	assert_equal "${lines[-1]}" "KVM acceleration can be used"
 }
 
+@test "vm svm: a first measurement slowed by slow round trips is measured again: accelerated, the fastest of 2" {
+	guest_run svm "env KVMHOST_TEST_SLOW_MEASUREMENTS=1 kvm-ok-test -v"
+	assert_guest_status 0
+	assert_line --regexp "^INFO: \[pass\] acceleration: test loop: [0-9.]+ ns per iteration in a KVM guest \(the fastest of 2 measurements\), [0-9.]+ ns natively: [0-9.]+x \(accelerated\)$"
+	assert_equal "${lines[-1]}" "KVM acceleration can be used"
+}
+
+@test "vm svm: slow in each of three measurements: NOT accelerated, and the line says three were made" {
+	guest_run svm "env KVMHOST_TEST_SLOW_MEASUREMENTS=3 kvm-ok-test -v"
+	assert_guest_status 1
+	assert_line --regexp "^INFO: \[fail\] acceleration: test loop: [0-9]+ ns per iteration in a KVM guest \(the fastest of 3 measurements\), [0-9.]+ ns natively: [0-9]+x slower than native: NOT accelerated$"
+	assert_line --partial "reason not-accelerated: "
+	assert_equal "${lines[-1]}" "KVM acceleration can NOT be used"
+}
+
 @test "vm svm, in a container (namespaces, tmpfs /dev) before the load: modload cannot load there, one line, exit 1" {
 	guest_run svm "container modload"
-	[ "$guest_status" = 1 ] || fail "exit $guest_status: $output"
+	assert_guest_status 1
 	assert_output "modload: cannot load kvm_amd here: Modules cannot be loaded from inside a container: they belong to the host's kernel. On the host, as root: modload (or modprobe kvm_amd), then pass /dev/kvm to the container (--device /dev/kvm)."
 }
 
 @test "vm svm, in a container of the loaded host: no node: the kernel has it, pass it in; the node passed: usable" {
 	guest_run svm "container kvm-ok"
-	[ "$guest_status" = 1 ] || fail "exit $guest_status: $output"
+	assert_guest_status 1
 	assert_line "INFO: setting: in a container (/dev is a tmpfs); the kernel has the KVM device (10:232)"
 	assert_line "INFO: reason no-kvm-device: kvm_amd is loaded but /dev/kvm does not exist"
 	assert_line --partial "HINT: This is a container: the host's kernel has the device but /dev/kvm was not passed in. Start the container with it: docker run --device /dev/kvm"
 	refute_line --regexp '^HINT: .*mknod -m'
 	guest_run svm "container modload" 2
-	[ "$guest_status" = 0 ] || fail "exit $guest_status: $output"
+	assert_guest_status 0
 	assert_line "modload: kvm_amd is already loaded"
 	assert_line --partial "modload: warning: /dev/kvm is not in this container: This is a container"
 	guest_run svm "container kvm-ok" 2
-	[ "$guest_status" = 0 ] || fail "with the node passed in: exit $guest_status: $output"
+	assert_guest_status 0
 	assert_equal "${lines[-1]}" "KVM acceleration can be used"
 }
 
 @test "vm svm, a container behind a device cgroup: EPERM for root, the container's fix; modload --status not loaded" {
 	guest_run svm "denied_container kvm-ok"
-	[ "$guest_status" = 1 ] || fail "exit $guest_status: $output"
+	assert_guest_status 1
 	assert_line "INFO: /dev/kvm: cannot open read-write: Operation not permitted (EPERM: a device cgroup, seccomp or a security module refuses it, not the mode; root:root 0660)"
 	assert_line --partial "HINT: /dev/kvm is here but the container's device cgroup or seccomp profile refuses it (EPERM, even for root; chmod cannot help): start the container with --device /dev/kvm"
 	guest_run svm "denied_container modload --status"
-	[ "$guest_status" = 3 ] || fail "exit $guest_status: $output"
+	assert_guest_status 3
 	assert_line --regexp "^kvm_amd: loaded, nested=[01]$"
 	assert_line "/dev/kvm: cannot be opened read-write: Operation not permitted (EPERM: a device cgroup, seccomp or a security module refuses it, not the mode)"
 }
 
 @test "vm svm: modload --unload removes them all; loading again is idempotent" {
 	guest_run svm "modload --unload"
-	assert_equal "$guest_status" 0
+	assert_guest_status 0
 	assert_line "modload: removed kvm_amd kvm ccp irqbypass"
 	assert_equal "$(guest_modules svm 2)" ""
 	guest_run svm "modload --nested"
-	assert_equal "$guest_status" 0
+	assert_guest_status 0
 	assert_line "modload: kvm_amd loaded with irqbypass, kvm, ccp (nested=1)"
 	guest_run svm modload 2
-	assert_equal "$guest_status" 0
+	assert_guest_status 0
 	assert_line "modload: kvm_amd is already loaded"
 	guest_run svm "modload --status --json"
 	assert_equal "$(jq -r .modules.kvm_amd.nested <<<"$output")" 1
@@ -176,7 +191,7 @@ insmod /lib/modules/$release/kernel/arch/x86/kvm/kvm-amd$ext"
 
 @test "vm AMD without SVM: modload exits 4 (nothing to load) with the no-cpu-support diagnosis, loads nothing" {
 	guest_run amd-no-svm modload
-	assert_equal "$guest_status" 4
+	assert_guest_status 4
 	assert_line "modload: kvm_amd cannot load: the CPU does not report AMD-V (SVM) (CPUID): this host cannot run KVM, nothing to load"
 	assert_line "INFO: CPUID: the CPU does not report SVM"
 	assert_line "INFO: reason no-cpu-support: the CPU has no SVM (this is a virtual machine without nested virtualization)"
@@ -185,12 +200,12 @@ insmod /lib/modules/$release/kernel/arch/x86/kvm/kvm-amd$ext"
 
 @test "vm Intel without VMX: modload names kvm_intel and the missing VMX, exit 4" {
 	guest_run intel-no-vmx modload
-	assert_equal "$guest_status" 4
+	assert_guest_status 4
 	assert_line "modload: kvm_intel cannot load: the CPU does not report Intel VT-x (VMX) (CPUID): this host cannot run KVM, nothing to load"
 	assert_line "INFO: CPUID: the CPU does not report VMX"
 	assert_equal "$(guest_modules intel-no-vmx)" ""
 	guest_run intel-no-vmx kvm-ok
-	assert_equal "$guest_status" 1
+	assert_guest_status 1
 	assert_line "INFO: reason no-cpu-support: the CPU has no VMX (this is a virtual machine without nested virtualization)"
 }
 
@@ -225,16 +240,16 @@ other_release_or_skip() {
 	grep -q "^@@@ BEGIN svm $other_release" <(tr -d '\r' < "$BATS_FILE_TMPDIR/other-svm.log") ||
 		fail "not the $other_release kernel: $(head -c 2000 "$BATS_FILE_TMPDIR/other-svm.log")"
 	guest_run other-svm modload
-	assert_equal "$guest_status" 0
+	assert_guest_status 0
 	assert_line "modload: kvm_amd loaded with irqbypass, kvm, ccp"
 	guest_run other-svm "kvm-ok -v"
-	[ "$guest_status" = 0 ] || fail "kvm-ok -v exited $guest_status: $output"
+	assert_guest_status 0
 	assert_line "INFO: [pass] create-vm: KVM_CREATE_VM succeeded"
 	assert_line --regexp "^INFO: \[pass\] acceleration: test loop: .* \(accelerated\)$"
 	refute_line --partial "KVM_SET_SREGS"
 	assert_equal "${lines[-1]}" "KVM acceleration can be used"
 	guest_run other-svm "modload --unload"
-	assert_equal "$guest_status" 0
+	assert_guest_status 0
 }
 
 @test "vm runner: the other release's kernel boots through the fast profile (its payload decompressed) and reaches init" {
@@ -249,16 +264,16 @@ other_release_or_skip() {
 
 @test "vm nested: modload loads kvm_amd and kvm-ok says KVM acceleration can be used" {
 	guest_run nested modload
-	assert_equal "$guest_status" 0
+	assert_guest_status 0
 	assert_line "modload: kvm_amd loaded with irqbypass, kvm, ccp"
 	guest_run nested kvm-ok
-	assert_equal "$guest_status" 0
+	assert_guest_status 0
 	assert_line "KVM acceleration can be used"
 }
 
 @test "vm nested: runner --selftest picks KVM on its own, the guest finishes on KVM, and KVM beats TCG" {
 	guest_run nested "runner --selftest"
-	assert_equal "$guest_status" 0
+	assert_guest_status 0
 	assert_line "runner: accelerator: kvm (auto: KVM is usable and accelerates)"
 	assert_line --regexp "^runner: kvm: first guest output [0-9]+ ms after QEMU started; loop of 200000000 iterations in [0-9]+ ms"
 	assert_line --regexp "^runner: tcg: first guest output [0-9]+ ms after QEMU started; loop of 200000000 iterations in [0-9]+ ms"
@@ -270,18 +285,19 @@ other_release_or_skip() {
 
 @test "vm nested: runner --kernel boots Debian's kernel on KVM (-cpu host, no TSC rate) to init" {
 	guest_run nested "runner --explain --kernel /boot/vmlinuz --initrd /boot/inner.gz"
-	assert_equal "$guest_status" 0
+	assert_guest_status 0
 	assert_line "accelerator: kvm"
 	assert_line --regexp "^command: .* -accel kvm -cpu host -kernel /var/cache/kvm-host-toolkit/vmlinux-[0-9a-f]{16} "
 	refute_line --partial "tsc_early_khz"
 	guest_run nested "runner -q --kernel /boot/vmlinuz --initrd /boot/inner.gz"
-	assert_equal "$guest_status" 0
+	assert_guest_status 0
 	assert_line --regexp "^@@@ INNER INIT "
 }
 
 @test "vm nested: runner --require-kvm starts QEMU on KVM with the user's arguments" {
 	guest_run nested "runner --require-kvm -- -M microvm,x-option-roms=off,isa-serial=on,rtc=off -bios /usr/share/qemu/qboot.rom -nodefaults -no-user-config -display none -serial stdio -m 64 -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel /usr/bin/microguest.elf"
-	assert_equal "$guest_status" 3	# the micro guest's isa-debug-exit: it finished
+	# the micro guest's isa-debug-exit: it finished
+	assert_guest_status 3
 	assert_line "microguest: hello from the runner's test guest"
 	refute_line --partial "Falling back"
 }
@@ -292,7 +308,7 @@ other_release_or_skip() {
 		echo "# run 2 exited 1, its output: $(tr '\n' '|' <<<"$output")" >&3
 		guest_run nested "runner --selftest" 3
 	fi
-	[ "$guest_status" = 3 ] || fail "exit $guest_status, not 3: $output"
+	assert_guest_status 3
 	# Debian 12's QEMU without its TCG module; Debian 13's with TCG refused
 	assert_line --regexp "^runner: selftest passed on kvm, but the TCG comparison failed: qemu-system-x86_64: (fatal: could not load module for type 'tcg-accel-ops'|-accel tcg: invalid accelerator tcg)$"
 	refute_line "runner: selftest passed"

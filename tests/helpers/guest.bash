@@ -16,3 +16,8 @@ guest_run() {
 	mapfile -t lines <<<"$output"
 	[ -n "$guest_status" ] || fail "no run $nth of \"$cmd\" in the $1 guest"
 }
+
+# The last guest_run's status is $1, or the test fails with its output.
+assert_guest_status() {
+	[ "$guest_status" = "$1" ] || fail "exit $guest_status, not $1: $output"
+}
