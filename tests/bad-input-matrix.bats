@@ -191,6 +191,19 @@ teardown() {
 	assert_line --partial "reason not-accelerated"
 }
 
+@test "matrix: probe record: measured three times, said so; a fourth measurement is not a record's" {
+	host_from_fixture intel-usable
+	printf 'guest_ns_per_iteration=900\nnative_ns_per_iteration=0.3\nguest_measurements=3\n' > "$HOST/kvm-probe"
+	kvm_ok_decided
+	assert_failure 1
+	assert_line --partial "test loop: 900 ns per iteration in a KVM guest (the fastest of 3 measurements), 0.30 ns natively: 3000x slower than native: NOT accelerated (recorded)"
+	assert_equal "$(jq -r .probe.guest_measurements < <("$KVM_OK" --sysroot "$HOST" --json))" 3
+	printf 'guest_ns_per_iteration=0.3\nnative_ns_per_iteration=0.3\nguest_measurements=4\n' > "$HOST/kvm-probe"
+	kvm_ok_decided
+	assert_failure 2
+	assert_line --partial "guest_measurements: \"4\" is not 1 to 3"
+}
+
 @test "matrix: probe record: an overlong line" {
 	host_from_fixture intel-usable
 	printf 'guest_ns_per_iteration=%0300d\n' 1 > "$HOST/kvm-probe"
