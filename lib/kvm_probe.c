@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,20 +60,26 @@ void kvm_probe_compute_slowdown(struct kvm_probe *p)
 /* Test builds only (build/test/): KVMHOST_TEST_HANG=STEP makes the probe
  * process hang before that step, asleep as a stuck device would leave it;
  * KVMHOST_TEST_HANG=spin:STEP keeps it busy on the CPU instead (so that a
- * test can starve it of CPU and see "busy" told apart from "broken"). */
+ * test can starve it of CPU and see "busy" told apart from "broken");
+ * KVMHOST_TEST_HANG=starved:STEP spins as well, at SCHED_IDLE, so that
+ * other work on its CPU starves the probe process alone, not kvm-ok. */
 static void hang_here_if_asked(enum probe_step step)
 {
 	const char *at = getenv("KVMHOST_TEST_HANG");
 	volatile unsigned long spins = 0;
+	const struct sched_param idle = { .sched_priority = 0 };
 
 	if (!at)
 		return;
 	if (strcmp(at, probe_step_text(step)) == 0)
 		for (;;)
 			pause();
-	if (strncmp(at, "spin:", 5) == 0 && strcmp(at + 5, probe_step_text(step)) == 0)
-		for (;;)
-			spins++;
+	if (strncmp(at, "starved:", 8) == 0 && strcmp(at + 8, probe_step_text(step)) == 0)
+		sched_setscheduler(0, SCHED_IDLE, &idle);
+	else if (strncmp(at, "spin:", 5) != 0 || strcmp(at + 5, probe_step_text(step)) != 0)
+		return;
+	for (;;)
+		spins++;
 }
 
 /* KVMHOST_TEST_HANG=teardown: a VM teardown that takes 300 ms after the
