@@ -165,7 +165,7 @@ static void chunk_done(struct chunking *c, struct loop_timing *t)
  * another one from its start (the round trip's cost again, then the
  * growing chunks), when fewer than MEASUREMENTS_MAX were made and one more
  * as long as the last fits in the budget. */
-static void measure_again(struct chunking *c, struct loop_timing *t, double confirm_above_ns)
+static void measure_again(struct chunking *c, const struct loop_timing *t, double confirm_above_ns)
 {
 	uint64_t now = monotonic_ns();
 
