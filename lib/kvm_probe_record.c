@@ -49,6 +49,20 @@ static int record_bool(const char *key, const char *value, bool *out, struct kvm
 	return -1;
 }
 
+/* A whole number from lo to hi. */
+static int record_range(const char *key, const char *value, long lo, long hi, long *out, struct kvm_probe *p)
+{
+	char *end;
+
+	*out = strtol(value, &end, 10);
+	if (end == value || *end || *out < lo || *out > hi) {
+		snprintf(p->record_error, sizeof(p->record_error), "%.40s: \"%.40s\" is not %ld to %ld", key, value,
+			 lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
 /* The KVM_CHECK_EXTENSION answers a record keeps, in its order. */
 static const struct {
 	const char *key;
@@ -84,6 +98,7 @@ static int record_line(char *line, struct record_state *st, struct kvm_probe *p)
 {
 	char *eq = strchr(line, '='), *value;
 	double number;
+	long whole;
 	int *slot;
 
 	if (!eq) {
@@ -101,13 +116,9 @@ static int record_line(char *line, struct record_state *st, struct kvm_probe *p)
 	if (strcmp(line, "guest") == 0)
 		return record_errno(line, value, &st->guest_error, p);
 	if (strcmp(line, "deadline_ms") == 0) {
-		long v = strtol(value, &eq, 10);
-
-		if (eq == value || *eq || v < 10 || v > 60000) {
-			snprintf(p->record_error, sizeof(p->record_error), "deadline_ms: \"%.40s\" is not 10 to 60000", value);
+		if (record_range(line, value, 10, 60000, &whole, p) < 0)
 			return -1;
-		}
-		p->deadline_ms = (int)v;
+		p->deadline_ms = (int)whole;
 		return 0;
 	}
 	if (strcmp(line, "timeout") == 0)
@@ -117,14 +128,9 @@ static int record_line(char *line, struct record_state *st, struct kvm_probe *p)
 	if (strcmp(line, "guest_finished") == 0)
 		return record_bool(line, value, &p->guest.finished, p);
 	if (strcmp(line, "guest_measurements") == 0) {
-		long v = strtol(value, &eq, 10);
-
-		if (eq == value || *eq || v < 1 || v > 3) {
-			snprintf(p->record_error, sizeof(p->record_error), "guest_measurements: \"%.40s\" is not 1 to 3",
-				 value);
+		if (record_range(line, value, 1, 3, &whole, p) < 0)
 			return -1;
-		}
-		p->guest.measurements = (unsigned)v;
+		p->guest.measurements = (unsigned)whole;
 		return 0;
 	}
 	if ((slot = capability_slot(p, line)) != NULL) {
