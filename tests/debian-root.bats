@@ -17,17 +17,17 @@ setup_file() {
 	dir=$BATS_FILE_TMPDIR
 	# the guests run build/'s tools (not sanitized: the guest has no ASan
 	# runtime); the sanitizer pass (BUILD=build-san) does not repeat them
-	if [ "${BUILD:-$top/build}" != "$top/build" ]; then echo "the sanitizer pass does not repeat the VM guests" > "$BATS_FILE_TMPDIR/skip"; return; fi
-	if [ "$(id -u)" -ne 0 ]; then echo "needs root (debootstrap, and a user to add)" > "$dir/skip"; return; fi
+	if [ "${BUILD:-$top/build}" != "$top/build" ]; then skip_later "the sanitizer pass does not repeat the VM guests"; return; fi
+	if [ "$(id -u)" -ne 0 ]; then skip_later "needs root (debootstrap, and a user to add)"; return; fi
 	for t in /usr/bin/mmdebstrap /usr/sbin/debootstrap /sbin/mkfs.ext4 /usr/bin/qemu-system-x86_64 /usr/bin/qemu-img /sbin/debugfs; do
-		[ -x "$t" ] || { echo "$t is missing" > "$dir/skip"; return; }
+		[ -x "$t" ] || { skip_later "$t is missing"; return; }
 	done
 	# one write, starting on a line of its own: systemd writes its status
 	# lines to the same console meanwhile, and may be mid-line
 	printf '#!/bin/sh\nprintf "\\n@@@ DEBIAN %%s %%s\\n" "$(cat /etc/debian_version)" "$(uname -r)" > /dev/console\nsystemctl poweroff\n' > "$dir/first-boot"
 	chmod 644 "$dir/first-boot"
-	user_ready > "$dir/user-skip" 2>&1 && rm "$dir/user-skip"
-	if [ ! -f "$dir/user-skip" ]; then
+	user_ready > "$dir/user-ready.log" 2>&1 || skip_later "$(tail -n 1 "$dir/user-ready.log")" user-skip
+	if ! skip_noted user-skip; then
 		cp "$dir/first-boot" "$USER_DIR/first-boot"
 		# a root password too: hashed in the user's namespace
 		echo "kvmhost test password" > "$USER_DIR/root-password"
@@ -41,11 +41,11 @@ setup_file() {
 		--first-boot "$dir/first-boot" > "$dir/make.log" 2>&1
 	wait
 	if [ "$(cat "$dir/make.status")" != 0 ] && grep -qE "Failed to fetch|Failed getting release file|Couldn't download|Could not resolve|unable to fetch" "$dir/make.log"; then
-		echo "the Debian archive cannot be reached: $(grep -m1 -E 'Failed|download|resolve|fetch' "$dir/make.log")" > "$dir/skip"
+		skip_later "the Debian archive cannot be reached: $(grep -m1 -E 'Failed|download|resolve|fetch' "$dir/make.log")"
 		return
 	fi
 	# the two boots side by side too (each QEMU is one TCG thread)
-	[ -f "$dir/user-skip" ] || boot "$USER_DIR/debian.qcow2" "$dir/user-boot" runuser -u "$MM_USER" -- &
+	skip_noted user-skip || boot "$USER_DIR/debian.qcow2" "$dir/user-boot" runuser -u "$MM_USER" -- &
 	boot "$dir/debian.img" "$dir/boot"
 	wait
 }
@@ -86,12 +86,12 @@ teardown_file() {
 }
 
 setup() {
-	if [ -f "$BATS_FILE_TMPDIR/skip" ]; then skip "$(cat "$BATS_FILE_TMPDIR/skip")"; fi
+	skip_if_noted
 	if [ -f "$BATS_FILE_TMPDIR/user-dir" ]; then USER_DIR=$(cat "$BATS_FILE_TMPDIR/user-dir"); fi
 }
 
 user_build_ready() {
-	if [ -f "$BATS_FILE_TMPDIR/user-skip" ]; then skip "$(cat "$BATS_FILE_TMPDIR/user-skip")"; fi
+	skip_if_noted user-skip
 }
 
 # A boot's report: the running release's Debian and a kernel (Debian 12:
@@ -293,7 +293,7 @@ main_archive_magic() {
 		[ -z "$(ls -a "$BATS_FILE_TMPDIR" | grep 'bad\.img')" ] || fail "left behind: $(ls -a "$BATS_FILE_TMPDIR")"
 		assert_nothing_left "$BATS_FILE_TMPDIR/bad.img"
 	done
-	[ ! -f "$BATS_FILE_TMPDIR/user-skip" ] || return 0
+	! skip_noted user-skip || return 0
 	# the user's tree is owned by its subordinate IDs: removed from the namespace
 	run runuser -u "$MM_USER" -- "$BUILD/runner" --make-debian-root "$USER_DIR/bad.img" --mirror http://127.0.0.1:9/debian
 	assert_failure 1
@@ -342,7 +342,7 @@ stop_build() {
 	mkdir -p "$STOP_DIR"
 	stop_build img-TERM TERM
 	stop_build img-INT INT
-	[ ! -f "$BATS_FILE_TMPDIR/user-skip" ] || return 0
+	! skip_noted user-skip || return 0
 	STOP_DIR=$USER_DIR
 	stop_build img-user TERM runuser -u "$MM_USER" --
 }

@@ -21,19 +21,18 @@ load helpers/common
 setup_file() {
 	local top cache release
 	top=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-	skip_file() { echo "$1" > "$BATS_FILE_TMPDIR/skip"; }
 	# the runner runs as libvirt-qemu under libvirt's sandbox: the plain
 	# build (the sanitizer pass's runtime would log where that user cannot write)
-	if [ "${BUILD:-$top/build}" != "$top/build" ]; then skip_file "the sanitizer pass does not repeat the libvirt guests"; return; fi
-	[ "$(id -u)" -eq 0 ] || { skip_file "needs root (libvirtd in a private mount namespace)"; return; }
+	if [ "${BUILD:-$top/build}" != "$top/build" ]; then skip_later "the sanitizer pass does not repeat the libvirt guests"; return; fi
+	[ "$(id -u)" -eq 0 ] || { skip_later "needs root (libvirtd in a private mount namespace)"; return; }
 	command -v libvirtd >/dev/null && command -v virsh >/dev/null ||
-		{ skip_file "libvirt is not installed: apt-get install libvirt-daemon-system libvirt-clients"; return; }
-	command -v qemu-system-x86_64 >/dev/null || { skip_file "no qemu-system-x86_64 (package qemu-system-x86)"; return; }
-	getent passwd libvirt-qemu >/dev/null || { skip_file "no libvirt-qemu user (libvirt-daemon-system's)"; return; }
-	unshare --mount --propagation private true 2>/dev/null || { skip_file "unshare --mount is not permitted here"; return; }
+		{ skip_later "libvirt is not installed: apt-get install libvirt-daemon-system libvirt-clients"; return; }
+	command -v qemu-system-x86_64 >/dev/null || { skip_later "no qemu-system-x86_64 (package qemu-system-x86)"; return; }
+	getent passwd libvirt-qemu >/dev/null || { skip_later "no libvirt-qemu user (libvirt-daemon-system's)"; return; }
+	unshare --mount --propagation private true 2>/dev/null || { skip_later "unshare --mount is not permitted here"; return; }
 	cache=${KVMHOST_TEST_CACHE:-/var/cache/kvmhost-tests}
 	if ! release=$("$top/tests/vm/fetch-debian-kernel" "$cache" 2>"$BATS_FILE_TMPDIR/fetch.err"); then
-		skip_file "the Debian kernel could not be fetched: $(tail -n 1 "$BATS_FILE_TMPDIR/fetch.err")"
+		skip_later "the Debian kernel could not be fetched: $(tail -n 1 "$BATS_FILE_TMPDIR/fetch.err")"
 		return
 	fi
 
@@ -56,15 +55,15 @@ setup_file() {
 	unshare --mount --propagation private sleep infinity 3>&- &
 	echo $! > "$BATS_FILE_TMPDIR/holder"
 	sleep 0.3
-	in_ns mount --make-rprivate / || { skip_file "the mount namespace could not be made private"; return; }
+	in_ns mount --make-rprivate / || { skip_later "the mount namespace could not be made private"; return; }
 	for d in /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do
 		in_ns mkdir -p "$d" && in_ns mount -t tmpfs -o mode=0755 tmpfs "$d" ||
-			{ skip_file "a tmpfs on $d could not be mounted"; return; }
+			{ skip_later "a tmpfs on $d could not be mounted"; return; }
 	done
 	in_ns mkdir -p /var/lib/libvirt/qemu /var/cache/libvirt/qemu /var/log/libvirt/qemu
 	# libvirt keeps domain definitions in /etc/libvirt/qemu: a private copy
 	cp -a /etc/libvirt "$W/etc-libvirt"
-	in_ns mount --bind "$W/etc-libvirt" /etc/libvirt || { skip_file "/etc/libvirt could not be replaced"; return; }
+	in_ns mount --bind "$W/etc-libvirt" /etc/libvirt || { skip_later "/etc/libvirt could not be replaced"; return; }
 	# QEMU runs as libvirt-qemu, as Debian configures it, where that user may
 	# open /dev/kvm (or there is none); where /dev/kvm is root's alone (0600,
 	# as on the build machines), libvirt 9 finds its cached capabilities of
@@ -85,11 +84,11 @@ setup_file() {
 	done
 	in_ns chown libvirt-qemu:kvm /var/lib/libvirt/qemu /var/cache/libvirt/qemu
 	in_ns virtlogd --daemon --pid-file /run/libvirt/virtlogd.pid 3>&- ||
-		{ skip_file "virtlogd did not start"; return; }
+		{ skip_later "virtlogd did not start"; return; }
 	in_ns libvirtd --daemon --pid-file /run/libvirt/libvirtd.pid 3>&- ||
-		{ skip_file "libvirtd did not start"; return; }
+		{ skip_later "libvirtd did not start"; return; }
 	for _ in $(seq 100); do virsh_ns version >/dev/null 2>&1 && break; sleep 0.1; done
-	virsh_ns version >/dev/null 2>&1 || skip_file "libvirtd does not answer: $(virsh_ns version 2>&1 | tail -n 1)"
+	virsh_ns version >/dev/null 2>&1 || skip_later "libvirtd does not answer: $(virsh_ns version 2>&1 | tail -n 1)"
 }
 
 teardown_file() {
@@ -110,7 +109,7 @@ teardown_file() {
 }
 
 setup() {
-	[ ! -f "$BATS_FILE_TMPDIR/skip" ] || skip "$(cat "$BATS_FILE_TMPDIR/skip")"
+	skip_if_noted
 	W=$(cat "$BATS_FILE_TMPDIR/work")
 }
 

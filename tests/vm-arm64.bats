@@ -20,22 +20,22 @@ load helpers/guest
 setup_file() {
 	local top cache release
 	top=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-	if [ "${BUILD:-$top/build}" != "$top/build" ]; then echo "the sanitizer pass does not repeat the VM guests" > "$BATS_FILE_TMPDIR/skip"; return; fi
-	command -v qemu-system-aarch64 >/dev/null || { echo "no qemu-system-aarch64 (package qemu-system-arm)" > "$BATS_FILE_TMPDIR/skip"; return; }
-	command -v qemu-aarch64 >/dev/null || { echo "no qemu-aarch64 (package qemu-user)" > "$BATS_FILE_TMPDIR/skip"; return; }
-	[ -x "$top/build-arm64/kvm-ok" ] || { echo "no cross build (make cross-arm64)" > "$BATS_FILE_TMPDIR/skip"; return; }
+	if [ "${BUILD:-$top/build}" != "$top/build" ]; then skip_later "the sanitizer pass does not repeat the VM guests"; return; fi
+	command -v qemu-system-aarch64 >/dev/null || { skip_later "no qemu-system-aarch64 (package qemu-system-arm)"; return; }
+	command -v qemu-aarch64 >/dev/null || { skip_later "no qemu-aarch64 (package qemu-user)"; return; }
+	[ -x "$top/build-arm64/kvm-ok" ] || { skip_later "no cross build (make cross-arm64)"; return; }
 	if [ "$(id -u)" -eq 0 ]; then cache=${KVMHOST_TEST_CACHE:-/var/cache/kvmhost-tests}; else cache=${KVMHOST_TEST_CACHE:-$HOME/.cache/kvmhost-tests}; fi
 	cache=$cache/arm64
 	if ! release=$("$top/tests/vm/fetch-debian-kernel" "$cache" arm64 2>"$BATS_FILE_TMPDIR/fetch.err"); then
-		echo "the Debian arm64 kernel could not be fetched: $(tail -n 1 "$BATS_FILE_TMPDIR/fetch.err")" > "$BATS_FILE_TMPDIR/skip"
+		skip_later "the Debian arm64 kernel could not be fetched: $(tail -n 1 "$BATS_FILE_TMPDIR/fetch.err")"
 		return
 	fi
 	# the runner's KVM path needs Debian's arm64 QEMU in the guest: without
 	# it the runner's tests skip, the tools' still run
 	local qemu_tree=""
-	[ -x "$top/build-arm64/runner" ] || echo "no cross-built runner" > "$BATS_FILE_TMPDIR/noqemu"
-	if [ ! -f "$BATS_FILE_TMPDIR/noqemu" ] && ! qemu_tree=$("$top/tests/vm/fetch-qemu-arm64" "$cache" 2>"$BATS_FILE_TMPDIR/fetch-qemu.err"); then
-		echo "Debian's arm64 QEMU could not be fetched: $(tail -n 1 "$BATS_FILE_TMPDIR/fetch-qemu.err")" > "$BATS_FILE_TMPDIR/noqemu"
+	[ -x "$top/build-arm64/runner" ] || skip_later "no cross-built runner" noqemu
+	if ! skip_noted noqemu && ! qemu_tree=$("$top/tests/vm/fetch-qemu-arm64" "$cache" 2>"$BATS_FILE_TMPDIR/fetch-qemu.err"); then
+		skip_later "Debian's arm64 QEMU could not be fetched: $(tail -n 1 "$BATS_FILE_TMPDIR/fetch-qemu.err")" noqemu
 		qemu_tree=""
 	fi
 	"$top/tests/vm/make-initramfs-arm64" "$cache" "$top/build-arm64" "$BATS_FILE_TMPDIR/initrd.gz" ${qemu_tree:+"$qemu_tree"}
@@ -56,12 +56,12 @@ setup_file() {
 		"$top/tests/vm/boot-arm64" "$cache/kernel-$other_release/boot/vmlinuz-$other_release" "$BATS_FILE_TMPDIR/other.gz" \
 			on arm64 > "$BATS_FILE_TMPDIR/other-el2.log" 2>&1 || true
 	else
-		echo "$other's arm64 kernel could not be fetched: $(tail -n 1 "$BATS_FILE_TMPDIR/fetch-other.err")" > "$BATS_FILE_TMPDIR/other-skip"
+		skip_later "$other's arm64 kernel could not be fetched: $(tail -n 1 "$BATS_FILE_TMPDIR/fetch-other.err")" other-skip
 	fi
 }
 
 setup() {
-	if [ -f "$BATS_FILE_TMPDIR/skip" ]; then skip "$(cat "$BATS_FILE_TMPDIR/skip")"; fi
+	skip_if_noted
 }
 
 @test "vm arm64 at EL2: kvm-ok: KVM in VHE mode, the arm64 guest timed on KVM: usable" {
@@ -84,7 +84,7 @@ setup() {
 }
 
 @test "vm arm64 at EL2, the other release's kernel: kvm-ok's arm64 guest runs on KVM there too: usable" {
-	[ ! -f "$BATS_FILE_TMPDIR/other-skip" ] || skip "$(cat "$BATS_FILE_TMPDIR/other-skip")"
+	skip_if_noted other-skip
 	other_release=$(cat "$BATS_FILE_TMPDIR/other-release")
 	grep -q "^@@@ BEGIN arm64 $other_release" <(tr -d '\r' < "$BATS_FILE_TMPDIR/other-el2.log") ||
 		fail "not the $other_release kernel: $(head -c 2000 "$BATS_FILE_TMPDIR/other-el2.log")"
@@ -127,7 +127,7 @@ setup() {
 }
 
 runner_in_guest() {
-	if [ -f "$BATS_FILE_TMPDIR/noqemu" ]; then skip "$(cat "$BATS_FILE_TMPDIR/noqemu")"; fi
+	skip_if_noted noqemu
 }
 
 @test "vm arm64 at EL2: the runner picks KVM; its micro guest runs on KVM nested under TCG, faster than on TCG" {

@@ -24,11 +24,11 @@ setup_file() {
 	top=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 	# the guests run build/'s tools (not sanitized: the guest has no ASan
 	# runtime); the sanitizer pass (BUILD=build-san) does not repeat them
-	if [ "${BUILD:-$top/build}" != "$top/build" ]; then echo "the sanitizer pass does not repeat the VM guests" > "$BATS_FILE_TMPDIR/skip"; return; fi
-	command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64 (package qemu-system-x86)" > "$BATS_FILE_TMPDIR/skip"; return; }
+	if [ "${BUILD:-$top/build}" != "$top/build" ]; then skip_later "the sanitizer pass does not repeat the VM guests"; return; fi
+	command -v qemu-system-x86_64 >/dev/null || { skip_later "no qemu-system-x86_64 (package qemu-system-x86)"; return; }
 	if [ "$(id -u)" -eq 0 ]; then cache=${KVMHOST_TEST_CACHE:-/var/cache/kvmhost-tests}; else cache=${KVMHOST_TEST_CACHE:-$HOME/.cache/kvmhost-tests}; fi
 	if ! release=$("$top/tests/vm/fetch-debian-kernel" "$cache" 2>"$BATS_FILE_TMPDIR/fetch.err"); then
-		echo "the Debian kernel could not be fetched: $(tail -n 1 "$BATS_FILE_TMPDIR/fetch.err")" > "$BATS_FILE_TMPDIR/skip"
+		skip_later "the Debian kernel could not be fetched: $(tail -n 1 "$BATS_FILE_TMPDIR/fetch.err")"
 		return
 	fi
 	"$top/tests/vm/make-initramfs" "$cache" "$release" "$top/build" "$BATS_FILE_TMPDIR/initrd.gz"
@@ -50,7 +50,7 @@ setup_file() {
 			timeout 240 "$top/build/runner" --accel=tcg --kernel "$cache/kernel-$other_release/boot/vmlinuz-$other_release" \
 			--initrd "$BATS_FILE_TMPDIR/other.gz" --append kvmtest=hello > "$BATS_FILE_TMPDIR/other-fast.log" 2>&1 < /dev/null
 	else
-		echo "$other's kernel could not be fetched: $(tail -n 1 "$BATS_FILE_TMPDIR/fetch-other.err")" > "$BATS_FILE_TMPDIR/other-skip"
+		skip_later "$other's kernel could not be fetched: $(tail -n 1 "$BATS_FILE_TMPDIR/fetch-other.err")" other-skip
 	fi
 	# KVM nested in a TCG guest (2 GB, QEMU inside), on the other CPU while
 	# the boots below run: the runner's KVM path for real
@@ -84,7 +84,7 @@ setup_file() {
 }
 
 setup() {
-	if [ -f "$BATS_FILE_TMPDIR/skip" ]; then skip "$(cat "$BATS_FILE_TMPDIR/skip")"; fi
+	skip_if_noted
 }
 
 guest_modules() {
@@ -230,7 +230,7 @@ insmod /lib/modules/$release/kernel/arch/x86/kvm/kvm-amd$ext"
 # ---- the other Debian release's kernel (12's 6.1 or 13's 6.12) -------------
 
 other_release_or_skip() {
-	[ ! -f "$BATS_FILE_TMPDIR/other-skip" ] || skip "$(cat "$BATS_FILE_TMPDIR/other-skip")"
+	skip_if_noted other-skip
 	other_release=$(cat "$BATS_FILE_TMPDIR/other-release")
 }
 

@@ -7,6 +7,8 @@
 
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
+# shellcheck source=tests/helpers/skip-later.bash
+source "$(dirname "${BASH_SOURCE[0]}")/skip-later.bash"
 
 TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 BUILD=${BUILD:-$TOP/build}

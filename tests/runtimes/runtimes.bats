@@ -16,6 +16,7 @@
 
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
+load ../helpers/skip-later
 
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
@@ -24,12 +25,11 @@ STATE=/var/tmp/kvmhost-runtimes	# Docker's overlay2 needs a real file system, no
 TEST_USER=kvmhost-rt		# the rootless Podman user, made (and removed) by the suite
 ULIMITS=(--ulimit nofile=1024:1024 --ulimit nproc=4096:4096)	# root here lacks CAP_SYS_RESOURCE
 
-# (bats 1.8.2, Debian 12's, cannot skip from setup_file: it reports
-# "setup_file failed"; the reason is kept for setup to skip each test with)
+# (a reason to skip is noted with skip_later: bats 1.8.2, Debian 12's,
+# cannot skip from setup_file)
 setup_file() {
-	skip_file() { echo "$1" > "$BATS_FILE_TMPDIR/skip"; }
-	[ "$(id -u)" -eq 0 ] || { skip_file "the runtimes need root to start"; return; }
-	[ -e /sys/class/misc/kvm/dev ] && [ -c /dev/kvm ] || { skip_file "this host's kernel has no KVM device to pass in"; return; }
+	[ "$(id -u)" -eq 0 ] || { skip_later "the runtimes need root to start"; return; }
+	[ -e /sys/class/misc/kvm/dev ] && [ -c /dev/kvm ] || { skip_later "this host's kernel has no KVM device to pass in"; return; }
 	rm -rf "$STATE"
 	mkdir -p "$STATE"
 	"$TOP/tests/runtimes/make-rootfs" "$BUILD" "$STATE/base"
@@ -44,7 +44,7 @@ setup_file() {
 }
 
 setup() {
-	if [ -f "$BATS_FILE_TMPDIR/skip" ]; then skip "$(cat "$BATS_FILE_TMPDIR/skip")"; fi
+	skip_if_noted
 }
 
 teardown_file() {
