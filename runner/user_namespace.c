@@ -147,7 +147,11 @@ static void say_refused(const char *prog, int err)
 	uint64_t value;
 	char setting[256] = "";
 
-	if (sysroot_readf_u64(&live, &value, "/proc/sys/kernel/unprivileged_userns_clone") == 0 && value == 0)
+	if (err == EINVAL)	/* unshare(2): CLONE_NEWUSER in a process of more than one thread */
+		snprintf(setting, sizeof(setting), "the kernel gives one only to a process of one thread, and this "
+			 "runner has more: an emulator's threads (qemu-user, as when binfmt_misc runs a runner of "
+			 "another architecture)");
+	else if (sysroot_readf_u64(&live, &value, "/proc/sys/kernel/unprivileged_userns_clone") == 0 && value == 0)
 		snprintf(setting, sizeof(setting), "kernel.unprivileged_userns_clone is 0: as root, "
 			 "sysctl -w kernel.unprivileged_userns_clone=1 (and in /etc/sysctl.d/ to keep it)");
 	else if (sysroot_readf_u64(&live, &value, "/proc/sys/user/max_user_namespaces") == 0 && value == 0)

@@ -244,6 +244,16 @@ main_archive_magic() {
 	[ -z "$(ls -a "$USER_DIR" | grep 'n\.img')" ] || fail "left: $(ls -a "$USER_DIR")"
 }
 
+@test "make-debian-root as a normal user, by the arm64 runner under qemu-user (as binfmt_misc runs it): the emulator's threads get no user namespace (EINVAL), and it says so" {
+	user_build_ready
+	[ -x "$TOP/build-arm64/runner" ] || skip "no cross build (make cross-arm64)"
+	command -v qemu-aarch64 >/dev/null || skip "no qemu-aarch64 (package qemu-user)"
+	run runuser -u "$MM_USER" -- qemu-aarch64 "$TOP/build-arm64/runner" --make-debian-root "$USER_DIR/e.img"
+	assert_failure 1
+	assert_output "runner: the kernel refused an unprivileged user namespace (unshare: Invalid argument); the kernel gives one only to a process of one thread, and this runner has more: an emulator's threads (qemu-user, as when binfmt_misc runs a runner of another architecture); or run --make-debian-root as root"
+	[ -z "$(ls -a "$USER_DIR" | grep 'e\.img')" ] || fail "left: $(ls -a "$USER_DIR")"
+}
+
 @test "make-debian-root: --size is checked before anything starts (1G to 16T, K/M/G/T)" {
 	for size in 99999999999999999999G 512M 0G 17T 2 G 2X; do
 		run "$BUILD/runner" --make-debian-root "$BATS_FILE_TMPDIR/size.img" --size "$size"
