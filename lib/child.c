@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -76,6 +78,14 @@ static _Noreturn void run_child(const struct child_spec *s, int pipes[CHILD_STRE
 	place_stream(s->err, STDERR_FILENO, null, pipes[CHILD_STDERR][1]);
 	if (s->own_group)
 		setpgid(0, 0);
+	/* its mounts (a bootstrapper's /proc, /sys, /dev/pts in the tree) are
+	 * in this namespace alone, and end with its last process, even one
+	 * killed before it could unmount them */
+	if (s->private_mounts && (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)) {
+		dprintf(STDERR_FILENO, "%s: a private mount namespace for it: %s\n", s->argv ? s->argv[0] : "child",
+			strerror(errno));
+		_exit(126);
+	}
 	if (s->fn)
 		_exit(s->fn(s->arg, pipes[CHILD_REPORT][1]));
 	sigemptyset(&none);

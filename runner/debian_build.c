@@ -132,9 +132,12 @@ int run_tool(struct build *b, char *const argv[], char *const env_add[], bool na
 	if (namespace && b->ns)
 		return in_namespace(b, &(const struct namespace_job){ .argv = argv, .log_fd = b->log_fd }) == 0 ? 0 : -1;
 	/* its own process group: a signal stops what it started too (dpkg,
-	 * apt, tar), before the tree is removed */
+	 * apt, tar), before the tree is removed; as root its own mount
+	 * namespace: the bootstrapper's mounts in the tree end with it, even
+	 * when it has to be killed (SIGKILL) before it unmounts them */
 	if (child_start(&c, &(const struct child_spec){ .argv = argv, .env_add = env_add, .in = CHILD_NULL,
-							 .out = b->log_fd, .err = b->log_fd, .own_group = true }) < 0)
+							 .out = b->log_fd, .err = b->log_fd, .own_group = true,
+							 .private_mounts = !b->ns }) < 0)
 		return fail(b, "could not run %s: %s", argv[0], strerror(errno));
 	if (child_reap(&c, &watch) < 0)
 		return -1;

@@ -139,23 +139,29 @@ static int build_image(struct build *b, bool qcow2)
 	return place_outputs(b);
 }
 
-/* The work directory and log in /var/tmp, the image's private files. */
-static void clean_up(struct build *b, bool failed)
+/* The work directory and log in /var/tmp, the image's private files:
+ * whether the work directory is gone. */
+static bool clean_up(struct build *b, bool failed)
 {
+	bool removed = true;
+
 	const struct child_watch no_watch = { 0 };
 
 	/* a normal user cannot remove what the namespace's IDs own */
 	if (b->ns && b->root_filled)
 		user_namespace_run(b->ns, &(const struct namespace_job){ .fn = remove_root_tree, .arg = b, .log_fd = -1 },
 				   &no_watch, b->o->prog);
-	if (b->root[0] && remove_tree(b->root, true) < 0 && errno != ENOENT)
+	if (b->root[0] && remove_tree(b->root, true) < 0 && errno != ENOENT) {
 		fprintf(stderr, "%s: could not remove the work directory %s: %s; remove it as root (rm -r)\n",
 			b->o->prog, b->root, strerror(errno));
+		removed = false;
+	}
 	if (b->log_fd >= 0) {
 		close(b->log_fd);
 		unlink(b->log);
 	}
 	discard_outputs(b, failed);
+	return removed;
 }
 
 static int nothing(void *arg)
@@ -222,6 +228,7 @@ int make_debian_root(const struct debian_root_options *o)
 	struct user_namespace ns;
 	bool qcow2 = ends_with(o->image, ".qcow2");
 	int rc = -1;
+	bool removed;
 
 	b.steps = qcow2 ? 6 : 5;
 	if (choose_bootstrapper(&b, &ns, qcow2) < 0)
@@ -229,11 +236,11 @@ int make_debian_root(const struct debian_root_options *o)
 	signals_hold(&b.held);
 	if (claim_outputs(&b, qcow2) == 0 && make_work_dir(&b) == 0)
 		rc = build_image(&b, qcow2);
-	clean_up(&b, rc < 0);
+	removed = clean_up(&b, rc < 0);
 	signals_release(&b.held);
 	if (b.interrupted) {
-		fprintf(stderr, "%s: stopped by signal %d at step %d; its work directory and partial files are removed\n",
-			o->prog, b.interrupted, b.step);
+		fprintf(stderr, "%s: stopped by signal %d at step %d; %s\n", o->prog, b.interrupted, b.step,
+			removed ? "its work directory and partial files are removed" : "its partial files are removed");
 		signal(b.interrupted, SIG_DFL);
 		raise(b.interrupted);	/* end as the signal would have */
 		return 1;

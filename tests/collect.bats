@@ -68,8 +68,9 @@ assert_no_leftovers() {
 @test "collect killed by SIGTERM or SIGINT while writing: dies by the signal, nothing left, nothing in /tmp" {
 	before=$(ls -d /tmp/kvm-ok-collect.* 2>/dev/null | wc -l)
 	for sig in TERM INT HUP; do
-		# a script's background job starts with SIGINT ignored: give it back
-		KVMHOST_TEST_COLLECT_PAUSE_MS=3000 env --default-signal=INT \
+		# a script's background job starts with SIGINT ignored, one under nohup
+		# with SIGHUP ignored: give them back
+		KVMHOST_TEST_COLLECT_PAUSE_MS=3000 env --default-signal=INT,HUP \
 			"$BUILD/test/kvm-ok" -q --no-probe --collect "$SNAP_TMP/host.tar.gz" &
 		pid=$!
 		for _ in $(seq 100); do

@@ -356,3 +356,30 @@ stop_build() {
 	STOP_DIR=$USER_DIR
 	stop_build img-user TERM runuser -u "$MM_USER" --
 }
+
+@test "make-debian-root killed outright (SIGKILL, no clean-up possible) while mmdebstrap has its mounts in the tree: they were never the host's, and the work directory left is plain files (rm -r, no umount)" {
+	local pid child work="" seen after
+	"$BUILD/runner" --make-debian-root "$BATS_FILE_TMPDIR/killed.img" --size 1500M > "$BATS_FILE_TMPDIR/log-killed" 2>&1 &
+	pid=$!
+	# mmdebstrap as root mounts /proc, /sys, /dev/pts ... in the tree
+	for _ in $(seq 600); do
+		child=$(pgrep -P "$pid" | head -n 1)
+		work=$(grep -o ' /var/tmp/runner-debian-root\.[^/ ]*/proc ' "/proc/$child/mountinfo" 2>/dev/null | head -n 1 | sed 's,^ \(.*\)/proc $,\1,')
+		[ -z "$work" ] || break
+		sleep 0.1
+	done
+	# what this (the host's) namespace sees of them meanwhile, then the kill
+	seen=$(grep -c " ${work:-none}/" /proc/self/mountinfo || true)
+	kill -KILL "$pid" "-$child" 2>/dev/null || true
+	wait "$pid" || true
+	for _ in $(seq 50); do pgrep -g "$child" >/dev/null || break; sleep 0.1; done
+	after=$(grep -c " ${work:-none}/" /proc/self/mountinfo || true)
+	# (a failure leaves this machine without those mounts either)
+	[ "$after" = 0 ] || grep -o " $work/[^ ]*" /proc/self/mountinfo | sort -r | xargs -r umount -l
+	[ -n "$work" ] || fail "mmdebstrap never mounted /proc in the tree: $(cat "$BATS_FILE_TMPDIR/log-killed")"
+	assert_equal "$seen" 0
+	assert_equal "$after" 0
+	[ -d "$work" ] || fail "no work directory $work (killed, the runner could not remove it)"
+	rm -r "$work" "$work.log" "$BATS_FILE_TMPDIR"/.killed.img.runner-*
+	assert_nothing_left "$BATS_FILE_TMPDIR/killed.img"
+}
