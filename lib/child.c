@@ -80,12 +80,12 @@ static _Noreturn void run_child(const struct child_spec *s, int pipes[CHILD_STRE
 		setpgid(0, 0);
 	/* its mounts (a bootstrapper's /proc, /sys, /dev/pts in the tree) are
 	 * in this namespace alone, and end with its last process, even one
-	 * killed before it could unmount them */
-	if (s->private_mounts && (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)) {
-		dprintf(STDERR_FILENO, "%s: a private mount namespace for it: %s\n", s->argv ? s->argv[0] : "child",
-			strerror(errno));
-		_exit(126);
-	}
+	 * killed before it could unmount them.  Where the kernel refuses
+	 * (EPERM: no CAP_SYS_ADMIN, as in a container) it runs as it would
+	 * have without; in a chroot whose root is no mount point (EINVAL) the
+	 * namespace is made but its propagation stays as it is */
+	if (s->private_mounts && unshare(CLONE_NEWNS) == 0)
+		(void)mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 	if (s->fn)
 		_exit(s->fn(s->arg, pipes[CHILD_REPORT][1]));
 	sigemptyset(&none);

@@ -34,7 +34,7 @@ struct child_spec {
 	char *const *env_add;	/* or ours with these NAME=value strings (NULL-ended) */
 	bool default_signals;	/* SIGINT, SIGTERM, SIGHUP at their defaults (not ignored) */
 	bool own_group;		/* a process group of its own: child_signal reaches what it starts */
-	bool private_mounts;	/* a mount namespace of its own (root): what it mounts ends with it */
+	bool private_mounts;	/* a mount namespace of its own where the kernel allows: its mounts end with it */
 	int in, out, err;	/* a descriptor, CHILD_NULL, CHILD_PIPE (out, err) or CHILD_KEEP */
 };
 
