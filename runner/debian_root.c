@@ -143,17 +143,17 @@ static int build_image(struct build *b, bool qcow2)
  * whether the work directory is gone. */
 static bool clean_up(struct build *b, bool failed)
 {
-	bool removed = true;
-
 	const struct child_watch no_watch = { 0 };
+	bool removed = true;
 
 	/* a normal user cannot remove what the namespace's IDs own */
 	if (b->ns && b->root_filled)
 		user_namespace_run(b->ns, &(const struct namespace_job){ .fn = remove_root_tree, .arg = b, .log_fd = -1 },
 				   &no_watch, b->o->prog);
 	if (b->root[0] && remove_tree(b->root, true) < 0 && errno != ENOENT) {
-		fprintf(stderr, "%s: could not remove the work directory %s: %s; remove it as root (rm -r)\n",
-			b->o->prog, b->root, strerror(errno));
+		fprintf(stderr, "%s: could not remove the work directory %s: %s; as root, unmount what is still "
+			"mounted in it (findmnt -R %s; umount -R), then rm -r it\n", b->o->prog, b->root, strerror(errno),
+			b->root);
 		removed = false;
 	}
 	if (b->log_fd >= 0) {
