@@ -4,16 +4,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "mount_namespace.h"
 
 #define TICK_MS 100
 
@@ -84,8 +84,8 @@ static _Noreturn void run_child(const struct child_spec *s, int pipes[CHILD_STRE
 	 * (EPERM: no CAP_SYS_ADMIN, as in a container) it runs as it would
 	 * have without; in a chroot whose root is no mount point (EINVAL) the
 	 * namespace is made but its propagation stays as it is */
-	if (s->private_mounts && unshare(CLONE_NEWNS) == 0)
-		(void)mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	if (s->private_mounts)
+		(void)mount_namespace_private();
 	if (s->fn)
 		_exit(s->fn(s->arg, pipes[CHILD_REPORT][1]));
 	sigemptyset(&none);

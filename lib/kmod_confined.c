@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fd_io.h"
+#include "mount_namespace.h"
 #include "remove_tree.h"
 
 #define CONFIG_FILE_MAX	(1u << 20)
@@ -101,7 +102,7 @@ static int mount_ns_state;	/* this process's own mount namespace: 0 not yet, 1 m
 static int own_mount_namespace(void)
 {
 	if (mount_ns_state == 0)
-		mount_ns_state = unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 ? 1 : -errno;
+		mount_ns_state = mount_namespace_private() == 0 ? 1 : -errno;
 	if (mount_ns_state < 0) {
 		errno = -mount_ns_state;
 		return -1;
